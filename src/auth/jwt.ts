@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { JwtConfig } from '../config.js';
+import type { Role } from '../db/entities/user.js';
+import type { TokenProblem } from '../errors.js';
+
+/** Tokens larger than this are refused before any cryptography runs. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+export interface AccessTokenClaims {
+  /** The user's id. */
+  sub: string;
+  /** The user's token version at signing; see UserEntity.tokenVersion. */
+  ver: number;
+  /** The role at signing, for clients; the server rechecks the stored role. */
+  role: Role;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export class TokenError extends Error {
+  constructor(
+    readonly problem: TokenProblem,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'TokenError';
+  }
+}
+
+export interface TokenSigner {
+  sign(user: { id: string; tokenVersion: number; role: Role }): Promise<string>;
+  /** Resolves to the claims of a valid token; rejects with TokenError otherwise. */
+  verify(token: string): Promise<AccessTokenClaims>;
+  readonly expiresIn: number;
+}
+
+const ALG = 'HS256';
+
+function importHmacKey(bytes: Uint8Array, usages: KeyUsage[]): Promise<CryptoKey> {
+  // Imported once as a non-extractable CryptoKey: jose then skips re-importing raw bytes per call.
+  return crypto.subtle.importKey('raw', new Uint8Array(bytes), { name: 'HMAC', hash: 'SHA-256' }, false, usages);
+}
+
+export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array }): Promise<TokenSigner> {
+  const signingKey = await importHmacKey(config.secret, ['sign', 'verify']);
+  const verifyKeys = [
+    signingKey,
+    ...(await Promise.all(config.previousSecrets.map((s) => importHmacKey(s, ['verify'])))),
+  ];
+  const verifyOptions = {
+    algorithms: [ALG],
+    issuer: config.issuer,
+    audience: config.audience,
+    typ: 'JWT',
+    requiredClaims: ['exp', 'iat', 'sub'],
+    clockTolerance: config.clockTolerance,
+  };
+
+  async function verifyWith(token: string): Promise<JWTPayload> {
+    let lastError: unknown;
+    for (const key of verifyKeys) {
+      try {
+        return (await jwtVerify(token, key, verifyOptions)).payload;
+      } catch (e) {
+        // Only a signature mismatch may be a token from before a key rotation; anything else is final.
+        if (!(e instanceof errors.JWSSignatureVerificationFailed)) throw e;
+        lastError = e;
+      }
+    }
+    throw lastError;
+  }
+
+  return {
+    expiresIn: config.expiresIn,
+    async sign(user) {
+      const iat = Math.floor(Date.now() / 1000);
+      return new SignJWT({ ver: user.tokenVersion, role: user.role })
+        .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+        .setSubject(String(user.id))
+        .setIssuer(config.issuer)
+        .setAudience(config.audience)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + config.expiresIn)
+        .setJti(randomUUID())
+        .sign(signingKey);
+    },
+    async verify(token) {
+      if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid', `token longer than ${MAX_TOKEN_LENGTH}`);
+      let payload: JWTPayload;
+      try {
+        payload = await verifyWith(token);
+      } catch (e) {
+        if (e instanceof errors.JWTExpired) throw new TokenError('expired', e.message);
+        throw new TokenError('invalid', e instanceof Error ? `${e.name}: ${e.message}` : 'unknown');
+      }
+      const now = Math.floor(Date.now() / 1000);
+      const { sub, ver, role, iat, exp, jti } = payload;
+      if (typeof iat !== 'number' || iat > now + config.clockTolerance) {
+        throw new TokenError('invalid', 'iat is in the future');
+      }
+      if (typeof sub !== 'string' || sub === '' || !Number.isInteger(ver) || (role !== 'USER' && role !== 'ADMIN')) {
+        throw new TokenError('invalid', 'missing or malformed sub/ver/role claims');
+      }
+      return { sub, ver: ver as number, role, iat, exp: exp as number, jti: typeof jti === 'string' ? jti : '' };
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { CreateUsers1732400000000 } from './1732400000000-create-users.js';
+
+/** Every migration, oldest first. Listed by hand (not a glob) so tsx, vitest and tsc builds all find them. */
+export const migrations = [CreateUsers1732400000000];

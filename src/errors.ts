@@ -1,0 +1,54 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The errors a client can act on, each with the contract's `extensions.code`.
+ * Anything thrown that is not built here is masked by Yoga ("Unexpected error.").
+ */
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  NOT_FOUND: 'NOT_FOUND',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Why a token was refused; the client sees only the message, the logs see the reason. */
+export type TokenProblem = 'missing' | 'malformed_header' | 'invalid' | 'expired' | 'revoked' | 'user_gone';
+
+const TOKEN_MESSAGES: Record<TokenProblem, string> = {
+  missing: 'Authentication required: send Authorization: Bearer <token>',
+  malformed_header: 'Malformed Authorization header: expected "Bearer <token>"',
+  invalid: 'Invalid token',
+  expired: 'Token expired',
+  revoked: 'Token has been revoked',
+  user_gone: 'Invalid token',
+};
+
+export function unauthenticated(problem: TokenProblem | 'credentials' = 'missing'): GraphQLError {
+  const message = problem === 'credentials' ? 'Invalid email or password' : TOKEN_MESSAGES[problem];
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.UNAUTHENTICATED, ...(problem === 'expired' ? { reason: 'TOKEN_EXPIRED' } : {}) },
+  });
+}
+
+export function forbidden(message = 'You are not allowed to do this'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
+}
+
+/** `field` names the offending input so forms can show the message beside it. */
+export function badUserInput(message: string, field?: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) },
+  });
+}
+
+export function rateLimited(retryAfterSeconds: number, message = 'Too many attempts, try again later'): GraphQLError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED, retryAfter } });
+}
+
+export function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}

@@ -1,0 +1,72 @@
+import { createServer } from 'node:http';
+import { loadOrCreateDevSecret } from './auth/dev-secret.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/data-source.js';
+import { createLogger } from './logger.js';
+import { createApp } from './server.js';
+import { createServices } from './services.js';
+
+/** The only file with side effects: reads the environment, opens the database, listens. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const logger = createLogger({ level: config.logLevel, json: config.env === 'production' });
+
+  let secret = config.jwt.secret;
+  if (!secret) {
+    const dev = loadOrCreateDevSecret(config.dataDir);
+    secret = dev.secret;
+    logger.warn(
+      `JWT_SECRET is not set: using a ${dev.created ? 'new' : 'stored'} development secret from ${dev.file}. ` +
+        'Set JWT_SECRET (at least 32 random bytes) before running in production.',
+    );
+  }
+
+  const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
+  const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger);
+  const yoga = createApp({ services, dataSource });
+  const server = createServer(yoga);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address();
+  const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address);
+  logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
+
+  let stopping = false;
+  async function shutdown(signal: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: draining`);
+    // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      logger.warn('shutdown timeout: closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeout * 1000);
+    timer.unref();
+    await closed;
+    clearTimeout(timer);
+    await dataSource.destroy();
+    logger.info('stopped');
+    process.exit(0);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`Failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

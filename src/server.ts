@@ -1,0 +1,61 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import type { DataSource } from 'typeorm';
+import { createContextFactory, type GraphQLContext, type Services } from './context.js';
+import { graphiqlOptions } from './graphiql.js';
+import { buildSchema } from './schema.js';
+
+export interface AppDeps {
+  services: Services;
+  dataSource: DataSource;
+}
+
+function disableIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+/** The Yoga app: a fetch handler that tests call directly (`yoga.fetch`) and main.ts serves. */
+export function createApp({ services, dataSource }: AppDeps) {
+  const { config, logger } = services;
+  return createYoga<Record<string, unknown>, Omit<GraphQLContext, keyof import('graphql-yoga').YogaInitialContext>>({
+    schema: buildSchema(),
+    context: createContextFactory(services),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    graphiql: config.graphiql ? graphiqlOptions() : false,
+    // GraphiQL's JavaScript and CSS come inlined from this package: no CDN, works offline.
+    renderGraphiQL,
+    logging: logger,
+    maskedErrors: {
+      // Never echo the original error, whatever NODE_ENV says; log it instead.
+      maskError(error, message) {
+        const masked = maskError(error, message, false);
+        if (masked !== error) logger.error('unexpected error', { err: (error as { originalError?: unknown }).originalError ?? error });
+        return masked;
+      },
+    },
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: async () => {
+          try {
+            await dataSource.query('SELECT 1');
+            return true;
+          } catch (e) {
+            logger.warn('readiness check failed', { err: e });
+            return false;
+          }
+        },
+      }),
+      ...(config.introspection ? [] : [disableIntrospection()]),
+    ],
+  });
+}
+
+export type App = ReturnType<typeof createApp>;

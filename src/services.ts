@@ -1,0 +1,23 @@
+import type { DataSource } from 'typeorm';
+import { createTokenSigner } from './auth/jwt.js';
+import { createPasswordHasher } from './auth/password.js';
+import type { Config } from './config.js';
+import type { Services } from './context.js';
+import { UserStore } from './db/user-store.js';
+import type { Logger } from './logger.js';
+
+/** Builds what every request shares: keys imported once, one hashing queue, one store. */
+export async function createServices(
+  config: Config & { jwt: { secret: Uint8Array } },
+  dataSource: DataSource,
+  logger: Logger,
+): Promise<Services> {
+  const [tokens, passwords] = await Promise.all([
+    createTokenSigner(config.jwt),
+    createPasswordHasher({
+      concurrency: config.password.hashConcurrency,
+      queueLimit: config.password.hashQueueLimit,
+    }),
+  ]);
+  return { config, users: new UserStore(dataSource), tokens, passwords, logger };
+}

@@ -1,0 +1,33 @@
+import { badUserInput } from '../errors.js';
+
+/** RFC 5321's limit on a whole address. */
+export const EMAIL_MAX_LENGTH = 254;
+export const NAME_MAX_LENGTH = 100;
+
+// The WHATWG HTML "valid e-mail address": what browsers' <input type=email> accept, so a
+// frontend's own check and ours agree.
+const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** Trimmed and lower-cased: one account per address, whatever case it is typed in. */
+export function normalizeEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+export function validEmail(raw: string, field = 'email'): string {
+  const email = normalizeEmail(raw);
+  if (email.length === 0) throw badUserInput('Email is required', field);
+  if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) throw badUserInput('Email is not a valid address', field);
+  return email;
+}
+
+// Control characters (C0, DEL, C1) would corrupt logs and UIs that show the name.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function validName(raw: string, field = 'name'): string {
+  const name = raw.normalize('NFC').trim();
+  if (name.length === 0) throw badUserInput('Name is required', field);
+  if ([...name].length > NAME_MAX_LENGTH) throw badUserInput(`Name must be at most ${NAME_MAX_LENGTH} characters`, field);
+  if (CONTROL.test(name)) throw badUserInput('Name must not contain control characters', field);
+  return name;
+}
