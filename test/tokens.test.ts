@@ -1,0 +1,224 @@
+import { createHmac } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
+
+let app: TestApp;
+let user: { token: string; id: string; email: string; password: string };
+let key: Uint8Array;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  user = await app.signup();
+  key = new TextEncoder().encode(app.secret);
+});
+afterAll(() => app.close());
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A token like ours, with any claim or header changed. */
+function forge(
+  claims: Record<string, unknown> = {},
+  opts: { alg?: string; key?: Uint8Array; header?: Record<string, unknown> } = {},
+) {
+  const iat = now();
+  return new SignJWT({ ver: 0, role: 'USER', iss: 'graphql-auth-api', aud: 'graphql-auth-api', sub: user.id, iat, exp: iat + 3600, ...claims })
+    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT', ...opts.header })
+    .sign(opts.key ?? key);
+}
+
+async function meWith(authorization: string) {
+  return app.gql(ME, undefined, { headers: { authorization } });
+}
+
+function b64(o: unknown) {
+  return Buffer.from(JSON.stringify(o)).toString('base64url');
+}
+
+describe('the Authorization header', () => {
+  it('accepts "Bearer <token>"', async () => {
+    const res = await meWith(`Bearer ${user.token}`);
+    expect(res.body.data?.me.id).toBe(user.id);
+  });
+
+  it('accepts the scheme in any case', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      expect((await meWith(`${scheme} ${user.token}`)).body.data?.me.id).toBe(user.id);
+    }
+  });
+
+  it('answers UNAUTHENTICATED with a hint when there is no header', async () => {
+    const res = await app.gql(ME);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      data: null,
+      errors: [
+        { message: 'Authentication required: send Authorization: Bearer <token>', path: ['me'], extensions: { code: 'UNAUTHENTICATED' } },
+      ],
+    });
+  });
+
+  it('treats an empty header as no header', async () => {
+    const res = await meWith('');
+    expect(res.body.errors?.[0]?.message).toBe('Authentication required: send Authorization: Bearer <token>');
+  });
+
+  it.each([
+    ['another scheme', () => `Basic ${Buffer.from('a:b').toString('base64')}`],
+    ['the bare token', () => user.token],
+    ['the scheme alone', () => 'Bearer'],
+    ['two tokens', () => `Bearer ${user.token} ${user.token}`],
+    ['a quoted token', () => `Bearer "${user.token}"`],
+    ['"Token" scheme', () => `Token ${user.token}`],
+  ])('refuses %s as a malformed header', async (_label, header) => {
+    const res = await meWith(header());
+    expect(res.code).toBe('UNAUTHENTICATED');
+    expect(res.body.errors?.[0]?.message).toBe('Malformed Authorization header: expected "Bearer <token>"');
+  });
+});
+
+describe('token verification', () => {
+  it('accepts a token it signed', async () => {
+    expect((await meWith(`Bearer ${await forge()}`)).body.data?.me.id).toBe(user.id);
+  });
+
+  it('refuses an expired token and says it expired', async () => {
+    const res = await meWith(`Bearer ${await forge({ iat: now() - 7200, exp: now() - 3600 })}`);
+    expect(res.body.errors?.[0]).toMatchObject({
+      message: 'Token expired',
+      extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' },
+    });
+  });
+
+  it('tolerates a few seconds of clock skew on exp', async () => {
+    const res = await meWith(`Bearer ${await forge({ iat: now() - 3600, exp: now() - 2 })}`);
+    expect(res.body.data?.me.id).toBe(user.id);
+  });
+
+  it('refuses a token whose payload was changed after signing', async () => {
+    const [h, , s] = user.token.split('.');
+    const claims = { ...decodeJwt(user.token).claims, role: 'ADMIN' };
+    const res = await meWith(`Bearer ${h}.${b64(claims)}.${s}`);
+    expect(res.body.errors?.[0]).toMatchObject({ message: 'Invalid token', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('refuses a token whose signature was changed', async () => {
+    const t = user.token;
+    const flipped = t.slice(0, -2) + (t.at(-2) === 'A' ? 'B' : 'A') + t.at(-1);
+    expect((await meWith(`Bearer ${flipped}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const other = new TextEncoder().encode('another-secret-another-secret-another-secret');
+    expect((await meWith(`Bearer ${await forge({}, { key: other })}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses alg "none" in any spelling', async () => {
+    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+      const unsigned = `${b64({ alg, typ: 'JWT' })}.${decodeJwt(user.token) && user.token.split('.')[1]}.`;
+      const res = await meWith(`Bearer ${unsigned}`);
+      expect(res.code, alg).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses HS384 and HS512 even with the right key', async () => {
+    for (const alg of ['HS384', 'HS512']) {
+      expect((await meWith(`Bearer ${await forge({}, { alg })}`)).code, alg).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses an RS256 header over an HMAC signature (algorithm confusion)', async () => {
+    const header = b64({ alg: 'RS256', typ: 'JWT' });
+    const payload = user.token.split('.')[1];
+    const sig = createHmac('sha256', key).update(`${header}.${payload}`).digest('base64url');
+    expect((await meWith(`Bearer ${header}.${payload}.${sig}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token without exp', async () => {
+    const iat = now();
+    const token = await new SignJWT({ ver: 0, role: 'USER' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuer('graphql-auth-api')
+      .setAudience('graphql-auth-api')
+      .setIssuedAt(iat)
+      .sign(key);
+    expect((await meWith(`Bearer ${token}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token without sub, or with a non-string sub', async () => {
+    expect((await meWith(`Bearer ${await forge({ sub: undefined })}`)).code).toBe('UNAUTHENTICATED');
+    expect((await meWith(`Bearer ${await forge({ sub: 42 })}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a wrong issuer or audience', async () => {
+    expect((await meWith(`Bearer ${await forge({ iss: 'someone-else' })}`)).code).toBe('UNAUTHENTICATED');
+    expect((await meWith(`Bearer ${await forge({ aud: 'someone-else' })}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token issued in the future, and one not valid yet (nbf)', async () => {
+    expect((await meWith(`Bearer ${await forge({ iat: now() + 600, exp: now() + 4200 })}`)).code).toBe('UNAUTHENTICATED');
+    expect((await meWith(`Bearer ${await forge({ nbf: now() + 600 })}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token for a user id that does not exist', async () => {
+    const res = await meWith(`Bearer ${await forge({ sub: '00000000-0000-7000-8000-000000000000' })}`);
+    expect(res.body.errors?.[0]).toMatchObject({ message: 'Invalid token', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('refuses a token with an old token version', async () => {
+    const res = await meWith(`Bearer ${await forge({ ver: -1 })}`);
+    expect(res.body.errors?.[0]).toMatchObject({ message: 'Token has been revoked', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('refuses an oversized token before verifying it', async () => {
+    const big = await forge({ pad: 'x'.repeat(9000) });
+    expect((await meWith(`Bearer ${big}`)).body.errors?.[0]?.message).toBe('Invalid token');
+  });
+
+  it('refuses garbage that only looks like a token', async () => {
+    for (const t of ['a.b.c', 'x', '...', `${user.token}.extra`]) {
+      expect((await meWith(`Bearer ${t}`)).code, t).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('accepts tokens signed with a previous secret listed in JWT_PREVIOUS_SECRETS', async () => {
+    const old = 'the-old-secret-the-old-secret-the-old-secret';
+    const rotated = await createTestApp({ JWT_PREVIOUS_SECRETS: old });
+    try {
+      const { id } = await rotated.signup();
+      const iat = now();
+      const oldToken = await new SignJWT({ ver: 0, role: 'USER' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(id)
+        .setIssuer('graphql-auth-api')
+        .setAudience('graphql-auth-api')
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 60)
+        .sign(new TextEncoder().encode(old));
+      expect((await rotated.gql(ME, undefined, { token: oldToken })).body.data?.me.id).toBe(id);
+      // New tokens are signed with the current secret only.
+      const fresh = await rotated.services.tokens.sign((await rotated.services.users.findById(id))!);
+      const { createHmac: hmac } = await import('node:crypto');
+      const [h, p, s] = fresh.split('.');
+      expect(hmac('sha256', rotated.secret).update(`${h}.${p}`).digest('base64url')).toBe(s);
+    } finally {
+      await rotated.close();
+    }
+  });
+
+  it('signs with JWT_EXPIRES_IN, iss and aud from the configuration', async () => {
+    const custom = await createTestApp({ JWT_EXPIRES_IN: '120', JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'web' });
+    try {
+      const { token } = await custom.signup();
+      const { claims } = decodeJwt(token);
+      expect(claims.exp - claims.iat).toBe(120);
+      expect(claims).toMatchObject({ iss: 'https://auth.example', aud: 'web' });
+      expect((await custom.gql(ME, undefined, { token })).body.data?.me).toBeTruthy();
+      // A token from the default issuer is not accepted here.
+      expect((await custom.gql(ME, undefined, { token: await forge({ sub: claims.sub }) })).code).toBe('UNAUTHENTICATED');
+    } finally {
+      await custom.close();
+    }
+  });
+});
