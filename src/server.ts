@@ -4,6 +4,8 @@ import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-y
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
 import { graphiqlOptions } from './graphiql.js';
+import { useInputErrorCodes } from './plugins/error-codes.js';
+import { useMediaTypeErrors } from './plugins/media-type.js';
 import { buildSchema } from './schema.js';
 
 export interface AppDeps {
@@ -41,6 +43,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       },
     },
     plugins: [
+      useMediaTypeErrors('/graphql'),
+      useInputErrorCodes(),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

@@ -28,6 +28,8 @@ export interface PasswordHasher {
   verify(stored: string | undefined, password: string): Promise<boolean>;
   /** True when `stored` was made with weaker parameters than today's. */
   needsRehash(stored: string): boolean;
+  /** Hashes running and waiting now: for tests and metrics. */
+  stats(): { active: number; pending: number };
 }
 
 /** 8 to 256 characters, counted as Unicode code points so emoji count as one. */
@@ -70,6 +72,7 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
           return false;
         }
       }),
+    stats: () => ({ active: limit.activeCount, pending: limit.pendingCount }),
     needsRehash(stored) {
       try {
         const p = parseOptions(stored);
