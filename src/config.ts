@@ -30,6 +30,27 @@ export interface JwtConfig {
   clockTolerance: number;
 }
 
+export interface RefreshConfig {
+  /** Refresh-token lifetime in seconds; each rotation starts a new one. @default 2592000 (30 days) */
+  ttl: number;
+  /**
+   * 'body': `refreshToken` is returned in AuthPayload and passed back as an argument (apps, SPAs
+   * that manage storage themselves). 'cookie': it travels only in an HttpOnly cookie, and
+   * `refreshToken` is null (browser frontends: scripts never see it). @default 'body'
+   */
+  transport: 'body' | 'cookie';
+  cookie: {
+    /** @default 'refresh_token' */
+    name: string;
+    /** @default true (browsers accept Secure cookies from http://localhost too) */
+    secure: boolean;
+    /** @default 'strict' */
+    sameSite: 'strict' | 'lax' | 'none';
+    /** Sent only to the GraphQL endpoint. @default '/graphql' */
+    path: string;
+  };
+}
+
 export interface Config {
   env: NodeEnv;
   /** @default 4000 */
@@ -43,6 +64,12 @@ export interface Config {
   /** Apply pending migrations at start. @default true */
   migrateOnStart: boolean;
   jwt: JwtConfig;
+  refresh: RefreshConfig;
+  /**
+   * Origins allowed by CORS (CORS_ORIGINS, comma-separated). '*' reflects any origin.
+   * @default '*' in development and test, none in production
+   */
+  corsOrigins: string[] | '*';
   password: {
     /** Concurrent argon2 hashes; below libuv's 4 threads so jose and I/O keep a thread. @default 2 */
     hashConcurrency: number;
@@ -170,6 +197,29 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error; got "${env.LOG_LEVEL}"`);
   }
 
+  const transport = (env.REFRESH_TOKEN_TRANSPORT?.trim().toLowerCase() || 'body') as RefreshConfig['transport'];
+  if (transport !== 'body' && transport !== 'cookie') {
+    throw new ConfigError(`REFRESH_TOKEN_TRANSPORT must be body or cookie; got "${env.REFRESH_TOKEN_TRANSPORT}"`);
+  }
+  const sameSite = (env.REFRESH_COOKIE_SAMESITE?.trim().toLowerCase() || 'strict') as RefreshConfig['cookie']['sameSite'];
+  if (!['strict', 'lax', 'none'].includes(sameSite)) {
+    throw new ConfigError(`REFRESH_COOKIE_SAMESITE must be strict, lax or none; got "${env.REFRESH_COOKIE_SAMESITE}"`);
+  }
+  const cookieSecure = bool(env, 'REFRESH_COOKIE_SECURE', true);
+  if (sameSite === 'none' && !cookieSecure) {
+    throw new ConfigError('REFRESH_COOKIE_SAMESITE=none needs REFRESH_COOKIE_SECURE=true (browsers refuse it otherwise)');
+  }
+  const corsRaw = env.CORS_ORIGINS?.trim();
+  let corsOrigins: string[] | '*';
+  if (corsRaw === undefined || corsRaw === '') corsOrigins = production ? [] : '*';
+  else if (corsRaw === '*') corsOrigins = '*';
+  else {
+    corsOrigins = corsRaw.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+    for (const o of corsOrigins) {
+      if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com; got "${o}"`);
+    }
+  }
+
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 4000, 0, 65535),
@@ -185,6 +235,17 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       audience: env.JWT_AUDIENCE?.trim() || 'graphql-auth-api',
       clockTolerance: int(env, 'JWT_CLOCK_TOLERANCE', 5, 0, 300),
     },
+    refresh: {
+      ttl: int(env, 'REFRESH_TOKEN_TTL', 60 * 60 * 24 * 30, 60, 60 * 60 * 24 * 365),
+      transport,
+      cookie: {
+        name: env.REFRESH_COOKIE_NAME?.trim() || 'refresh_token',
+        secure: cookieSecure,
+        sameSite,
+        path: '/graphql',
+      },
+    },
+    corsOrigins,
     password: {
       hashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
       hashQueueLimit: int(env, 'PASSWORD_HASH_QUEUE_LIMIT', 64, 0, 100_000),

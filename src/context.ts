@@ -2,10 +2,12 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { AccessTokenClaims, TokenSigner } from './auth/jwt.js';
 import { TokenError } from './auth/jwt.js';
 import type { PasswordHasher } from './auth/password.js';
+import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
 import type { Role, UserEntity } from './db/entities/user.js';
 import type { UserStore } from './db/user-store.js';
 import { unauthenticated, type TokenProblem } from './errors.js';
+import type { Events } from './events.js';
 import type { Logger } from './logger.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
@@ -14,6 +16,8 @@ export interface Services {
   users: UserStore;
   tokens: TokenSigner;
   passwords: PasswordHasher;
+  refreshTokens: RefreshTokens;
+  events: Events;
   logger: Logger;
 }
 

@@ -15,7 +15,15 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Why a token was refused; the client sees only the message, the logs see the reason. */
-export type TokenProblem = 'missing' | 'malformed_header' | 'invalid' | 'expired' | 'revoked' | 'user_gone';
+export type TokenProblem =
+  | 'missing'
+  | 'malformed_header'
+  | 'invalid'
+  | 'expired'
+  | 'revoked'
+  | 'user_gone'
+  | 'missing_refresh'
+  | 'invalid_refresh';
 
 const TOKEN_MESSAGES: Record<TokenProblem, string> = {
   missing: 'Authentication required: send Authorization: Bearer <token>',
@@ -24,6 +32,8 @@ const TOKEN_MESSAGES: Record<TokenProblem, string> = {
   expired: 'Token expired',
   revoked: 'Token has been revoked',
   user_gone: 'Invalid token',
+  missing_refresh: 'No refresh token: sign in again',
+  invalid_refresh: 'Invalid refresh token: sign in again',
 };
 
 export function unauthenticated(problem: TokenProblem | 'credentials' = 'missing'): GraphQLError {

@@ -1,9 +1,11 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
 import { graphiqlOptions } from './graphiql.js';
+import { corsFor } from './plugins/cors.js';
 import { useInputErrorCodes } from './plugins/error-codes.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { buildSchema } from './schema.js';
@@ -30,6 +32,7 @@ export function createApp({ services, dataSource }: AppDeps) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    cors: corsFor(config),
     graphiql: config.graphiql ? graphiqlOptions() : false,
     // GraphiQL's JavaScript and CSS come inlined from this package: no CDN, works offline.
     renderGraphiQL,
@@ -44,6 +47,8 @@ export function createApp({ services, dataSource }: AppDeps) {
     },
     plugins: [
       useMediaTypeErrors('/graphql'),
+      // request.cookieStore, for the refresh cookie in cookie mode.
+      useCookies(),
       useInputErrorCodes(),
       useReadinessCheck({
         endpoint: '/ready',

@@ -1,9 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { createTokenSigner } from './auth/jwt.js';
 import { createPasswordHasher } from './auth/password.js';
+import { createRefreshTokens } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
+import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
+import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
@@ -19,5 +22,13 @@ export async function createServices(
       queueLimit: config.password.hashQueueLimit,
     }),
   ]);
-  return { config, users: new UserStore(dataSource), tokens, passwords, logger };
+  return {
+    config,
+    users: new UserStore(dataSource),
+    tokens,
+    passwords,
+    refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
+    events: createEvents(),
+    logger,
+  };
 }

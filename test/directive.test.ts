@@ -172,3 +172,31 @@ describe('@auth over HTTP', () => {
     expect(res.body.errors?.[0]).toMatchObject({ message: 'Invalid token', extensions: { code: 'UNAUTHENTICATED' } });
   });
 });
+
+describe('npm run lint:auth', () => {
+  it('passes on the product schema and names the field when a root field loses its @auth', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const run = promisify(execFile);
+    const tsx = path.resolve('node_modules/.bin/tsx');
+
+    expect((await run(tsx, ['src/cli/lint-auth.ts'])).stdout).toContain('every root field is marked');
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-auth-'));
+    try {
+      for (const f of fs.readdirSync('schema')) {
+        const sdl = fs.readFileSync(path.join('schema', f), 'utf8');
+        fs.writeFileSync(path.join(dir, f), sdl.replace('deleteUser: User! @auth', 'deleteUser: User!'));
+      }
+      await expect(run(tsx, ['src/cli/lint-auth.ts', dir])).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('Mutation.deleteUser has neither @auth nor @public'),
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
+import { RefreshTokenSchema } from './entities/refresh-token.js';
 import { UserSchema } from './entities/user.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserSchema];
+export const entities = [UserSchema, RefreshTokenSchema];
 
 /**
  * Builds (does not open) the TypeORM data source for a database URL.

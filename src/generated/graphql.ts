@@ -19,9 +19,39 @@ export type Scalars = {
   DateTime: { input: Date; output: Date | string; }
 };
 
+/** Something that happened to the caller's account. */
+export type AccountEvent = {
+  __typename?: 'AccountEvent';
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** What happened. */
+  kind: AccountEventKind;
+  /** The account after the event; null once it is deleted. */
+  user: Maybe<User>;
+};
+
+/** What happened to an account. */
+export type AccountEventKind =
+  /** The account was deleted. */
+  | 'DELETED'
+  /** The password changed; earlier tokens are refused. */
+  | 'PASSWORD_CHANGED'
+  /** Name or e-mail changed (`updateMe`). */
+  | 'PROFILE_UPDATED'
+  /** An administrator changed the role; earlier tokens are refused. */
+  | 'ROLE_CHANGED'
+  /** `logoutAll` ran; every token is refused. */
+  | 'SIGNED_OUT_EVERYWHERE';
+
 /** What `signup`, `login` and `changePassword` return: a fresh access token and the account. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
+  /**
+   * The refresh token: opaque, single-use, valid for `REFRESH_TOKEN_TTL` (30 days by default).
+   * Exchange it with `refresh` for a new access token and a new refresh token. Null when the
+   * server runs with `REFRESH_TOKEN_TRANSPORT=cookie`: it then travels only in an HttpOnly cookie.
+   */
+  refreshToken: Maybe<Scalars['String']['output']>;
   /**
    * The access token (HS256 JWT). Send it as `Authorization: Bearer <token>`.
    * It expires after `JWT_EXPIRES_IN` seconds (one hour by default); see its `exp` claim.
@@ -45,6 +75,20 @@ export type Mutation = {
    * give the same UNAUTHENTICATED error.
    */
   login: AuthPayload;
+  /**
+   * Signs out one session: revokes the refresh token (and its descendants). True when a session
+   * was revoked, false when the token was unknown or already revoked. Omit the argument in cookie
+   * mode. The access token stays valid until it expires; use `logoutAll` to end those too.
+   */
+  logout: Scalars['Boolean']['output'];
+  /** Signs out everywhere: every access and refresh token of the caller is refused from now on. */
+  logoutAll: Scalars['Boolean']['output'];
+  /**
+   * Exchanges a refresh token for a new access token and a new refresh token (rotation): the one
+   * given stops working. Presenting a refresh token that was already exchanged revokes every
+   * token descending from the same sign-in. Omit the argument in cookie mode.
+   */
+  refresh: AuthPayload;
   /** Deletes another account. Administrators only. */
   removeUser: User;
   /**
@@ -68,6 +112,16 @@ export type MutationChangePasswordArgs = {
 export type MutationLoginArgs = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+
+export type MutationLogoutArgs = {
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRefreshArgs = {
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -136,6 +190,16 @@ export type SignupInput = {
   name: Scalars['String']['input'];
   /** 8 to 256 characters. */
   password: Scalars['String']['input'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Events on the caller's own account, streamed over server-sent events (GraphQL over SSE;
+   * send `Accept: text/event-stream`). The stream ends with an UNAUTHENTICATED error when the
+   * access token expires or is revoked (password change, role change, logoutAll, deletion).
+   */
+  accountEvents: AccountEvent;
 };
 
 /** Changes to the caller's own account; omitted fields stay as they are. */
@@ -281,6 +345,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccountEvent: ResolverTypeWrapper<Omit<AccountEvent, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  AccountEventKind: AccountEventKind;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -292,6 +358,7 @@ export type ResolversTypes = {
   Role: Role;
   SignupInput: SignupInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateMeInput: UpdateMeInput;
   User: ResolverTypeWrapper<UserEntity>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['UserEdge']>, nodes: Array<ResolversTypes['UserProfile']> }>;
@@ -301,6 +368,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AccountEvent: Omit<AccountEvent, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -311,6 +379,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   SignupInput: SignupInput;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UpdateMeInput: UpdateMeInput;
   User: UserEntity;
   UserConnection: Omit<UserConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['UserEdge']>, nodes: Array<ResolversParentTypes['UserProfile']> };
@@ -328,7 +397,14 @@ export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AccountEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccountEvent'] = ResolversParentTypes['AccountEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccountEventKind'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
+  refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
@@ -341,6 +417,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   changePassword?: ResolverAuth<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   deleteUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogoutArgs>>;
+  logoutAll?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;
+  refresh?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshArgs>>;
   removeUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveUserArgs, 'id'>>;
   setUserRole?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input'>>;
@@ -356,6 +435,10 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   me?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['UserProfile']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  accountEvents?: SubscriptionResolver<ResolversTypes['AccountEvent'], "accountEvents", ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -388,11 +471,13 @@ export type UserProfileResolvers<ContextType = GraphQLContext, ParentType extend
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  AccountEvent?: AccountEventResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

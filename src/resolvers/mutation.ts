@@ -1,14 +1,49 @@
+import { clearRefreshCookie, deliverRefreshToken, receiveRefreshToken } from '../auth/refresh-transport.js';
+import type { GraphQLContext } from '../context.js';
 import type { MutationResolvers } from '../generated/graphql.js';
-import { notFound } from '../errors.js';
-import { changePassword, deleteAccount, login, signup, updateProfile } from '../users/accounts.js';
+import {
+  changePassword,
+  deleteAccount,
+  login,
+  refreshSession,
+  setRole,
+  signOutEverywhere,
+  signup,
+  updateProfile,
+  type Session,
+} from '../users/accounts.js';
+
+/** AuthPayload as the client gets it: the refresh token in the body or in the cookie. */
+async function payload(context: GraphQLContext, session: Session) {
+  return { token: session.token, refreshToken: await deliverRefreshToken(context, session.refresh), user: session.user };
+}
 
 export const Mutation: MutationResolvers = {
-  signup: (_parent, { input }, { services }) => signup(services, input),
+  signup: async (_parent, { input }, ctx) => payload(ctx, await signup(ctx.services, input)),
 
-  login: (_parent, { email, password }, { services }) => login(services, email, password),
+  login: async (_parent, { email, password }, ctx) => payload(ctx, await login(ctx.services, email, password)),
 
-  changePassword: (_parent, { currentPassword, newPassword }, { services, caller }) =>
-    changePassword(services, caller.user, currentPassword, newPassword),
+  changePassword: async (_parent, { currentPassword, newPassword }, ctx) =>
+    payload(ctx, await changePassword(ctx.services, ctx.caller.user, currentPassword, newPassword)),
+
+  refresh: async (_parent, { refreshToken }, ctx) =>
+    payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken))),
+
+  logout: async (_parent, { refreshToken }, ctx) => {
+    let revoked = false;
+    try {
+      revoked = await ctx.services.refreshTokens.revoke(await receiveRefreshToken(ctx, refreshToken));
+    } finally {
+      await clearRefreshCookie(ctx);
+    }
+    return revoked;
+  },
+
+  logoutAll: async (_parent, _args, ctx) => {
+    await signOutEverywhere(ctx.services, ctx.caller.id);
+    await clearRefreshCookie(ctx);
+    return true;
+  },
 
   // The id comes from the verified token, never from the client.
   deleteUser: (_parent, _args, { services, caller }) => deleteAccount(services, caller.id, caller.id),
@@ -17,11 +52,5 @@ export const Mutation: MutationResolvers = {
 
   removeUser: (_parent, { id }, { services, caller }) => deleteAccount(services, id, caller.id),
 
-  setUserRole: async (_parent, { id, role }, { services, caller }) => {
-    // A role change refuses the account's older tokens, so a demotion counts at once.
-    const user = await services.users.update(id, { role, bumpTokenVersion: true });
-    if (!user) throw notFound('No such user');
-    services.logger.info('role changed', { userId: id, role, by: caller.id });
-    return user;
-  },
+  setUserRole: (_parent, { id, role }, { services, caller }) => setRole(services, id, role, caller.id),
 };

@@ -2,12 +2,15 @@ import { assertPasswordPolicy, PASSWORD_MAX_LENGTH } from '../auth/password.js';
 import type { Services } from '../context.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
+import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { badUserInput, notFound, unauthenticated } from '../errors.js';
+import { publishAccountEvent } from '../events.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 
-/** What the sign-in mutations return. */
+/** What the sign-in mutations return, before the refresh token is put where it travels. */
 export interface Session {
   token: string;
+  refresh: { token: string; expiresAt: Date };
   user: UserEntity;
 }
 
@@ -15,8 +18,13 @@ function emailTaken(field = 'email') {
   return badUserInput('An account with this email already exists', field);
 }
 
-async function issue(services: Services, user: UserEntity): Promise<Session> {
-  return { token: await services.tokens.sign(user), user };
+/** An access token and a refresh token; a new family unless continuing one (rotation). */
+async function issue(services: Services, user: UserEntity, familyId?: string): Promise<Session> {
+  const [token, refresh] = await Promise.all([
+    services.tokens.sign(user),
+    services.refreshTokens.issue(user.id, familyId),
+  ]);
+  return { token, refresh, user };
 }
 
 export async function signup(
@@ -74,10 +82,13 @@ export async function changePassword(
   // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
   if (!ok) throw badUserInput('Current password is incorrect', 'currentPassword');
   const passwordHash = await services.passwords.hash(newPassword);
-  // Bumping the token version refuses every token issued before, on every instance.
+  // Bumping the token version refuses every access token issued before, on every instance;
+  // other sessions' refresh tokens go too, so a thief who had the old password is out.
   const user = await services.users.update(caller.id, { passwordHash, bumpTokenVersion: true });
   if (!user) throw unauthenticated('user_gone');
+  await services.refreshTokens.revokeAll(user.id);
   services.logger.info('password changed', { userId: user.id });
+  publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED', user);
   return issue(services, user);
 }
 
@@ -95,6 +106,7 @@ export async function updateProfile(
         ? await services.users.update(callerId, changes)
         : await services.users.findById(callerId);
     if (!user) throw unauthenticated('user_gone');
+    if (Object.keys(changes).length > 0) publishAccountEvent(services.events, user.id, 'PROFILE_UPDATED', user);
     return user;
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
@@ -106,5 +118,41 @@ export async function deleteAccount(services: Services, id: string, by: string):
   const user = await services.users.delete(id);
   if (!user) throw notFound('No such user');
   services.logger.info('user deleted', { userId: id, by });
+  publishAccountEvent(services.events, id, 'DELETED', null);
+  return user;
+}
+
+/** Rotation: the refresh token is retired and a new one issued in the same family. */
+export async function refreshSession(services: Services, refreshToken: string): Promise<Session> {
+  let owner: { userId: string; familyId: string };
+  try {
+    owner = await services.refreshTokens.consume(refreshToken);
+  } catch (e) {
+    if (e instanceof RefreshTokenError) {
+      services.logger.info('refresh refused', { problem: e.problem });
+      throw unauthenticated('invalid_refresh');
+    }
+    throw e;
+  }
+  const user = await services.users.findById(owner.userId);
+  if (!user) throw unauthenticated('invalid_refresh');
+  return issue(services, user, owner.familyId);
+}
+
+/** Refuses every access and refresh token the user holds, on every instance. */
+export async function signOutEverywhere(services: Services, userId: string): Promise<void> {
+  const user = await services.users.update(userId, { bumpTokenVersion: true });
+  await services.refreshTokens.revokeAll(userId);
+  services.logger.info('signed out everywhere', { userId });
+  publishAccountEvent(services.events, userId, 'SIGNED_OUT_EVERYWHERE', user);
+}
+
+export async function setRole(services: Services, id: string, role: UserEntity['role'], by: string): Promise<UserEntity> {
+  // A role change refuses the account's older access tokens, so a demotion counts at once;
+  // its refresh tokens stay, and the next refresh carries the new role.
+  const user = await services.users.update(id, { role, bumpTokenVersion: true });
+  if (!user) throw notFound('No such user');
+  services.logger.info('role changed', { userId: id, role, by });
+  publishAccountEvent(services.events, id, 'ROLE_CHANGED', user);
   return user;
 }

@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { RefreshTokenStore } from '../db/refresh-token-store.js';
+import type { Logger } from '../logger.js';
+
+/** Why a refresh token was refused; the client sees one message, the log sees the reason. */
+export type RefreshProblem = 'unknown' | 'expired' | 'revoked' | 'reused';
+
+export class RefreshTokenError extends Error {
+  constructor(readonly problem: RefreshProblem) {
+    super(problem);
+    this.name = 'RefreshTokenError';
+  }
+}
+
+/** 256 random bits: not guessable, and long enough that a hash lookup needs no salt. */
+const TOKEN_BYTES = 32;
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface RefreshTokens {
+  /** Starts a new family (a new sign-in) or continues one (rotation). Returns the opaque token. */
+  issue(userId: string, familyId?: string): Promise<{ token: string; expiresAt: Date }>;
+  /**
+   * Retires `token` and returns whose it was and its family, for a new one to be issued.
+   * A token already retired revokes its whole family and is refused.
+   */
+  consume(token: string): Promise<{ userId: string; familyId: string }>;
+  /** Revokes the family `token` belongs to; false when it was unknown or already revoked. */
+  revoke(token: string): Promise<boolean>;
+  revokeAll(userId: string): Promise<number>;
+}
+
+export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number, logger: Logger): RefreshTokens {
+  return {
+    async issue(userId, familyId = uuidv7()) {
+      const token = randomBytes(TOKEN_BYTES).toString('base64url');
+      const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+      await store.create({ userId, familyId, tokenHash: hashRefreshToken(token), expiresAt });
+      return { token, expiresAt };
+    },
+
+    async consume(token) {
+      if (!TOKEN_FORMAT.test(token)) throw new RefreshTokenError('unknown');
+      const row = await store.findByHash(hashRefreshToken(token));
+      if (!row) throw new RefreshTokenError('unknown');
+      if (row.revokedAt) throw new RefreshTokenError('revoked');
+      if (row.usedAt || !(await store.markUsed(row.id))) {
+        // Someone already exchanged this token: either the client or a thief has a copy.
+        // The family is revoked so that neither can go on (OAuth 2.0 Security BCP, 4.14.2).
+        const revoked = await store.revokeFamily(row.familyId);
+        logger.warn('refresh token reuse: family revoked', { userId: row.userId, familyId: row.familyId, revoked });
+        throw new RefreshTokenError('reused');
+      }
+      if (row.expiresAt.getTime() <= Date.now()) throw new RefreshTokenError('expired');
+      return { userId: row.userId, familyId: row.familyId };
+    },
+
+    async revoke(token) {
+      if (!TOKEN_FORMAT.test(token)) return false;
+      const row = await store.findByHash(hashRefreshToken(token));
+      if (!row || row.revokedAt) return false;
+      return (await store.revokeFamily(row.familyId)) > 0;
+    },
+
+    revokeAll: (userId) => store.revokeAllForUser(userId),
+  };
+}

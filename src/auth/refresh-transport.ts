@@ -1,0 +1,70 @@
+// Declares request.cookieStore, which the useCookies plugin (server.ts) provides.
+import type {} from '@whatwg-node/server-plugin-cookies';
+import type { GraphQLContext } from '../context.js';
+import { badUserInput, forbidden, unauthenticated } from '../errors.js';
+
+/**
+ * Where the refresh token travels: in the response body (default) or, for browser frontends,
+ * in an HttpOnly cookie that scripts cannot read (REFRESH_TOKEN_TRANSPORT=cookie).
+ */
+
+const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
+
+function sameOrigin(request: Request): string {
+  return new URL(request.url).origin;
+}
+
+/**
+ * A cookie rides along with any request the browser makes, including forged cross-site ones.
+ * Only a JSON POST (which a cross-site page cannot send without a CORS preflight) from this
+ * origin or an allowed one may use it; SameSite on the cookie is the second lock.
+ */
+function assertCookieRequestIsSafe(context: GraphQLContext): void {
+  const { request, services } = context;
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (request.method !== 'POST' || !JSON_TYPES.includes(type)) {
+    throw forbidden('Requests that use the refresh cookie must be JSON POSTs');
+  }
+  const origin = request.headers.get('origin');
+  if (origin && origin !== sameOrigin(request)) {
+    const allowed = services.config.corsOrigins;
+    if (allowed !== '*' && !allowed.includes(origin)) throw forbidden(`Origin ${origin} may not use the refresh cookie`);
+  }
+}
+
+/** Returns the token for the client to keep, or null when it went into the cookie. */
+export async function deliverRefreshToken(
+  context: GraphQLContext,
+  refresh: { token: string; expiresAt: Date },
+): Promise<string | null> {
+  const { transport, cookie } = context.services.config.refresh;
+  if (transport === 'body') return refresh.token;
+  await context.request.cookieStore!.set({
+    name: cookie.name,
+    value: refresh.token,
+    expires: refresh.expiresAt,
+    domain: null,
+    path: cookie.path,
+    httpOnly: true,
+    secure: cookie.secure,
+    sameSite: cookie.sameSite,
+  });
+  return null;
+}
+
+/** The refresh token of this request: the argument if given, else (cookie mode) the cookie. */
+export async function receiveRefreshToken(context: GraphQLContext, argument: string | null | undefined): Promise<string> {
+  if (argument) return argument;
+  const { transport, cookie } = context.services.config.refresh;
+  if (transport === 'body') throw badUserInput('refreshToken is required', 'refreshToken');
+  assertCookieRequestIsSafe(context);
+  const stored = await context.request.cookieStore?.get(cookie.name);
+  if (!stored?.value) throw unauthenticated('missing_refresh');
+  return stored.value;
+}
+
+export async function clearRefreshCookie(context: GraphQLContext): Promise<void> {
+  const { transport, cookie } = context.services.config.refresh;
+  if (transport !== 'cookie') return;
+  await context.request.cookieStore?.delete({ name: cookie.name, path: cookie.path });
+}

@@ -1,0 +1,37 @@
+import type { AuthedContext } from '../context.js';
+import { unauthenticated } from '../errors.js';
+import type { AccountEvent } from '../events.js';
+import type { SubscriptionResolvers } from '../generated/graphql.js';
+
+/**
+ * The caller's account events until the token that opened the stream stops being valid:
+ * at its `exp`, or at the first event after which its user is gone or its version is stale.
+ */
+async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvents: AccountEvent }> {
+  const { caller, services } = ctx;
+  const source = services.events.subscribe('account', caller.id)[Symbol.asyncIterator]();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), Math.max(0, caller.claims.exp * 1000 - Date.now()));
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([source.next(), expired]);
+      if (next === 'expired') throw unauthenticated('expired');
+      if (next.done) return;
+      yield { accountEvents: next.value };
+      const user = await services.users.findById(caller.id);
+      if (!user) throw unauthenticated('user_gone');
+      if (user.tokenVersion !== caller.claims.ver) throw unauthenticated('revoked');
+    }
+  } finally {
+    clearTimeout(timer);
+    await source.return?.();
+  }
+}
+
+export const Subscription: SubscriptionResolvers = {
+  accountEvents: {
+    subscribe: (_parent, _args, ctx) => accountEvents(ctx as AuthedContext),
+  },
+};

@@ -1,0 +1,24 @@
+/** Reads a GraphQL-over-SSE response ("event: next" / "event: complete") into its results. */
+export async function* readSse(res: Response): AsyncGenerator<{ event: string; data: any }> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const chunk = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of chunk.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trim());
+      }
+      if (data.length === 0 && event === 'message') continue; // keep-alive comment
+      yield { event, data: data.length && data.join('') ? JSON.parse(data.join('\n')) : null };
+      if (event === 'complete') return;
+    }
+  }
+}
