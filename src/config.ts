@@ -70,6 +70,41 @@ export interface Config {
    * @default '*' in development and test, none in production
    */
   corsOrigins: string[] | '*';
+  /**
+   * How many proxies in front of the server may be trusted to append to X-Forwarded-For.
+   * 0: the client address is the socket's, and X-Forwarded-For is ignored (it is client-forgeable).
+   * @default 0
+   */
+  trustProxy: number;
+  /** Redis for login throttling shared by several instances; in-memory when unset. @default undefined */
+  redisUrl: string | undefined;
+  throttle: {
+    /** Failed logins counted per window. @default 900 (15 minutes) */
+    windowSeconds: number;
+    /** Failures for one account from one address before that pair waits out the window. @default 10 */
+    perAccountAndAddress: number;
+    /** Failures from one address, any accounts (credential stuffing). @default 100 */
+    perAddress: number;
+    /**
+     * Failures for one account from any address (distributed guessing). Addresses that signed in
+     * to the account before are exempt, so an attacker cannot lock its owner out. @default 50
+     */
+    perAccount: number;
+  };
+  limits: {
+    /** Largest request body, in bytes. @default 102400 */
+    maxBodyBytes: number;
+    /** GraphQL Armor's defaults. @default 6 */
+    maxDepth: number;
+    /** @default 15 */
+    maxAliases: number;
+    /** @default 1000 */
+    maxTokens: number;
+    /** @default 50 */
+    maxDirectives: number;
+    /** @default 5000 */
+    maxCost: number;
+  };
   password: {
     /** Concurrent argon2 hashes; below libuv's 4 threads so jose and I/O keep a thread. @default 2 */
     hashConcurrency: number;
@@ -159,6 +194,13 @@ export function parseDatabaseUrl(raw: string | undefined, dataDir: string): Data
   throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
 }
 
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  const url = raw?.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  return url;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = {}): Config {
   const rawEnv = env.NODE_ENV?.trim();
   const nodeEnv: NodeEnv = rawEnv === 'production' ? 'production' : rawEnv === 'test' ? 'test' : 'development';
@@ -246,6 +288,22 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       },
     },
     corsOrigins,
+    trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
+    throttle: {
+      windowSeconds: int(env, 'LOGIN_THROTTLE_WINDOW', 900, 1, 86_400),
+      perAccountAndAddress: int(env, 'LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS', 10, 1, 100_000),
+      perAddress: int(env, 'LOGIN_MAX_FAILS_PER_ADDRESS', 100, 1, 1_000_000),
+      perAccount: int(env, 'LOGIN_MAX_FAILS_PER_ACCOUNT', 50, 1, 1_000_000),
+    },
+    limits: {
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+      maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 6, 1, 100),
+      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
+      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 1000, 10, 100_000),
+      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 0, 1000),
+      maxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
+    },
     password: {
       hashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
       hashQueueLimit: int(env, 'PASSWORD_HASH_QUEUE_LIMIT', 64, 0, 100_000),

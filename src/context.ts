@@ -2,11 +2,13 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { AccessTokenClaims, TokenSigner } from './auth/jwt.js';
 import { TokenError } from './auth/jwt.js';
 import type { PasswordHasher } from './auth/password.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
 import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
 import type { Role, UserEntity } from './db/entities/user.js';
 import type { UserStore } from './db/user-store.js';
 import { unauthenticated, type TokenProblem } from './errors.js';
+import { clientAddress } from './http/client-address.js';
 import type { Events } from './events.js';
 import type { Logger } from './logger.js';
 
@@ -17,6 +19,7 @@ export interface Services {
   tokens: TokenSigner;
   passwords: PasswordHasher;
   refreshTokens: RefreshTokens;
+  throttle: LoginThrottle;
   events: Events;
   logger: Logger;
 }
@@ -32,6 +35,8 @@ export interface Caller {
 
 export interface GraphQLContext extends YogaInitialContext {
   services: Services;
+  /** The client's address (see src/http/client-address.ts), for throttling and logs. */
+  clientAddress: string;
   /**
    * The caller, loaded once per request: `null` when no token was sent; rejects with
    * UNAUTHENTICATED when one was sent and is not valid (malformed, expired, revoked, user gone).
@@ -89,6 +94,7 @@ export function createContextFactory(services: Services) {
     const authenticate = () => (pending ??= load());
     return {
       services,
+      clientAddress: clientAddress(initial.request, initial, services.config.trustProxy),
       authenticate,
       viewer: () => authenticate().catch(() => null),
     };

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
 import { loadOrCreateDevSecret } from './auth/dev-secret.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/data-source.js';
@@ -31,7 +32,10 @@ async function main(): Promise<void> {
   }
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
-  const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger);
+  // Shared login-throttle counters for several instances; without it they are per process.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  redis?.on('error', (e) => logger.warn('redis error', { err: e }));
+  const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
 
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     await closed;
     clearTimeout(timer);
     await dataSource.destroy();
+    await redis?.quit().catch(() => undefined);
     logger.info('stopped');
     process.exit(0);
   }

@@ -1,12 +1,15 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
 import { graphiqlOptions } from './graphiql.js';
+import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useInputErrorCodes } from './plugins/error-codes.js';
+import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { buildSchema } from './schema.js';
 
@@ -40,13 +43,24 @@ export function createApp({ services, dataSource }: AppDeps) {
     maskedErrors: {
       // Never echo the original error, whatever NODE_ENV says; log it instead.
       maskError(error, message) {
+        if (error instanceof GraphQLError && error.message === 'Required CSRF header(s) not present' && !error.extensions.code) {
+          return new GraphQLError(
+            'GET requests need an x-graphql-yoga-csrf (or apollo-require-preflight) header; or use POST with JSON',
+            { extensions: { ...error.extensions, code: 'CSRF_HEADER_REQUIRED' } },
+          );
+        }
         const masked = maskError(error, message, false);
         if (masked !== error) logger.error('unexpected error', { err: (error as { originalError?: unknown }).originalError ?? error });
         return masked;
       },
     },
     plugins: [
+      useBodyLimit(config.limits.maxBodyBytes),
       useMediaTypeErrors('/graphql'),
+      // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are
+      // JSON-only (useMediaTypeErrors), which no cross-site form can send.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'apollo-require-preflight'] }),
+      ...useGraphQLLimits(config),
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),
       useInputErrorCodes(),

@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createTokenSigner } from './auth/jwt.js';
+import type { Redis } from 'ioredis';
+import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
@@ -14,6 +16,7 @@ export async function createServices(
   config: Config & { jwt: { secret: Uint8Array } },
   dataSource: DataSource,
   logger: Logger,
+  opts: { redis?: Redis } = {},
 ): Promise<Services> {
   const [tokens, passwords] = await Promise.all([
     createTokenSigner(config.jwt),
@@ -28,6 +31,7 @@ export async function createServices(
     tokens,
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
+    throttle: createLoginThrottle(config.throttle, opts.redis),
     events: createEvents(),
     logger,
   };

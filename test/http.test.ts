@@ -72,9 +72,18 @@ describe('malformed requests get a 4xx with a clear error and no stack', () => {
 
   it('refuses a mutation over GET', async () => {
     const res = await fetch(`${server.url}/graphql?query=${encodeURIComponent('mutation { deleteUser { id } }')}`, {
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' },
     });
     expect(res.status).toBe(405);
+  });
+
+  it('refuses a GET query without a CSRF header (a cross-site <img> or link could send it)', async () => {
+    const url = `${server.url}/graphql?query=${encodeURIComponent('{ __typename }')}`;
+    const bare = await fetch(url, { headers: { accept: 'application/json' } });
+    expect(bare.status).toBe(403);
+    expect((await bare.json()).errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
+    const withHeader = await fetch(url, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(await withHeader.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
 

@@ -204,7 +204,8 @@ describe('cookie transport', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
       body: new URLSearchParams({ query: 'mutation { refresh { token } }' }).toString(),
     });
-    expect(((await form.json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(form.status).toBe(415);
+    expect(((await form.json()) as any).errors[0].extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const evil = await app.gql(REFRESH, {}, { headers: { cookie, origin: 'https://evil.example' } });
     expect(evil.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
     // The listed frontend origin may use it, and the token survived the refused attempts.

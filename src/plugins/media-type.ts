@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 
-const ACCEPTED = ['application/json', 'application/graphql-response+json', 'application/graphql+json', 'application/x-www-form-urlencoded'];
+// JSON only: a cross-site page can POST a form or text/plain without a CORS preflight, never JSON.
+const ACCEPTED = ['application/json', 'application/graphql-response+json', 'application/graphql+json'];
 
 /**
  * Yoga answers a POST body it cannot parse with a bare 415 and no body; clients deserve the

@@ -21,10 +21,10 @@ async function payload(context: GraphQLContext, session: Session) {
 export const Mutation: MutationResolvers = {
   signup: async (_parent, { input }, ctx) => payload(ctx, await signup(ctx.services, input)),
 
-  login: async (_parent, { email, password }, ctx) => payload(ctx, await login(ctx.services, email, password)),
+  login: async (_parent, { email, password }, ctx) => payload(ctx, await login(ctx.services, email, password, ctx.clientAddress)),
 
   changePassword: async (_parent, { currentPassword, newPassword }, ctx) =>
-    payload(ctx, await changePassword(ctx.services, ctx.caller.user, currentPassword, newPassword)),
+    payload(ctx, await changePassword(ctx.services, ctx.caller.user, currentPassword, newPassword, ctx.clientAddress)),
 
   refresh: async (_parent, { refreshToken }, ctx) =>
     payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken))),

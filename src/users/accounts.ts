@@ -48,17 +48,24 @@ export async function signup(
   }
 }
 
-export async function login(services: Services, rawEmail: string, password: string): Promise<Session> {
+export async function login(services: Services, rawEmail: string, password: string, address: string): Promise<Session> {
   const email = normalizeEmail(rawEmail);
+  // Before any hashing: a throttled attempt costs the server nothing.
+  await services.throttle.assertAllowed(email, address);
   // No account can have a password this long, and hashing one is wasted work an attacker chooses.
-  if ([...password].length > PASSWORD_MAX_LENGTH) throw unauthenticated('credentials');
+  if ([...password].length > PASSWORD_MAX_LENGTH) {
+    await services.throttle.recordFailure(email, address);
+    throw unauthenticated('credentials');
+  }
   const user = email.length > 0 ? await services.users.findByEmail(email) : null;
   // Spend one verify whether or not the account exists, so both failures look and take alike.
   const ok = await services.passwords.verify(user?.passwordHash, password);
   if (!user || !ok) {
-    services.logger.info('login failed', { userId: user?.id ?? null });
+    await services.throttle.recordFailure(email, address);
+    services.logger.info('login failed', { userId: user?.id ?? null, address });
     throw unauthenticated('credentials');
   }
+  await services.throttle.recordSuccess(email, address);
   let current = user;
   if (services.passwords.needsRehash(user.passwordHash)) {
     // The password is at hand only now: upgrade a hash made with older parameters.
@@ -74,13 +81,19 @@ export async function changePassword(
   caller: UserEntity,
   currentPassword: string,
   newPassword: string,
+  address: string,
 ): Promise<Session> {
   assertPasswordPolicy(newPassword, 'newPassword');
+  // A stolen access token must not become an oracle for the password: same throttle as login.
+  await services.throttle.assertAllowed(caller.email, address);
   const ok =
     [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
     (await services.passwords.verify(caller.passwordHash, currentPassword));
   // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
-  if (!ok) throw badUserInput('Current password is incorrect', 'currentPassword');
+  if (!ok) {
+    await services.throttle.recordFailure(caller.email, address);
+    throw badUserInput('Current password is incorrect', 'currentPassword');
+  }
   const passwordHash = await services.passwords.hash(newPassword);
   // Bumping the token version refuses every access token issued before, on every instance;
   // other sessions' refresh tokens go too, so a thief who had the old password is out.
