@@ -87,7 +87,7 @@ export interface Config {
     perAddress: number;
     /**
      * Failures for one account from any address (distributed guessing). Addresses that signed in
-     * to the account before are exempt, so an attacker cannot lock its owner out. @default 50
+     * to the account in the last 14 days are exempt, so an attacker cannot lock its owner out. @default 50
      */
     perAccount: number;
   };

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
@@ -31,9 +30,6 @@ async function meWith(authorization: string) {
   return app.gql(ME, undefined, { headers: { authorization } });
 }
 
-function b64(o: unknown) {
-  return Buffer.from(JSON.stringify(o)).toString('base64url');
-}
 
 describe('the Authorization header', () => {
   it('accepts "Bearer <token>"', async () => {
@@ -93,93 +89,6 @@ describe('token verification', () => {
   it('tolerates a few seconds of clock skew on exp', async () => {
     const res = await meWith(`Bearer ${await forge({ iat: now() - 3600, exp: now() - 2 })}`);
     expect(res.body.data?.me.id).toBe(user.id);
-  });
-
-  it('refuses a token whose payload was changed after signing', async () => {
-    const [h, , s] = user.token.split('.');
-    const claims = { ...decodeJwt(user.token).claims, role: 'ADMIN' };
-    const res = await meWith(`Bearer ${h}.${b64(claims)}.${s}`);
-    expect(res.body.errors?.[0]).toMatchObject({ message: 'Invalid token', extensions: { code: 'UNAUTHENTICATED' } });
-  });
-
-  it('refuses a token whose signature was changed', async () => {
-    const t = user.token;
-    const flipped = t.slice(0, -2) + (t.at(-2) === 'A' ? 'B' : 'A') + t.at(-1);
-    expect((await meWith(`Bearer ${flipped}`)).code).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses a token signed with another secret', async () => {
-    const other = new TextEncoder().encode('another-secret-another-secret-another-secret');
-    expect((await meWith(`Bearer ${await forge({}, { key: other })}`)).code).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses alg "none" in any spelling', async () => {
-    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
-      const unsigned = `${b64({ alg, typ: 'JWT' })}.${decodeJwt(user.token) && user.token.split('.')[1]}.`;
-      const res = await meWith(`Bearer ${unsigned}`);
-      expect(res.code, alg).toBe('UNAUTHENTICATED');
-    }
-  });
-
-  it('refuses HS384 and HS512 even with the right key', async () => {
-    for (const alg of ['HS384', 'HS512']) {
-      expect((await meWith(`Bearer ${await forge({}, { alg })}`)).code, alg).toBe('UNAUTHENTICATED');
-    }
-  });
-
-  it('refuses an RS256 header over an HMAC signature (algorithm confusion)', async () => {
-    const header = b64({ alg: 'RS256', typ: 'JWT' });
-    const payload = user.token.split('.')[1];
-    const sig = createHmac('sha256', key).update(`${header}.${payload}`).digest('base64url');
-    expect((await meWith(`Bearer ${header}.${payload}.${sig}`)).code).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses a token without exp', async () => {
-    const iat = now();
-    const token = await new SignJWT({ ver: 0, role: 'USER' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(user.id)
-      .setIssuer('graphql-auth-api')
-      .setAudience('graphql-auth-api')
-      .setIssuedAt(iat)
-      .sign(key);
-    expect((await meWith(`Bearer ${token}`)).code).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses a token without sub, or with a non-string sub', async () => {
-    expect((await meWith(`Bearer ${await forge({ sub: undefined })}`)).code).toBe('UNAUTHENTICATED');
-    expect((await meWith(`Bearer ${await forge({ sub: 42 })}`)).code).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses a wrong issuer or audience', async () => {
-    expect((await meWith(`Bearer ${await forge({ iss: 'someone-else' })}`)).code).toBe('UNAUTHENTICATED');
-    expect((await meWith(`Bearer ${await forge({ aud: 'someone-else' })}`)).code).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses a token issued in the future, and one not valid yet (nbf)', async () => {
-    expect((await meWith(`Bearer ${await forge({ iat: now() + 600, exp: now() + 4200 })}`)).code).toBe('UNAUTHENTICATED');
-    expect((await meWith(`Bearer ${await forge({ nbf: now() + 600 })}`)).code).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses a token for a user id that does not exist', async () => {
-    const res = await meWith(`Bearer ${await forge({ sub: '00000000-0000-7000-8000-000000000000' })}`);
-    expect(res.body.errors?.[0]).toMatchObject({ message: 'Invalid token', extensions: { code: 'UNAUTHENTICATED' } });
-  });
-
-  it('refuses a token with an old token version', async () => {
-    const res = await meWith(`Bearer ${await forge({ ver: -1 })}`);
-    expect(res.body.errors?.[0]).toMatchObject({ message: 'Token has been revoked', extensions: { code: 'UNAUTHENTICATED' } });
-  });
-
-  it('refuses an oversized token before verifying it', async () => {
-    const big = await forge({ pad: 'x'.repeat(9000) });
-    expect((await meWith(`Bearer ${big}`)).body.errors?.[0]?.message).toBe('Invalid token');
-  });
-
-  it('refuses garbage that only looks like a token', async () => {
-    for (const t of ['a.b.c', 'x', '...', `${user.token}.extra`]) {
-      expect((await meWith(`Bearer ${t}`)).code, t).toBe('UNAUTHENTICATED');
-    }
   });
 
   it('accepts tokens signed with a previous secret listed in JWT_PREVIOUS_SECRETS', async () => {

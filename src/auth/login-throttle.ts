@@ -18,7 +18,11 @@ export interface LoginThrottle {
   recordSuccess(account: string, address: string): Promise<void>;
 }
 
-const TRUSTED_SECONDS = 60 * 60 * 24 * 30;
+/**
+ * How long a successful sign-in exempts its address from the per-account limit. Under 24.8 days:
+ * the in-memory store expires keys with setTimeout, which overflows past 2^31 ms and fires at once.
+ */
+const TRUSTED_SECONDS = 60 * 60 * 24 * 14;
 
 export function createLoginThrottle(config: Config['throttle'], redis?: Redis, prefix = 'gqlauth'): LoginThrottle {
   const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract => {

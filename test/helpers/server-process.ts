@@ -7,6 +7,8 @@ import path from 'node:path';
 
 export interface ServerProcess {
   url: string;
+  /** The JWT_SECRET it runs with, for forging tokens in attack tests. */
+  secret: string;
   child: ChildProcess;
   dir: string;
   output(): string;
@@ -30,24 +32,27 @@ export async function startServer(env: Record<string, string> = {}, opts: { wait
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-proc-'));
   const port = await freePort();
   let out = '';
+  const fullEnv: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    DATA_DIR: dir,
+    ...env,
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`,
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      DATA_DIR: dir,
-      ...env,
-    },
+    env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // The same SQLite file can serve two processes (WAL): pass DATABASE_URL to share one.
   const url = `http://127.0.0.1:${port}`;
   const server: ServerProcess = {
     url,
+    secret: fullEnv.JWT_SECRET ?? '',
     child,
     dir,
     output: () => out,

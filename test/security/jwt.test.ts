@@ -1,0 +1,150 @@
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { exportJWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient } from '../helpers/http-client.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+
+// RFC 8725 and the OWASP JWT cheat sheet, attack by attack, against the running server.
+let server: ServerProcess;
+let client: ReturnType<typeof httpClient>;
+let user: { id: string; token: string };
+let key: Uint8Array;
+
+beforeAll(async () => {
+  server = await startServer();
+  client = httpClient(server.url);
+  user = await client.signup();
+  key = new TextEncoder().encode(server.secret);
+});
+afterAll(() => server.stop());
+
+const now = () => Math.floor(Date.now() / 1000);
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: user.id,
+  ver: 0,
+  role: 'USER',
+  iss: 'graphql-auth-api',
+  aud: 'graphql-auth-api',
+  iat: now(),
+  exp: now() + 3600,
+  ...extra,
+});
+/** A token signed with the server's own key; only what the test names is off. */
+const forge = (extra: Record<string, unknown> = {}, header: Record<string, unknown> = {}, alg = 'HS256', k: Uint8Array = key) =>
+  new SignJWT(claims(extra)).setProtectedHeader({ alg, typ: 'JWT', ...header }).sign(k);
+/** Hand-built HMAC-SHA256 over any header: for headers jose would refuse to produce. */
+const handmade = (header: Record<string, unknown>, payload = claims()) => {
+  const signingInput = `${b64(header)}.${b64(payload)}`;
+  return `${signingInput}.${createHmac('sha256', key).update(signingInput).digest('base64url')}`;
+};
+
+async function me(token: string) {
+  return client.gql('{ me { id } }', undefined, { token });
+}
+
+async function expectRefused(token: string, message = 'Invalid token') {
+  const res = await me(token);
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ data: null, errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+}
+
+describe('JWT attacks', () => {
+  it('control: a well-formed token is accepted', async () => {
+    expect((await me(await forge())).body.data.me.id).toBe(user.id);
+  });
+
+  it('alg "none", in any spelling, is refused', async () => {
+    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+      await expectRefused(`${b64({ alg, typ: 'JWT' })}.${b64(claims())}.`);
+    }
+  });
+
+  it('other HMAC sizes (HS384, HS512) are refused even with the right key', async () => {
+    await expectRefused(await forge({}, {}, 'HS384'));
+    await expectRefused(await forge({}, {}, 'HS512'));
+  });
+
+  it('algorithm confusion: an RS256/ES256 header over an HMAC signature is refused', async () => {
+    await expectRefused(handmade({ alg: 'RS256', typ: 'JWT' }));
+    await expectRefused(handmade({ alg: 'ES256', typ: 'JWT' }));
+  });
+
+  it('an unknown critical header extension (crit) is refused', async () => {
+    await expectRefused(handmade({ alg: 'HS256', typ: 'JWT', crit: ['exp-x'], 'exp-x': 1 }));
+  });
+
+  it('an embedded jwk is never trusted: a token signed with the attacker key it names is refused', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = await exportJWK(publicKey);
+    const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'JWT', jwk }).sign(privateKey);
+    await expectRefused(token);
+  });
+
+  it('jku, x5u and kid are never followed', async () => {
+    const attacker = new TextEncoder().encode('attacker-chosen-key-attacker-chosen-key');
+    // Pointing at a key set, or at a key id, changes nothing: the signature must be ours.
+    await expectRefused(await forge({}, { jku: 'http://127.0.0.1:1/jwks.json' }, 'HS256', attacker));
+    await expectRefused(await forge({}, { x5u: 'http://127.0.0.1:1/cert.pem' }, 'HS256', attacker));
+    await expectRefused(await forge({}, { kid: '../../dev/null' }, 'HS256', attacker));
+  });
+
+  it('a tampered payload or signature is refused', async () => {
+    const [h, , s] = user.token.split('.');
+    await expectRefused(`${h}.${b64(claims({ role: 'ADMIN' }))}.${s}`);
+    const t = user.token;
+    await expectRefused(t.slice(0, -2) + (t.at(-2) === 'A' ? 'B' : 'A') + t.at(-1));
+  });
+
+  it('a token signed with another secret is refused', async () => {
+    await expectRefused(await forge({}, {}, 'HS256', new TextEncoder().encode('a-different-secret-a-different-secret')));
+  });
+
+  it('exp is required', async () => {
+    await expectRefused(await forge({ exp: undefined }));
+  });
+
+  it('sub is required and must be a string', async () => {
+    await expectRefused(await forge({ sub: undefined }));
+    await expectRefused(await forge({ sub: 42 }));
+  });
+
+  it('an expired token is refused and says it expired, so clients know to refresh', async () => {
+    const res = await me(await forge({ iat: now() - 7200, exp: now() - 3600 }));
+    expect(res.body.errors[0]).toEqual({
+      message: 'Token expired',
+      locations: [{ line: 1, column: 3 }],
+      path: ['me'],
+      extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' },
+    });
+  });
+
+  it('nbf in the future is honoured', async () => {
+    await expectRefused(await forge({ nbf: now() + 600 }));
+  });
+
+  it('iat in the future beyond the clock skew is refused', async () => {
+    await expectRefused(await forge({ iat: now() + 600, exp: now() + 4200 }));
+  });
+
+  it('iss and aud are checked', async () => {
+    await expectRefused(await forge({ iss: 'https://evil.example' }));
+    await expectRefused(await forge({ aud: 'another-api' }));
+    await expectRefused(await forge({ aud: undefined }));
+  });
+
+  it('a token over 8 KB is refused before any cryptography', async () => {
+    // Correctly signed and valid apart from its size: without the size check it would pass.
+    const big = await forge({ pad: 'x'.repeat(9000) });
+    expect((await me(await forge({ pad: 'x'.repeat(100) }))).body.data.me.id).toBe(user.id);
+    await expectRefused(big);
+  });
+
+  it('a token whose user no longer exists is refused', async () => {
+    await expectRefused(await forge({ sub: '01a20bce-0000-7000-8000-000000000000' }));
+  });
+
+  it('a token with an outdated version is refused as revoked', async () => {
+    await expectRefused(await forge({ ver: -1 }), 'Token has been revoked');
+  });
+});

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient } from '../helpers/http-client.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+
+// One trusted proxy, so each test can speak from the address it names in X-Forwarded-For.
+let server: ServerProcess;
+let client: ReturnType<typeof httpClient>;
+beforeAll(async () => {
+  server = await startServer({
+    TRUST_PROXY: '1',
+    LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '5',
+    LOGIN_MAX_FAILS_PER_ADDRESS: '12',
+    LOGIN_MAX_FAILS_PER_ACCOUNT: '8',
+    LOGIN_THROTTLE_WINDOW: '600',
+  });
+  client = httpClient(server.url);
+});
+afterAll(() => server.stop());
+
+let n = 0;
+const address = () => `198.51.100.${(n += 1)}`;
+const from = (ip: string) => ({ 'x-forwarded-for': ip });
+
+describe('login throttling', () => {
+  it('stops one address guessing one account with RATE_LIMITED and the seconds to wait', async () => {
+    const victim = await client.signup();
+    const attacker = address();
+    for (let i = 0; i < 5; i += 1) expect((await client.login(victim.email, `guess-${i}-xx`, from(attacker))).code).toBe('UNAUTHENTICATED');
+    const limited = await client.login(victim.email, victim.password, from(attacker));
+    expect(limited.body.errors[0]).toMatchObject({ message: 'Too many attempts, try again later', extensions: { code: 'RATE_LIMITED' } });
+    expect(limited.body.errors[0].extensions.retryAfter).toBeGreaterThan(500);
+    expect(limited.body.errors[0].extensions.retryAfter).toBeLessThanOrEqual(600);
+  });
+
+  it('does not lock the owner out: the victim still logs in from their own address', async () => {
+    const victim = await client.signup();
+    const attacker = address();
+    for (let i = 0; i < 6; i += 1) await client.login(victim.email, `guess-${i}-xx`, from(attacker));
+    expect((await client.login(victim.email, victim.password, from(address()))).body.data.login.token).toEqual(expect.any(String));
+  });
+
+  it('leaves other accounts alone', async () => {
+    const victim = await client.signup();
+    const bystander = await client.signup();
+    const attacker = address();
+    for (let i = 0; i < 6; i += 1) await client.login(victim.email, `guess-${i}-xx`, from(attacker));
+    expect((await client.login(bystander.email, bystander.password, from(address()))).body.data.login).toBeTruthy();
+  });
+
+  it('stops one address trying many accounts (credential stuffing)', async () => {
+    const attacker = address();
+    for (let i = 0; i < 12; i += 1) await client.login(`nobody-${i}-${n}@example.com`, 'password1', from(attacker));
+    const someone = await client.signup();
+    expect((await client.login(someone.email, someone.password, from(attacker))).code).toBe('RATE_LIMITED');
+  });
+
+  it('stops many addresses guessing one account, but not addresses that signed in to it before', async () => {
+    const victim = await client.signup();
+    const home = address();
+    expect((await client.login(victim.email, victim.password, from(home))).body.data.login).toBeTruthy();
+    for (let i = 0; i < 8; i += 1) await client.login(victim.email, `guess-${i}-xx`, from(address()));
+    expect((await client.login(victim.email, victim.password, from(address()))).code).toBe('RATE_LIMITED');
+    const again = await client.login(victim.email, victim.password, from(home));
+    expect(again.body.errors, JSON.stringify(again.body)).toBeUndefined();
+  });
+
+  it('counts a wrong current password in changePassword like a failed login', async () => {
+    const u = await client.signup();
+    const ip = address();
+    const change = (current: string) =>
+      client.gql(
+        'mutation($c: String!) { changePassword(currentPassword: $c, newPassword: "brand new password") { token } }',
+        { c: current },
+        { token: u.token, headers: from(ip) },
+      );
+    for (let i = 0; i < 5; i += 1) expect((await change(`wrong-${i}-xxxx`)).code).toBe('BAD_USER_INPUT');
+    expect((await change(u.password)).code).toBe('RATE_LIMITED');
+  });
+});
+
+describe('without a trusted proxy', () => {
+  it('ignores X-Forwarded-For, so an attacker cannot dodge the limit by rotating it', async () => {
+    const direct = await startServer({ LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '3' });
+    try {
+      const c = httpClient(direct.url);
+      const victim = await c.signup();
+      for (let i = 0; i < 3; i += 1) await c.login(victim.email, `guess-${i}-xx`, from(address()));
+      expect((await c.login(victim.email, `guess-x-xx`, from(address()))).code).toBe('RATE_LIMITED');
+    } finally {
+      await direct.stop();
+    }
+  });
+});
+
+describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the counts)', () => {
+  it('counts failures made on either instance', async () => {
+    const prefix = { REDIS_URL: process.env.REDIS_URL!, LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '4' };
+    const one = await startServer(prefix);
+    const two = await startServer({ ...prefix, DATABASE_URL: `sqlite:${one.dir}/db.sqlite`, JWT_SECRET: one.secret });
+    try {
+      const c1 = httpClient(one.url);
+      const c2 = httpClient(two.url);
+      const victim = await c1.signup();
+      await c1.login(victim.email, 'guess-1-xx');
+      await c2.login(victim.email, 'guess-2-xx');
+      await c1.login(victim.email, 'guess-3-xx');
+      await c2.login(victim.email, 'guess-4-xx');
+      expect((await c1.login(victim.email, victim.password)).code).toBe('RATE_LIMITED');
+      expect((await c2.login(victim.email, victim.password)).code).toBe('RATE_LIMITED');
+    } finally {
+      await two.stop();
+      await one.stop();
+    }
+  });
+});
+if (!process.env.REDIS_URL) console.log('REDIS_URL is not set: the shared-throttle test is skipped');
