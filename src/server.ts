@@ -8,7 +8,7 @@ import { createContextFactory, type GraphQLContext, type Services } from './cont
 import { graphiqlOptions } from './graphiql.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
-import { useInputErrorCodes } from './plugins/error-codes.js';
+import { useErrorCodes } from './plugins/error-codes.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { buildSchema } from './schema.js';
@@ -63,7 +63,7 @@ export function createApp({ services, dataSource }: AppDeps) {
       ...useGraphQLLimits(config),
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),
-      useInputErrorCodes(),
+      useErrorCodes(),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

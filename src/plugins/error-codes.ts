@@ -1,36 +1,37 @@
 import { GraphQLError } from 'graphql';
-import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../errors.js';
 
 /**
- * graphql-js reports bad variables ("Variable "$input" got invalid value ...") with no code.
- * They are the client's input, so they get BAD_USER_INPUT like every other input error.
- * Field errors never reach here without a code: ours carry one and the rest are masked.
+ * Some request errors arrive with no `extensions.code`: graphql-js's variable coercion
+ * ("Variable "$input" got invalid value ...") and GraphQL Armor's limits ("Aliases limit of 15
+ * exceeded"). Every error a client can act on gets a code, so these get one here.
+ * Field errors never lack one: ours carry a code and the rest are masked.
  */
-export function useInputErrorCodes(): Plugin {
+function codeFor(error: GraphQLError): string {
+  if (error.message.startsWith('Variable "$')) return ErrorCode.BAD_USER_INPUT;
+  if (error.message.startsWith('Syntax Error') && !/limit/i.test(error.message)) return 'GRAPHQL_PARSE_FAILED';
+  return 'GRAPHQL_VALIDATION_FAILED';
+}
+
+function withCode(error: unknown): unknown {
+  if (!(error instanceof GraphQLError) || error.extensions?.code || error.path) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code: codeFor(error) },
+  });
+}
+
+export function useErrorCodes(): Plugin {
   return {
-    onExecute() {
-      return {
-        onExecuteDone(payload) {
-          return handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
-            if (!result.errors?.some((e) => !e.extensions?.code && !e.path)) return;
-            setResult({
-              ...result,
-              errors: result.errors.map((e) =>
-                e.extensions?.code || e.path
-                  ? e
-                  : new GraphQLError(e.message, {
-                      nodes: e.nodes,
-                      source: e.source,
-                      positions: e.positions,
-                      originalError: e.originalError,
-                      extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT },
-                    }),
-              ),
-            });
-          });
-        },
-      };
+    onResultProcess({ result, setResult }) {
+      if (Symbol.asyncIterator in Object(result)) return;
+      const fix = (r: { errors?: readonly unknown[] }) =>
+        r.errors?.some((e) => withCode(e) !== e) ? { ...r, errors: r.errors.map(withCode) } : r;
+      setResult((Array.isArray(result) ? result.map(fix) : fix(result as never)) as never);
     },
   };
 }

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient } from '../helpers/http-client.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+
+// GraphQL Armor's protections with their defaults, plus our own credential rule, over HTTP.
+let dev: ServerProcess;
+let prod: ServerProcess;
+let D: ReturnType<typeof httpClient>;
+let P: ReturnType<typeof httpClient>;
+
+beforeAll(async () => {
+  [dev, prod] = await Promise.all([
+    startServer({ GRAPHQL_MAX_DEPTH: '3' }),
+    startServer({ NODE_ENV: 'production', JWT_SECRET: 'Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0aQ-prod-test-key' }),
+  ]);
+  D = httpClient(dev.url);
+  P = httpClient(prod.url);
+});
+afterAll(async () => {
+  await Promise.all([dev?.stop(), prod?.stop()]);
+});
+
+const refused = (res: { body: any }) => res.body?.errors?.[0];
+
+describe('query limits', () => {
+  it('refuses a query deeper than GRAPHQL_MAX_DEPTH, through fragments too', async () => {
+    // This schema is at most 4 deep, so the dev server here runs with GRAPHQL_MAX_DEPTH=3
+    // (default 6) to show the limit at work.
+    expect((await D.gql('{ users { edges { cursor } } }')).body.errors).toBeUndefined();
+    const deep = await D.gql('{ users { edges { node { id } } } }');
+    expect(refused(deep)).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(refused(deep).message).toMatch(/depth/i);
+    const viaFragments = `
+      query { users { ...A } }
+      fragment A on UserConnection { edges { ...B } }
+      fragment B on UserEdge { node { id } }
+    `;
+    expect(refused(await D.gql(viaFragments))?.message).toMatch(/depth/i);
+  });
+
+  it('refuses more than 15 aliases', async () => {
+    const q = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: user(id: "x") { id }`).join(' ')} }`;
+    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/aliases/i), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    const ok = `{ ${Array.from({ length: 15 }, (_, i) => `a${i}: user(id: "x") { id }`).join(' ')} }`;
+    expect((await D.gql(ok)).body.errors).toBeUndefined();
+  });
+
+  it('refuses more than 1000 tokens', async () => {
+    const q = `{ ${Array.from({ length: 300 }, () => 'user(id: "x") { id }').join(' ')} }`;
+    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/token limit/i), extensions: { code: expect.any(String) } });
+  });
+
+  it('refuses more than 50 directives', async () => {
+    const q = `{ __typename ${'@include(if: true) '.repeat(51)} }`;
+    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/directive/i), extensions: { code: expect.any(String) } });
+  });
+
+  it('refuses a query over the cost limit', async () => {
+    const fields = 'id name email role createdAt';
+    const q = `{ ${Array.from({ length: 15 }, (_, i) => `u${i}: users(first: 100) { edges { cursor node { ${fields} } } nodes { ${fields} } pageInfo { hasNextPage endCursor } totalCount }`).join(' ')} }`;
+    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/cost/i), extensions: { code: expect.any(String) } });
+  });
+
+  it('allows one login per request however aliased, before any password is checked', async () => {
+    const u = await D.signup();
+    const guesses = ['wrong-one-xx', 'wrong-two-xx', u.password];
+    const q = `mutation { ${guesses.map((p, i) => `g${i}: login(email: "${u.email}", password: "${p}") { token }`).join(' ')} }`;
+    const res = await D.gql(q);
+    expect(res.body.data).toBeUndefined();
+    expect(refused(res)).toMatchObject({
+      message: 'Only one login, signup, changePassword or refresh per request',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(JSON.stringify(res.body)).not.toContain('eyJ');
+  });
+
+  it('refuses a batched array of operations', async () => {
+    const res = await fetch(`${dev.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('refuses a body over MAX_BODY_BYTES (100 KB) before reading it', async () => {
+    const res = await fetch(`${dev.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(110 * 1024) } }),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('schema exposure', () => {
+  it('in development, introspection and field suggestions stay on (GraphiQL and codegen need them)', async () => {
+    expect((await D.gql('{ __schema { queryType { name } } }')).body.data.__schema.queryType.name).toBe('Query');
+    expect(refused(await D.gql('{ mee { id } }'))?.message).toContain('Did you mean "me"?');
+  });
+
+  it('in production, introspection is off and field suggestions are hidden', async () => {
+    const intro = await P.gql('{ __schema { types { name } } }');
+    expect(intro.body.data).toBeUndefined();
+    expect(refused(intro)?.message).toMatch(/introspection/i);
+    const typo = refused(await P.gql('{ mee { id } }'));
+    expect(typo?.message).not.toContain('Did you mean');
+    expect(typo?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('in production, GraphiQL is not served', async () => {
+    const res = await fetch(`${prod.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await res.text()).not.toContain('YogaGraphiQL');
+  });
+});
