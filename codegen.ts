@@ -20,6 +20,7 @@ const config: CodegenConfig = {
         mappers: {
           User: '../db/entities/user.js#UserEntity',
           UserProfile: '../db/entities/user.js#UserEntity',
+          AccountEvent: '../events.js#AccountEventMessage',
         },
         scalars: { DateTime: { input: 'Date', output: 'Date | string' }, ID: { input: 'string', output: 'string' } },
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },

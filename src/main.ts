@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   }
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
-  // Shared login-throttle counters for several instances; without it they are per process.
+  // Shared by several instances: login-throttle counters and account events.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
   const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     await closed;
     clearTimeout(timer);
     await dataSource.destroy();
+    await services.events.close();
     await redis?.quit().catch(() => undefined);
     logger.info('stopped');
     process.exit(0);

@@ -32,7 +32,7 @@ export async function createServices(
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
     throttle: createLoginThrottle(config.throttle, opts.redis),
-    events: createEvents(),
+    events: createEvents(opts.redis),
     logger,
   };
 }

@@ -74,3 +74,28 @@ describe('accountEvents subscription', () => {
     }
   });
 });
+
+describe.skipIf(!process.env.REDIS_URL)('accountEvents across instances (REDIS_URL)', () => {
+  it('a logoutAll on one instance ends a stream open on another', async () => {
+    const { startServer } = await import('./helpers/server-process.js');
+    const { httpClient } = await import('./helpers/http-client.js');
+    const env = { REDIS_URL: process.env.REDIS_URL! };
+    const a = await startServer(env);
+    const b = await startServer({ ...env, DATABASE_URL: `sqlite:${a.dir}/db.sqlite`, JWT_SECRET: a.secret });
+    try {
+      const u = await httpClient(a.url).signup();
+      const res = await fetch(`${b.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${u.token}` },
+        body: JSON.stringify({ query: SUBSCRIBE }),
+      });
+      const events = await collect(res, () => httpClient(a.url).gql('mutation { logoutAll }', undefined, { token: u.token }));
+      const results = events.filter((e) => e.event === 'next').map((e) => e.data);
+      expect(results[0]?.data?.accountEvents.kind).toBe('SIGNED_OUT_EVERYWHERE');
+      expect(results[1]?.errors?.[0]?.message).toBe('Token has been revoked');
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
+});

@@ -2,6 +2,7 @@
 import type { AuthResolver as ResolverFnAuth } from '../auth/resolver-types.js';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserEntity } from '../db/entities/user.js';
+import type { AccountEventMessage } from '../events.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null;
@@ -345,7 +346,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AccountEvent: ResolverTypeWrapper<Omit<AccountEvent, 'user'> & { user?: Maybe<ResolversTypes['User']> }>;
+  AccountEvent: ResolverTypeWrapper<AccountEventMessage>;
   AccountEventKind: AccountEventKind;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -368,7 +369,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AccountEvent: Omit<AccountEvent, 'user'> & { user?: Maybe<ResolversParentTypes['User']> };
+  AccountEvent: AccountEventMessage;
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];

@@ -2,7 +2,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
-import { Subscription } from './subscription.js';
+import { AccountEvent, Subscription } from './subscription.js';
 import { UserProfile } from './user.js';
 
 export const resolvers: Resolvers = {
@@ -10,5 +10,6 @@ export const resolvers: Resolvers = {
   Query,
   Mutation,
   Subscription,
+  AccountEvent,
   UserProfile,
 };

@@ -1,13 +1,13 @@
 import type { AuthedContext } from '../context.js';
 import { unauthenticated } from '../errors.js';
-import type { AccountEvent } from '../events.js';
-import type { SubscriptionResolvers } from '../generated/graphql.js';
+import type { AccountEventMessage } from '../events.js';
+import type { AccountEventResolvers, SubscriptionResolvers } from '../generated/graphql.js';
 
 /**
  * The caller's account events until the token that opened the stream stops being valid:
  * at its `exp`, or at the first event after which its user is gone or its version is stale.
  */
-async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvents: AccountEvent }> {
+async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvents: AccountEventMessage }> {
   const { caller, services } = ctx;
   const source = services.events.subscribe('account', caller.id)[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
@@ -34,4 +34,8 @@ export const Subscription: SubscriptionResolvers = {
   accountEvents: {
     subscribe: (_parent, _args, ctx) => accountEvents(ctx as AuthedContext),
   },
+};
+
+export const AccountEvent: AccountEventResolvers = {
+  user: (event, _args, { services }) => (event.kind === 'DELETED' ? null : services.users.findById(event.userId)),
 };

@@ -101,7 +101,7 @@ export async function changePassword(
   if (!user) throw unauthenticated('user_gone');
   await services.refreshTokens.revokeAll(user.id);
   services.logger.info('password changed', { userId: user.id });
-  publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED', user);
+  publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
   return issue(services, user);
 }
 
@@ -119,7 +119,7 @@ export async function updateProfile(
         ? await services.users.update(callerId, changes)
         : await services.users.findById(callerId);
     if (!user) throw unauthenticated('user_gone');
-    if (Object.keys(changes).length > 0) publishAccountEvent(services.events, user.id, 'PROFILE_UPDATED', user);
+    if (Object.keys(changes).length > 0) publishAccountEvent(services.events, user.id, 'PROFILE_UPDATED');
     return user;
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
@@ -131,7 +131,7 @@ export async function deleteAccount(services: Services, id: string, by: string):
   const user = await services.users.delete(id);
   if (!user) throw notFound('No such user');
   services.logger.info('user deleted', { userId: id, by });
-  publishAccountEvent(services.events, id, 'DELETED', null);
+  publishAccountEvent(services.events, id, 'DELETED');
   return user;
 }
 
@@ -154,10 +154,10 @@ export async function refreshSession(services: Services, refreshToken: string): 
 
 /** Refuses every access and refresh token the user holds, on every instance. */
 export async function signOutEverywhere(services: Services, userId: string): Promise<void> {
-  const user = await services.users.update(userId, { bumpTokenVersion: true });
+  await services.users.update(userId, { bumpTokenVersion: true });
   await services.refreshTokens.revokeAll(userId);
   services.logger.info('signed out everywhere', { userId });
-  publishAccountEvent(services.events, userId, 'SIGNED_OUT_EVERYWHERE', user);
+  publishAccountEvent(services.events, userId, 'SIGNED_OUT_EVERYWHERE');
 }
 
 export async function setRole(services: Services, id: string, role: UserEntity['role'], by: string): Promise<UserEntity> {
@@ -166,6 +166,6 @@ export async function setRole(services: Services, id: string, role: UserEntity['
   const user = await services.users.update(id, { role, bumpTokenVersion: true });
   if (!user) throw notFound('No such user');
   services.logger.info('role changed', { userId: id, role, by });
-  publishAccountEvent(services.events, id, 'ROLE_CHANGED', user);
+  publishAccountEvent(services.events, id, 'ROLE_CHANGED');
   return user;
 }
