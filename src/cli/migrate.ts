@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit, runCli } from './run.js';
 import { openDatabase } from '../db/data-source.js';
 
 /**
@@ -7,16 +7,7 @@ import { openDatabase } from '../db/data-source.js';
  * npm run migrate -- --revert undo the latest migration
  */
 async function main(argv: string[]): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const ds = await openDatabase(config.database, { migrate: false });
   try {
     if (argv.includes('--status')) {
@@ -41,10 +32,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`Migration failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main, 'Migration failed');

@@ -1,8 +1,8 @@
-import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/data-source.js';
 import { normalizeEmail } from '../users/validation.js';
 import { UserStore } from '../db/user-store.js';
 import type { Role } from '../db/entities/user.js';
+import { loadConfigOrExit, runCli } from './run.js';
 
 /**
  * npm run user:promote -- <email> [--role ADMIN|USER]
@@ -17,16 +17,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('usage: npm run user:promote -- <email> [--role ADMIN|USER]\n');
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
   try {
     const users = new UserStore(dataSource);
@@ -47,10 +38,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -1,13 +1,12 @@
 import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
+import { columnTypes } from './column-types.js';
 
 /** The first schema. Written with TypeORM's Table API so one migration serves SQLite and PostgreSQL. */
 export class CreateUsers1732400000000 implements MigrationInterface {
   name = 'CreateUsers1732400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const postgres = queryRunner.connection.driver.options.type === 'postgres';
-    const timestamp = postgres ? 'timestamptz' : 'datetime';
-    const now = postgres ? 'now()' : "(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))";
+    const { postgres, timestamp, now } = columnTypes(queryRunner);
     await queryRunner.createTable(
       new Table({
         name: 'users',

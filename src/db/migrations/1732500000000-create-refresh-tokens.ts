@@ -1,13 +1,12 @@
 import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
+import { columnTypes } from './column-types.js';
 
 /** Refresh tokens (hashes only), deleted with their user. */
 export class CreateRefreshTokens1732500000000 implements MigrationInterface {
   name = 'CreateRefreshTokens1732500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const postgres = queryRunner.connection.driver.options.type === 'postgres';
-    const timestamp = postgres ? 'timestamptz' : 'datetime';
-    const now = postgres ? 'now()' : "(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))";
+    const { timestamp, now } = columnTypes(queryRunner);
     await queryRunner.createTable(
       new Table({
         name: 'refresh_tokens',
