@@ -1,11 +1,10 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
-import { graphiqlOptions } from './graphiql.js';
+import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
@@ -37,8 +36,9 @@ export function createApp({ services, dataSource }: AppDeps) {
     landingPage: false,
     cors: corsFor(config),
     graphiql: config.graphiql ? graphiqlOptions() : false,
-    // GraphiQL's JavaScript and CSS come inlined from this package: no CDN, works offline.
-    renderGraphiQL,
+    // GraphiQL's JavaScript and CSS come inlined (@graphql-yoga/render-graphiql): no CDN, works offline.
+    // The wrapper adds the script that keeps the token from login/signup (src/graphiql.ts).
+    renderGraphiQL: renderGraphiQLWithLogin,
     logging: logger,
     maskedErrors: {
       // Never echo the original error, whatever NODE_ENV says; log it instead.
