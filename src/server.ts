@@ -5,6 +5,7 @@ import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-y
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
 import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
+import { describeAuth } from './auth/describe.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
@@ -29,7 +30,8 @@ function disableIntrospection(): Plugin {
 export function createApp({ services, dataSource }: AppDeps) {
   const { config, logger } = services;
   return createYoga<Record<string, unknown>, Omit<GraphQLContext, keyof import('graphql-yoga').YogaInitialContext>>({
-    schema: buildSchema(),
+    // Each field's @auth/@public also spelled out in its description: introspection omits directives.
+    schema: describeAuth(buildSchema()),
     context: createContextFactory(services),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
