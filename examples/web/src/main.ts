@@ -1,0 +1,97 @@
+import { DeleteUserMutation, LoginMutation, MeQuery, SignupMutation } from '@examples/client/operations';
+import { AuthSession, webStorageTokenStore } from '@examples/client/session';
+import { createUrqlClient } from '@examples/client/urql';
+import type { CombinedError } from '@urql/core';
+
+/**
+ * The token lives in sessionStorage (see docs/frontends.md): a reload keeps you signed in,
+ * closing the tab signs you out, other tabs do not share it.
+ */
+const session = new AuthSession({ store: webStorageTokenStore(window.sessionStorage) });
+// Same origin: Vite's dev server (or whatever serves the built page) forwards /graphql to the API.
+const client = createUrqlClient({ url: new URL('/graphql', window.location.href).href, session });
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+const status = $('#status');
+const errorBox = $('#error');
+const signedOut = $('#signed-out');
+const signedIn = $('#signed-in');
+
+function showError(error: CombinedError | string | null): void {
+  const message = typeof error === 'string' ? error : (error?.graphQLErrors[0]?.message ?? error?.networkError?.message ?? null);
+  errorBox.textContent = message ?? '';
+  errorBox.hidden = !message;
+}
+
+function formValues(form: HTMLFormElement): Record<string, string> {
+  return Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v)]));
+}
+
+async function showProfile(): Promise<void> {
+  const result = await client.query(MeQuery, {}).toPromise();
+  if (result.error || !result.data) {
+    // A refused token has already signed the session out (the exchange did it): back to the forms.
+    render();
+    showError(result.error ?? 'Could not load your profile');
+    return;
+  }
+  const me = result.data.me;
+  for (const [field, value] of Object.entries({ name: me.name, email: me.email, role: me.role, createdAt: new Date(me.createdAt).toLocaleString() })) {
+    $(`#profile [data-field="${field}"]`).textContent = value;
+  }
+  status.textContent = `Signed in as ${me.email}.`;
+}
+
+function render(): void {
+  const on = session.token !== null;
+  signedOut.hidden = on;
+  signedIn.hidden = !on;
+  if (!on) {
+    status.textContent = 'Not signed in.';
+    // The previous account's data does not stay in the page.
+    document.querySelectorAll('#profile dd').forEach((dd) => (dd.textContent = ''));
+  }
+}
+
+session.subscribe(render);
+
+$<HTMLFormElement>('#signup-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const { name = '', email = '', password = '' } = formValues(form);
+  const result = await client.mutation(SignupMutation, { input: { name, email, password } }).toPromise();
+  if (!result.data) return showError(result.error ?? 'Sign-up failed');
+  showError(null);
+  form.reset();
+  session.signIn(result.data.signup.token);
+  await showProfile();
+});
+
+$<HTMLFormElement>('#login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const { email = '', password = '' } = formValues(form);
+  const result = await client.mutation(LoginMutation, { email, password }).toPromise();
+  if (!result.data) return showError(result.error ?? 'Log-in failed');
+  showError(null);
+  form.reset();
+  session.signIn(result.data.login.token);
+  await showProfile();
+});
+
+$('#logout').addEventListener('click', () => {
+  showError(null);
+  session.signOut();
+});
+
+$('#delete-account').addEventListener('click', async () => {
+  if (!window.confirm('Delete your account? This cannot be undone.')) return;
+  const result = await client.mutation(DeleteUserMutation, {}).toPromise();
+  if (!result.data) return showError(result.error ?? 'Could not delete the account');
+  showError(null);
+  session.signOut();
+  status.textContent = `Account ${result.data.deleteUser.email} deleted.`;
+});
+
+render();
+if (session.token) void showProfile();
