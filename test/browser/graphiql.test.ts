@@ -70,6 +70,20 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL in Chromium', () => {
       // The login itself went out without a token.
       expect(graphqlRequests.find((r) => r.body.includes('mutation Login'))?.authorization).toBeUndefined();
 
+      // A header set by hand (GraphiQL's Headers pane passes it to fetch) wins over the kept token,
+      // and its refusal does not forget the kept one.
+      const typed = await page.evaluate(async () => {
+        const res = await fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', Authorization: 'Bearer typed.by.hand' },
+          body: JSON.stringify({ query: '{ me { email } }' }),
+        });
+        return (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      });
+      expect(typed.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(graphqlRequests.at(-1)?.authorization).toBe('Bearer typed.by.hand');
+      await expect.poll(() => page.locator('#auth-token-bar').textContent()).toContain('Signed in as ada@example.com');
+
       // Forgetting it: the next `me` is unauthenticated.
       await page.locator('#auth-token-clear').click();
       await expect.poll(() => page.locator('#auth-token-bar').textContent()).toContain('No token kept');
