@@ -21,7 +21,8 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
     // The page as `vite build` makes it, served with the API on one origin (as Vite's proxy does).
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-example-'));
     await build({ root: WEB, configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-    server = await startHttpApp({ staticDir: outDir });
+    // Cookie mode, as recommended for browser frontends: the refresh token is an HttpOnly cookie.
+    server = await startHttpApp({ staticDir: outDir, env: { REFRESH_TOKEN_TRANSPORT: 'cookie' } });
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
@@ -30,7 +31,7 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
     if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('signs up, shows the profile, logs out, logs in, survives a reload, deletes the account', { timeout: 120_000 }, async () => {
+  it('signs up, shows the profile, logs out, logs in, survives a reload and a refused token (cookie refresh), deletes the account', { timeout: 120_000 }, async () => {
     const page = await browser.newPage();
     const urls = await recordRequests(page);
     const email = uniqueEmail('web');
@@ -82,6 +83,21 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
       // A reload keeps the session (sessionStorage) and loads the profile again.
       await page.reload({ waitUntil: 'load' });
       await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toBe(`Signed in as ${email}.`);
+
+      // The access token is refused (here: replaced by a bad one; in life: expired): the page
+      // refreshes it once with the HttpOnly cookie and the profile still loads.
+      const before = await page.evaluate(() => window.sessionStorage.getItem('graphql-auth-api:token'));
+      await page.evaluate(() => window.sessionStorage.setItem('graphql-auth-api:token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad'));
+      await page.reload({ waitUntil: 'load' });
+      await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toBe(`Signed in as ${email}.`);
+      const after = await page.evaluate(() => window.sessionStorage.getItem('graphql-auth-api:token'));
+      expect(after?.split('.')).toHaveLength(3);
+      expect(after).not.toBe(before);
+      expect(after).not.toContain('.bad');
+      // The refresh token never reached the page's scripts.
+      expect(await page.evaluate(() => window.sessionStorage.getItem('graphql-auth-api:refresh-token'))).toBeNull();
+      expect(await page.evaluate(() => document.cookie)).not.toContain('refresh');
+      expect((await page.context().cookies()).some((c) => c.httpOnly)).toBe(true);
 
       // Delete the account (after the confirm dialog): signed out, and the account is gone.
       page.once('dialog', (d) => void d.accept());

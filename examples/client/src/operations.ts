@@ -10,6 +10,7 @@ export const SignupMutation = graphql(`
   mutation Signup($input: SignupInput!) {
     signup(input: $input) {
       token
+      refreshToken
       user { id name email role }
     }
   }
@@ -19,6 +20,7 @@ export const LoginMutation = graphql(`
   mutation Login($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       token
+      refreshToken
       user { id name email role }
     }
   }
@@ -33,5 +35,11 @@ export const MeQuery = graphql(`
 export const DeleteUserMutation = graphql(`
   mutation DeleteUser {
     deleteUser { id email }
+  }
+`);
+
+export const LogoutMutation = graphql(`
+  mutation Logout($refreshToken: String) {
+    logout(refreshToken: $refreshToken)
   }
 `);

@@ -1,48 +1,51 @@
+import type { RefreshMutation, RefreshMutationVariables } from './gql/graphql.js';
 import type { Refresher } from './session.js';
 
 /**
- * The refresher for the contract's Sessions section, for when the API has it:
+ * The contract's Sessions section: `refresh(refreshToken: String): AuthPayload!` rotates the
+ * refresh token and returns a new access token. The magic comment below lets codegen validate
+ * this document against the schema and generate its types (RefreshMutation).
  *
- *   refresh(refreshToken: String): AuthPayload!   # AuthPayload gains refreshToken: String
- *
- * Not wired yet: today's schema has no `refresh`, so codegen would refuse this document. To
- * turn it on: select `refreshToken` in the Signup/Login documents (src/operations.ts) and keep
- * it (`refreshTokens.set(...)`), move this document into `graphql()` there, and pass
- * `refresh: mutationRefresher({ endpoint, refreshTokens })` to `new AuthSession`. The Apollo
- * link and the urql exchange already retry once after a successful refresh.
- *
- * It calls fetch directly, not through the client, so a refused refresh cannot loop back
- * into the link that asked for it. In cookie mode (refreshToken null) the HttpOnly cookie
- * travels with `credentials: 'include'`.
+ * It is sent with fetch directly, not through the Apollo/urql client, so a refused refresh
+ * cannot loop back into the link or exchange that asked for it.
  */
-export const REFRESH_DOCUMENT = `
+export const REFRESH_DOCUMENT = /* GraphQL */ `
   mutation Refresh($refreshToken: String) {
-    refresh(refreshToken: $refreshToken) { token refreshToken }
+    refresh(refreshToken: $refreshToken) {
+      token
+      refreshToken
+    }
   }
 `;
 
-export interface RefreshTokenStore {
-  get(): string | null;
-  set(token: string | null): void;
+export interface RefreshOptions {
+  /** The API's /graphql URL. */
+  endpoint: string;
+  fetch?: typeof fetch;
+  /**
+   * Cookie mode (REFRESH_TOKEN_TRANSPORT=cookie): the refresh token is an HttpOnly cookie, sent
+   * by the browser when credentials allow it. 'same-origin' (the default) suits a page served
+   * with the API; a page on another origin needs 'include' and the API's CORS allowing it.
+   */
+  credentials?: RequestCredentials;
 }
 
-export function mutationRefresher(opts: { endpoint: string; refreshTokens: RefreshTokenStore; fetch?: typeof fetch }): Refresher {
-  const doFetch = opts.fetch ?? fetch;
-  return async () => {
+/**
+ * A `Refresher` for AuthSession. Body mode: sends the kept refresh token. Cookie mode: sends
+ * none (`refreshToken` stays null) and the cookie does the work. Resolves null when refused.
+ */
+export function refreshViaMutation(opts: RefreshOptions): Refresher {
+  const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  return async (refreshToken) => {
+    const variables: RefreshMutationVariables = refreshToken ? { refreshToken } : {};
     const res = await doFetch(opts.endpoint, {
       method: 'POST',
-      credentials: 'include',
+      credentials: opts.credentials ?? 'same-origin',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body: JSON.stringify({ query: REFRESH_DOCUMENT, variables: { refreshToken: opts.refreshTokens.get() } }),
+      body: JSON.stringify({ query: REFRESH_DOCUMENT, variables }),
     });
-    const body = (await res.json()) as { data?: { refresh?: { token: string; refreshToken: string | null } } | null };
-    const payload = body.data?.refresh;
-    if (!payload) {
-      opts.refreshTokens.set(null);
-      return null;
-    }
-    // Rotation: the old refresh token stops working, keep the new one.
-    opts.refreshTokens.set(payload.refreshToken);
-    return payload.token;
+    const body = (await res.json().catch(() => null)) as { data?: RefreshMutation | null } | null;
+    const payload = body?.data?.refresh;
+    return payload ? { token: payload.token, refreshToken: payload.refreshToken ?? null } : null;
   };
 }

@@ -41,15 +41,24 @@ export function webStorageTokenStore(storage: Storage, key = 'graphql-auth-api:t
   };
 }
 
+/** What signup, login, changePassword and refresh return (refreshToken is null in cookie mode). */
+export interface SessionTokens {
+  token: string;
+  refreshToken: string | null;
+}
+
 /**
- * Gets a new access token when the current one is refused; resolves to null when it cannot
- * (no refresh token, or the refresh token was refused too). See src/refresh.ts.
+ * Exchanges the refresh token (null: none kept, or it travels in an HttpOnly cookie) for new
+ * tokens; resolves to null when that is refused. See src/refresh.ts.
  */
-export type Refresher = () => Promise<string | null>;
+export type Refresher = (refreshToken: string | null) => Promise<SessionTokens | null>;
 
 export interface AuthSessionOptions {
+  /** Where the access token lives. @default memory */
   store?: TokenStore;
-  /** Omit while the API has no `refresh` mutation: a refused token then signs out. */
+  /** Where the refresh token lives (when the server returns it in the body). @default memory */
+  refreshStore?: TokenStore;
+  /** Without one, a refused access token signs the session out at once. */
   refresh?: Refresher;
 }
 
@@ -61,12 +70,14 @@ export type SessionListener = (token: string | null) => void;
  */
 export class AuthSession {
   readonly #store: TokenStore;
+  readonly #refreshStore: TokenStore;
   readonly #refresh: Refresher | undefined;
   readonly #listeners = new Set<SessionListener>();
   #recovering: Promise<boolean> | null = null;
 
   constructor(opts: AuthSessionOptions = {}) {
     this.#store = opts.store ?? memoryTokenStore();
+    this.#refreshStore = opts.refreshStore ?? memoryTokenStore();
     this.#refresh = opts.refresh;
   }
 
@@ -74,13 +85,23 @@ export class AuthSession {
     return this.#store.get();
   }
 
-  /** Keep the token from signup, login or changePassword (or refresh). */
-  signIn(token: string): void {
+  /** The refresh token, when the server hands it to scripts (REFRESH_TOKEN_TRANSPORT=body). */
+  get refreshToken(): string | null {
+    return this.#refreshStore.get();
+  }
+
+  /**
+   * Keep the tokens from signup, login, changePassword or refresh. A refresh token that is
+   * `undefined` (changePassword returns none) keeps the one already held.
+   */
+  signIn(token: string, refreshToken?: string | null): void {
+    if (refreshToken !== undefined) this.#refreshStore.set(refreshToken);
     this.#set(token);
   }
 
-  /** Forget the token (log out on this client). */
+  /** Forget both tokens (log out on this client; call the `logout` mutation first to revoke). */
   signOut(): void {
+    this.#refreshStore.set(null);
     this.#set(null);
   }
 
@@ -100,9 +121,9 @@ export class AuthSession {
     if (rejected !== null && this.token !== null && this.token !== rejected) return Promise.resolve(true);
     this.#recovering ??= (async () => {
       try {
-        const fresh = this.#refresh ? await this.#refresh().catch(() => null) : null;
+        const fresh = this.#refresh ? await this.#refresh(this.refreshToken).catch(() => null) : null;
         if (fresh) {
-          this.signIn(fresh);
+          this.signIn(fresh.token, fresh.refreshToken);
           return true;
         }
         this.signOut();

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpApp, type HttpTestApp } from '../../../test/helpers/http.js';
 import { uniqueEmail } from '../../../test/helpers/app.js';
 import { createApolloClient } from '../src/apollo.js';
-import { DeleteUserMutation, LoginMutation, MeQuery, SignupMutation } from '../src/operations.js';
-import { AuthSession, type Refresher } from '../src/session.js';
+import { DeleteUserMutation, LoginMutation, LogoutMutation, MeQuery, SignupMutation } from '../src/operations.js';
+import { refreshViaMutation } from '../src/refresh.js';
+import { AuthSession } from '../src/session.js';
 import { createUrqlClient } from '../src/urql.js';
 
 let server: HttpTestApp;
@@ -56,6 +57,9 @@ const clients: Record<'apollo' | 'urql', (session: AuthSession) => Runner> = {
   },
 };
 
+/** Well-formed, but not signed with the server's key. */
+const BAD_TOKEN = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4In0.bm90LWEtc2lnbmF0dXJl';
+
 const codeOf = (r: Result<unknown>) => r.errors[0]?.extensions?.code;
 
 describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s client against the real server', (name) => {
@@ -105,31 +109,51 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s client ag
     expect((await api.query(MeQuery)).data?.me.email).toBe(account.email);
   });
 
-  it('with a refresher, a refused token is refreshed once and the operation retried', async () => {
-    const account = await server.app.signup();
+  /** Signs up through the client under test; returns the tokens and the refresher's call count. */
+  async function signedIn() {
     let calls = 0;
-    // Stand-in for the `refresh` mutation (src/refresh.ts) until the API has it: a fresh login.
-    const refresh: Refresher = async () => {
-      calls += 1;
-      const res = await make(new AuthSession()).mutate(LoginMutation, { email: account.email, password: account.password });
-      return res.data?.login.token ?? null;
-    };
-    const session = new AuthSession({ refresh });
-    session.signIn('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4In0.bm90LWEtc2lnbmF0dXJl');
-    const res = await make(session).query(MeQuery);
+    const real = refreshViaMutation({ endpoint: server.endpoint });
+    const session = new AuthSession({ refresh: (rt) => ((calls += 1), real(rt)) });
+    const api = make(session);
+    const email = uniqueEmail(`${name}-refresh`);
+    const res = await api.mutate(SignupMutation, { input: { name: 'Refresh', email, password: 'correct horse battery' } });
+    const { token, refreshToken } = res.data!.signup;
+    expect(refreshToken).toEqual(expect.any(String));
+    return { session, api, email, token, refreshToken: refreshToken!, calls: () => calls };
+  }
+
+  it('a refused access token is refreshed once with the refresh token (rotated) and the operation retried', async () => {
+    const { session, api, email, refreshToken, calls } = await signedIn();
+    // A token the server refuses (as an expired one would be), with a good refresh token.
+    session.signIn(BAD_TOKEN, refreshToken);
+    const res = await api.query(MeQuery);
     expect(res.errors).toEqual([]);
-    expect(res.data!.me.email).toBe(account.email);
-    expect(calls).toBe(1);
-    expect(session.token).not.toBeNull();
+    expect(res.data!.me.email).toBe(email);
+    expect(calls()).toBe(1);
+    expect(session.token).not.toBe(BAD_TOKEN);
+    // Rotation: a new refresh token replaced the one used.
+    expect(session.refreshToken).toEqual(expect.any(String));
+    expect(session.refreshToken).not.toBe(refreshToken);
   });
 
-  it('when refreshing fails too, the session signs out and the error reaches the caller', async () => {
-    let calls = 0;
-    const session = new AuthSession({ refresh: async () => ((calls += 1), null) });
-    session.signIn('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4In0.bm90LWEtc2lnbmF0dXJl');
-    const res = await make(session).query(MeQuery);
+  it('after logoutAll the refresh is refused too: the session signs out and UNAUTHENTICATED reaches the caller', async () => {
+    const { session, api, token, refreshToken, calls } = await signedIn();
+    session.signIn(token, refreshToken);
+    const out = await server.app.gql('mutation { logoutAll }', {}, { token });
+    expect(out.body.data).toEqual({ logoutAll: true });
+    const res = await api.query(MeQuery);
     expect(codeOf(res)).toBe('UNAUTHENTICATED');
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
     expect(session.token).toBeNull();
+    expect(session.refreshToken).toBeNull();
+  });
+
+  it('logout revokes the refresh token; the client then forgets both tokens', async () => {
+    const { session, api, token, refreshToken } = await signedIn();
+    session.signIn(token, refreshToken);
+    const res = await api.mutate(LogoutMutation, { refreshToken: session.refreshToken });
+    expect(res.data).toEqual({ logout: true });
+    session.signOut();
+    expect(await refreshViaMutation({ endpoint: server.endpoint })(refreshToken)).toBeNull();
   });
 });

@@ -1,15 +1,25 @@
-import { DeleteUserMutation, LoginMutation, MeQuery, SignupMutation } from '@examples/client/operations';
+import { DeleteUserMutation, LoginMutation, LogoutMutation, MeQuery, SignupMutation } from '@examples/client/operations';
+import { refreshViaMutation } from '@examples/client/refresh';
 import { AuthSession, webStorageTokenStore } from '@examples/client/session';
 import { createUrqlClient } from '@examples/client/urql';
 import type { CombinedError } from '@urql/core';
 
-/**
- * The token lives in sessionStorage (see docs/frontends.md): a reload keeps you signed in,
- * closing the tab signs you out, other tabs do not share it.
- */
-const session = new AuthSession({ store: webStorageTokenStore(window.sessionStorage) });
 // Same origin: Vite's dev server (or whatever serves the built page) forwards /graphql to the API.
-const client = createUrqlClient({ url: new URL('/graphql', window.location.href).href, session });
+const endpoint = new URL('/graphql', window.location.href).href;
+
+/**
+ * The access token lives in sessionStorage (see docs/frontends.md): a reload keeps you signed in,
+ * closing the tab signs you out, other tabs do not share it. The refresh token: in an HttpOnly
+ * cookie when the API runs with REFRESH_TOKEN_TRANSPORT=cookie (scripts never see it; the
+ * server then returns null here), otherwise next to the access token.
+ */
+const session = new AuthSession({
+  store: webStorageTokenStore(window.sessionStorage),
+  refreshStore: webStorageTokenStore(window.sessionStorage, 'graphql-auth-api:refresh-token'),
+  // A refused (e.g. expired) access token is exchanged once for a new one, then the request retried.
+  refresh: refreshViaMutation({ endpoint }),
+});
+const client = createUrqlClient({ url: endpoint, session });
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const status = $('#status');
@@ -63,7 +73,7 @@ $<HTMLFormElement>('#signup-form').addEventListener('submit', async (event) => {
   if (!result.data) return showError(result.error ?? 'Sign-up failed');
   showError(null);
   form.reset();
-  session.signIn(result.data.signup.token);
+  session.signIn(result.data.signup.token, result.data.signup.refreshToken);
   await showProfile();
 });
 
@@ -75,12 +85,14 @@ $<HTMLFormElement>('#login-form').addEventListener('submit', async (event) => {
   if (!result.data) return showError(result.error ?? 'Log-in failed');
   showError(null);
   form.reset();
-  session.signIn(result.data.login.token);
+  session.signIn(result.data.login.token, result.data.login.refreshToken);
   await showProfile();
 });
 
-$('#logout').addEventListener('click', () => {
+$('#logout').addEventListener('click', async () => {
   showError(null);
+  // Revoke the refresh token on the server (the cookie's, when the argument is null), then forget both.
+  await client.mutation(LogoutMutation, { refreshToken: session.refreshToken }).toPromise();
   session.signOut();
 });
 
