@@ -40,7 +40,9 @@ const SIGN_IN = /* GraphQL */ `# Welcome! This API signs you in with a JWT.
 #
 # Fields marked "Requires a token" in the Docs answer UNAUTHENTICATED without one.
 # A header you type in the Headers pane (bottom) wins over the stored token.
-# Tokens expire after an hour: log in again for a new one.
+# Tokens expire after an hour: log in again, or run
+#   mutation { refresh(refreshToken: "<refreshToken from the result>") { token refreshToken } }
+# (its new token is kept too; with REFRESH_TOKEN_TRANSPORT=cookie, omit the argument).
 
 # (The values are written into the operations, not in Variables, because
 # GraphiQL does not load the first tab's variables: graphql/graphiql#3392.)
@@ -48,6 +50,7 @@ const SIGN_IN = /* GraphQL */ `# Welcome! This API signs you in with a JWT.
 mutation Signup {
   signup(input: { name: "Ada", email: "ada@example.com", password: "correct horse battery" }) {
     token
+    refreshToken
     user { id name email role }
   }
 }
@@ -55,6 +58,7 @@ mutation Signup {
 mutation Login {
   login(email: "ada@example.com", password: "correct horse battery") {
     token
+    refreshToken
     user { id name email role }
   }
 }
