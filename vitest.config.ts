@@ -11,7 +11,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     // better-sqlite3 is a native addon: separate processes keep each file's database handle apart.
     pool: 'forks',
     testTimeout: 30_000,

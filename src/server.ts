@@ -1,11 +1,11 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
-import { graphiqlOptions } from './graphiql.js';
+import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
+import { describeAuth } from './auth/describe.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
@@ -30,15 +30,17 @@ function disableIntrospection(): Plugin {
 export function createApp({ services, dataSource }: AppDeps) {
   const { config, logger } = services;
   return createYoga<Record<string, unknown>, Omit<GraphQLContext, keyof import('graphql-yoga').YogaInitialContext>>({
-    schema: buildSchema(),
+    // Each field's @auth/@public also spelled out in its description: introspection omits directives.
+    schema: describeAuth(buildSchema()),
     context: createContextFactory(services),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     cors: corsFor(config),
     graphiql: config.graphiql ? graphiqlOptions() : false,
-    // GraphiQL's JavaScript and CSS come inlined from this package: no CDN, works offline.
-    renderGraphiQL,
+    // GraphiQL's JavaScript and CSS come inlined (@graphql-yoga/render-graphiql): no CDN, works offline.
+    // The wrapper adds the script that keeps the token from login/signup (src/graphiql.ts).
+    renderGraphiQL: renderGraphiQLWithLogin,
     logging: logger,
     maskedErrors: {
       // Never echo the original error, whatever NODE_ENV says; log it instead.

@@ -1,0 +1,43 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { from, mergeMap, Observable, of } from 'rxjs';
+import { AuthSession, bearer, isTokenRejection } from './session.js';
+
+/**
+ * An Apollo link that sends the session's token and reacts to UNAUTHENTICATED:
+ * `session.recover()` refreshes once and the operation is retried with the new token, or,
+ * without a refresher (today's API), the session is signed out and the error goes to the caller.
+ */
+export function authLink(session: AuthSession): ApolloLink {
+  return new ApolloLink((operation, forward) => {
+    const send = (retried: boolean): Observable<ApolloLink.Result> => {
+      const token = session.token;
+      operation.setContext(({ headers = {} }: { headers?: Record<string, string> }) => {
+        const { authorization: _drop, Authorization: _Drop, ...rest } = headers;
+        return { headers: token ? { ...rest, authorization: bearer(token) } : rest };
+      });
+      return forward(operation).pipe(
+        mergeMap((result) => {
+          if (!token || retried || !isTokenRejection(result.errors)) return of(result);
+          return from(session.recover(token)).pipe(mergeMap((retry) => (retry ? send(true) : of(result))));
+        }),
+      );
+    };
+    return send(false);
+  });
+}
+
+export function createApolloClient(opts: { uri: string; session: AuthSession; fetch?: typeof fetch }): ApolloClient {
+  return new ApolloClient({
+    link: ApolloLink.from([authLink(opts.session), new HttpLink({ uri: opts.uri, ...(opts.fetch ? { fetch: opts.fetch } : {}) })]),
+    cache: new InMemoryCache(),
+    // An account's data must not outlive its session: clearStore() on sign-out (see below).
+    defaultOptions: { query: { fetchPolicy: 'network-only' } },
+  });
+}
+
+/** Clears Apollo's cache whenever the session signs out, so the next user sees nothing stale. */
+export function clearCacheOnSignOut(client: ApolloClient, session: AuthSession): () => void {
+  return session.subscribe((token) => {
+    if (token === null) void client.clearStore();
+  });
+}

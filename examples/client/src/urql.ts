@@ -1,0 +1,46 @@
+import { Client, cacheExchange, fetchExchange, type Exchange } from '@urql/core';
+import { authExchange } from '@urql/exchange-auth';
+import { AuthSession, bearer, isTokenRejection } from './session.js';
+
+/** The token an operation was sent with, read back from its headers. */
+function sentToken(headers: HeadersInit | undefined): string | null {
+  const value = new Headers(headers).get('authorization');
+  return value?.startsWith('Bearer ') ? value.slice('Bearer '.length) : null;
+}
+
+/**
+ * urql's authExchange wired to the session: adds the token, and on UNAUTHENTICATED for a request
+ * that carried one calls `session.recover()` (refresh once, else sign out). authExchange then
+ * retries the operation once: with the new token, or without any after a sign-out, which gives
+ * the caller the UNAUTHENTICATED error.
+ */
+export function sessionAuthExchange(session: AuthSession): Exchange {
+  let lastRejected: string | null = null;
+  return authExchange(async (utils) => ({
+    addAuthToOperation(operation) {
+      const token = session.token;
+      return token ? utils.appendHeaders(operation, { Authorization: bearer(token) }) : operation;
+    },
+    didAuthError(error, operation) {
+      const options = operation.context.fetchOptions;
+      const sent = sentToken(typeof options === 'function' ? options().headers : options?.headers);
+      if (sent === null || !isTokenRejection(error.graphQLErrors)) return false;
+      lastRejected = sent;
+      return true;
+    },
+    async refreshAuth() {
+      await session.recover(lastRejected);
+    },
+  }));
+}
+
+export function createUrqlClient(opts: { url: string; session: AuthSession; fetch?: typeof fetch }): Client {
+  return new Client({
+    url: opts.url,
+    exchanges: [cacheExchange, sessionAuthExchange(opts.session), fetchExchange],
+    // Account data is per session: always ask the server.
+    requestPolicy: 'network-only',
+    preferGetMethod: false,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+}

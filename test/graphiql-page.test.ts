@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHIQL_TOKEN_KEY, tokenKeeperScript } from '../src/graphiql.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+
+describe('GraphiQL page (without a browser; test/browser/graphiql.test.ts drives it in Chromium)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('serves GraphiQL with the token keeper first in <head> and nothing loaded from elsewhere', async () => {
+    const res = await app.yoga.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const head = html.indexOf('<head>');
+    expect(html.indexOf(tokenKeeperScript())).toBe(head + '<head>'.length);
+    expect(html).toContain(GRAPHIQL_TOKEN_KEY);
+    expect(html).toContain('YogaGraphiQL.renderYogaGraphiQL');
+    // No script, stylesheet or image from another host.
+    expect(html.match(/(?:src|href)\s*=\s*["']?https?:\/\//gi) ?? []).toEqual([]);
+  });
+
+  it('the script is valid JavaScript on its own', () => {
+    const body = tokenKeeperScript().replace(/^<script>/, '').replace(/<\/script>$/, '');
+    expect(() => new Function(body)).not.toThrow();
+  });
+
+  it('GraphiQL stays off when GRAPHIQL=false', async () => {
+    const off = await createTestApp({ GRAPHIQL: 'false' });
+    try {
+      const res = await off.yoga.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
+      expect(await res.text()).not.toContain(GRAPHIQL_TOKEN_KEY);
+    } finally {
+      await off.close();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install -y chromium`); Playwright's own browser download is not used. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
+export const NO_CHROMIUM_MESSAGE =
+  `Browser tests skipped: ${CHROMIUM} is missing. Install it with \`apt-get install -y chromium\` ` +
+  '(as root; run `apt-get update` first), or set CHROMIUM_PATH.';
+
+/** Screenshots land here (gitignored via test-results/). */
+export const SCREENSHOT_DIR = path.resolve('test-results', 'browser');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** True for the URLs a page may load: this machine, or in-page data:/blob:/about: URLs. */
+export function isLocalUrl(url: string): boolean {
+  if (/^(data|blob|about):/i.test(url)) return true;
+  try {
+    const u = new URL(url);
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Records every request URL the page makes and refuses (aborts) any that would leave the machine,
+ * so a test can both assert "all local" and never send traffic out.
+ */
+export async function recordRequests(page: Page): Promise<string[]> {
+  const urls: string[] = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await page.context().route(
+    (url) => !isLocalUrl(url.href),
+    (route) => route.abort('blockedbyclient'),
+  );
+  return urls;
+}
+
+/** Runs `steps`; on failure saves a full-page screenshot named after the test, then rethrows. */
+export async function withScreenshotOnFailure(page: Page, name: string, steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
+  } catch (e) {
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const file = path.join(SCREENSHOT_DIR, `${name}-FAILED.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n(screenshot: ${file})`, { cause: e });
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createTestApp, type TestApp } from './app.js';
+
+export interface HttpTestApp {
+  app: TestApp;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  /** http://127.0.0.1:<port>/graphql */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
+  const file = path.resolve(root, rel);
+  const inside = file.startsWith(path.resolve(root) + path.sep);
+  const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(root, 'index.html');
+  res.writeHead(200, { 'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream' });
+  fs.createReadStream(target).pipe(res);
+}
+
+/**
+ * The test app behind a real HTTP server on 127.0.0.1 and a free port, as main.ts serves it.
+ * With `staticDir`, every path but /graphql, /health and /ready serves that folder (a built
+ * frontend), so the page and the API share one origin as they do behind Vite's dev proxy.
+ */
+export async function startHttpApp(opts: { env?: Record<string, string>; staticDir?: string } = {}): Promise<HttpTestApp> {
+  const app = await createTestApp(opts.env);
+  const server: Server = createServer((req, res) => {
+    const p = (req.url ?? '/').split('?')[0];
+    if (opts.staticDir && !['/graphql', '/health', '/ready'].includes(p ?? '')) return serveStatic(opts.staticDir, req, res);
+    return app.yoga(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    origin,
+    endpoint: `${origin}/graphql`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}
