@@ -6,7 +6,8 @@ const require = createRequire(import.meta.url);
 // Every test file runs once per database: SQLite always, PostgreSQL when TEST_DATABASE_URL names
 // a server the suite may create databases on (each test app gets its own, dropped afterwards).
 const postgres = Boolean(process.env.TEST_DATABASE_URL?.trim());
-if (!postgres && !process.env.VITEST_WORKER_ID) {
+if (!postgres && !process.env.VITEST_WORKER_ID && !process.env.PG_SKIP_NOTED) {
+  process.env.PG_SKIP_NOTED = '1';
   console.log('\n  PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test).\n');
 }
 

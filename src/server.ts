@@ -4,6 +4,7 @@ import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-y
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
 import { graphiqlOptions } from './graphiql.js';
+import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
 
 export interface AppDeps {
@@ -41,6 +42,7 @@ export function createApp({ services, dataSource }: AppDeps) {
       },
     },
     plugins: [
+      useRequestId({ logger }),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {
