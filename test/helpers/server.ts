@@ -46,6 +46,7 @@ export function newSecret(): string {
 /**
  * Starts `node --import tsx src/main.ts` as a real server on 127.0.0.1 and an OS-chosen port,
  * in production mode (JSON logs) unless `env` says otherwise, and waits until it listens.
+ * REDIS_URL is passed on when the suite has one (CI sets it when Redis answers).
  */
 export async function startServer(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<SpawnedServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-server-'));
@@ -54,7 +55,12 @@ export async function startServer(env: Record<string, string>, opts: { readyTime
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT', 'LANG']) if (process.env[k]) base[k] = process.env[k]!;
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...base, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: newSecret(), ...env },
+    env: {
+      ...base,
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+      NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: newSecret(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);
