@@ -29,7 +29,8 @@ function halfSentRequest(url: string, body: string) {
     port: u.port,
     path: u.pathname,
     method: 'POST',
-    agent: false,
+    // Keep-alive, as a proxy's connection pool would: draining must not wait for it to idle out.
+    agent: new http.Agent({ keepAlive: true }),
     headers: { 'content-type': 'application/json', 'content-length': data.length, 'x-request-id': 'slow-one' },
   });
   const response = new Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
@@ -97,8 +98,11 @@ describe(`SIGTERM (${dbKind})`, () => {
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.signup.user.email).toBe(email);
     expect(res.headers['x-request-id']).toBe('slow-one');
+    const answered = Date.now();
     const exit = await server.exited;
     expect(exit).toEqual({ code: 0, signal: null });
+    // The client keeps its connection alive: the drain must close it, not wait for keepAliveTimeout (5 s).
+    expect(Date.now() - answered).toBeLessThan(3000);
     expect(Date.now() - started).toBeLessThan(10_000);
     const msgs = server.logs().map((l) => l.msg);
     expect(msgs).toContain('SIGTERM: draining');
