@@ -22,6 +22,8 @@ export interface SpawnedServer {
   /** The JSON log lines (production mode), parsed. */
   logs(): Array<Record<string, any>>;
   exited: Promise<Exit>;
+  /** Resolves once a line matching `test` has been written (also one written before the call). */
+  waitForLine(test: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Sends `signal` (SIGTERM by default) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<Exit>;
   /** POST /graphql; returns status, body and headers. */
@@ -65,6 +67,7 @@ export async function startServer(env: Record<string, string>, opts: { readyTime
   });
   running.add(proc);
   const lines: string[] = [];
+  const watchers = new Set<(line: string) => void>();
   const exited = new Promise<Exit>((resolve) =>
     proc.once('exit', (code, signal) => {
       running.delete(proc);
@@ -80,6 +83,7 @@ export async function startServer(env: Record<string, string>, opts: { readyTime
     }, opts.readyTimeoutMs ?? 30_000);
     const onLine = (line: string) => {
       lines.push(line);
+      for (const w of watchers) w(line);
       const m = /listening on ([\d.]+):(\d+)/.exec(line);
       if (m) {
         clearTimeout(timer);
@@ -117,6 +121,23 @@ export async function startServer(env: Record<string, string>, opts: { readyTime
           return [];
         }
       }),
+    waitForLine(test, timeoutMs = 20_000) {
+      const seen = lines.find(test);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(watch);
+          reject(new Error(`no matching log line within ${timeoutMs} ms:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        const watch = (line: string) => {
+          if (!test(line)) return;
+          clearTimeout(timer);
+          watchers.delete(watch);
+          resolve(line);
+        };
+        watchers.add(watch);
+      });
+    },
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
