@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/auth/password.js';
 import { parseDatabaseUrl } from '../src/config.js';
-import { openDatabase } from '../src/db/data-source.js';
+import { createDataSource, openDatabase } from '../src/db/data-source.js';
 import { CreateUsers1732400000000 } from '../src/db/migrations/1732400000000-create-users.js';
 import { migrations } from '../src/db/migrations/index.js';
 import { UserStore } from '../src/db/user-store.js';
@@ -93,12 +93,21 @@ describe(`upgrading a populated database (${dbKind})`, () => {
   });
 });
 
-describe.skipIf(dbKind !== 'postgres')(`instances starting together ${NEEDS_POSTGRES}`, () => {
+describe.skipIf(dbKind !== 'postgres')(`instances and npm run migrate starting together ${NEEDS_POSTGRES}`, () => {
   it('apply the migrations once, in turn, instead of racing to create the tables', async () => {
     const fresh = await createTestDatabase(dir, 'postgres');
     try {
       const config = parseDatabaseUrl(fresh.url, dir);
-      const sources = await Promise.all(Array.from({ length: 4 }, () => openDatabase(config, { migrate: true })));
+      // Two as a server start does, two as `npm run migrate` does (initialize, then runMigrations).
+      const sources = await Promise.all([
+        openDatabase(config, { migrate: true }),
+        openDatabase(config, { migrate: true }),
+        ...[1, 2].map(async () => {
+          const ds = await createDataSource(config).initialize();
+          await ds.runMigrations({ transaction: 'each' });
+          return ds;
+        }),
+      ]);
       const applied = await sources[0]!.query('SELECT name FROM migrations ORDER BY id');
       expect(applied.map((r: { name: string }) => r.name)).toEqual(migrations.map((m) => new m().name));
       await Promise.all(sources.map((s) => s.destroy()));

@@ -27,7 +27,7 @@ export function createDataSource(
     logging: false,
   };
   if (db.type === 'postgres') {
-    return new DataSource({
+    return new PostgresDataSource({
       ...common,
       type: 'postgres',
       url: db.url,
@@ -58,26 +58,34 @@ export function createDataSource(
 export const MIGRATION_LOCK_KEY = 7_240_001;
 
 /**
- * Applies pending migrations and returns their names. On PostgreSQL, instances that start
- * together (or `npm run migrate` beside a starting server) take turns under an advisory lock:
- * the first applies, the others then find nothing pending instead of racing to CREATE TABLE.
- * The lock is held by a connection of its own and ends with it, even if this process dies.
+ * On PostgreSQL, instances that start together (or `npm run migrate` beside a starting server)
+ * take turns under an advisory lock: the first applies the migrations, the others then find
+ * nothing pending instead of racing to CREATE TABLE. The lock is held by a connection of its own
+ * and ends with it, even if the process dies. Every caller of runMigrations/undoLastMigration
+ * (the server's start, the CLI) goes through it.
  */
-export async function runMigrations(ds: DataSource): Promise<string[]> {
-  if (ds.options.type !== 'postgres') {
-    return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
-  }
-  const lock = ds.createQueryRunner();
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+class PostgresDataSource extends DataSource {
+  private async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = this.createQueryRunner();
+    await lock.connect();
     try {
-      return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        return await fn();
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await lock.release();
     }
-  } finally {
-    await lock.release();
+  }
+
+  override runMigrations(options?: Parameters<DataSource['runMigrations']>[0]) {
+    return this.withMigrationLock(() => super.runMigrations(options));
+  }
+
+  override undoLastMigration(options?: Parameters<DataSource['undoLastMigration']>[0]) {
+    return this.withMigrationLock(() => super.undoLastMigration(options));
   }
 }
 
@@ -89,7 +97,7 @@ export async function openDatabase(
   const ds = createDataSource(db, { migrations: opts.migrations });
   await ds.initialize();
   try {
-    if (opts.migrate) await runMigrations(ds);
+    if (opts.migrate) await ds.runMigrations({ transaction: 'each' });
   } catch (e) {
     await ds.destroy().catch(() => {});
     throw e;
