@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOGIN, SIGNUP, uniqueEmail } from './helpers/app.js';
+import { createTestApp, LOGIN, SIGNUP, uniqueEmail } from './helpers/app.js';
 import { createTestDatabase, dbKind, type TestDatabase } from './helpers/db.js';
 import { startServer } from './helpers/server.js';
 
@@ -49,7 +49,9 @@ describe(`a crash mid-write (${dbKind})`, () => {
     expect(killed).toBe(true);
     expect(attempted).toBeGreaterThan(acknowledged.length); // some were in flight when it died
 
-    const restarted = await startServer({ DATABASE_URL: db.url });
+    // Restart: the app opened again on the same database (in this process, as a new server would:
+    // migrations checked at start), then every acknowledged account logs in.
+    const restarted = await createTestApp({}, { database: db.url });
     try {
       for (const a of acknowledged) {
         const login = await restarted.gql(LOGIN, { email: a.email, password });
@@ -57,11 +59,11 @@ describe(`a crash mid-write (${dbKind})`, () => {
         expect(login.body.data?.login.user.id).toBe(a.id);
       }
       // And the database is healthy after the crash: /ready and new signups work.
-      expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
+      expect((await restarted.yoga.fetch('http://localhost/ready')).status).toBe(200);
       const fresh = await restarted.gql(SIGNUP, { input: { name: 'After', email: uniqueEmail('after'), password } });
       expect(fresh.body.errors).toBeUndefined();
     } finally {
-      await restarted.stop();
+      await restarted.close();
     }
   });
 });

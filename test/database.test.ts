@@ -129,10 +129,7 @@ describe(`concurrent signups (${dbKind})`, () => {
         }),
       ]);
     }
-    const rows = await app.dataSource.query(
-      app.dbKind === 'postgres' ? 'SELECT id FROM users WHERE email = $1' : 'SELECT id FROM users WHERE email = ?',
-      [email],
-    );
+    const rows = await app.query('SELECT id FROM users WHERE email = ?', [email]);
     expect(rows).toEqual([{ id: ok[0]!.body.data!.signup.user.id }]);
   });
 });

@@ -29,6 +29,11 @@ export interface TestApp {
   /** The database this app runs on, and its DATABASE_URL (hand it to a spawned server or the CLI). */
   dbKind: DbKind;
   databaseUrl: string;
+  /**
+   * Raw SQL on the app's database, written with `?` placeholders (SQLite's); they become $1, $2...
+   * on PostgreSQL, so one query serves both projects.
+   */
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
   /** POST /graphql through yoga.fetch. `token` becomes `Authorization: Bearer <token>`. */
   gql<T = Record<string, any>>(
     query: string,
@@ -108,6 +113,11 @@ export async function createTestApp(
     dir,
     dbKind: db.kind,
     databaseUrl: db.url,
+    query(sql, params) {
+      let n = 0;
+      const text = db.kind === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+      return dataSource.query(text, params);
+    },
     gql,
     async signup(overrides = {}) {
       const input = { name: 'Test User', email: uniqueEmail(), password: 'correct horse battery', ...overrides };
