@@ -77,14 +77,23 @@ export async function createTestApp(
   const db = opts.database
     ? { kind: (opts.database.startsWith('sqlite:') ? 'sqlite' : 'postgres') as DbKind, url: opts.database, drop: async () => {} }
     : await createTestDatabase(dir, dbKind);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    JWT_SECRET: secret,
-    DATA_DIR: dir,
-    DATABASE_URL: db.url,
-    ...env,
-  });
-  const dataSource = await openDatabase(config.database, { migrate: opts.migrate ?? true });
+  let config: Config;
+  let dataSource: DataSource;
+  try {
+    config = loadConfig({
+      NODE_ENV: 'test',
+      JWT_SECRET: secret,
+      DATA_DIR: dir,
+      DATABASE_URL: db.url,
+      ...env,
+    });
+    dataSource = await openDatabase(config.database, { migrate: opts.migrate ?? true });
+  } catch (e) {
+    // A failed start must not leave a PostgreSQL database behind.
+    await db.drop().catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const services = await createServices(
     { ...config, jwt: { ...config.jwt, secret: config.jwt.secret! } },
     dataSource,
