@@ -3,6 +3,14 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+// Every test file runs once per database: SQLite always, PostgreSQL when TEST_DATABASE_URL names
+// a server the suite may create databases on (each test app gets its own, dropped afterwards).
+const postgres = Boolean(process.env.TEST_DATABASE_URL?.trim());
+if (!postgres && !process.env.VITEST_WORKER_ID && !process.env.PG_SKIP_NOTED) {
+  process.env.PG_SKIP_NOTED = '1';
+  console.log('\n  PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test).\n');
+}
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS (main) and ESM (module). Node, and so Yoga, loads the CJS build; vite
@@ -18,5 +26,33 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Real argon2 parameters in every test; two files at a time suit a 2-core machine.
     maxWorkers: 2,
+    projects: [
+      // A time zone other than UTC, so a timestamp stored or read in local time shows up as wrong.
+      { extends: true, test: { name: 'sqlite', env: { TEST_DB: 'sqlite', TZ: 'Asia/Kolkata' } } },
+      ...(postgres
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                env: { TEST_DB: 'postgres', TZ: 'Asia/Kolkata' },
+                // Files that never open the test database (config, hashing, published files) or that
+                // run their own SQLite server processes (attacks, browsers, clients) would only run twice.
+                exclude: [
+                  'test/security/**',
+                  'test/browser/**',
+                  'examples/**',
+                  'test/config.test.ts',
+                  'test/password.test.ts',
+                  'test/http.test.ts',
+                  'test/published-schema.test.ts',
+                  'test/graphiql-page.test.ts',
+                  '**/node_modules/**',
+                ],
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

@@ -78,6 +78,8 @@ export interface Config {
   trustProxy: number;
   /** Redis for login throttling shared by several instances; in-memory when unset. @default undefined */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key, so several deployments can share one Redis. @default 'gqlauth' */
+  redisKeyPrefix: string;
   throttle: {
     /** Failed logins counted per window. @default 900 (15 minutes) */
     windowSeconds: number;
@@ -290,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     corsOrigins,
     trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
     redisUrl: parseRedisUrl(env.REDIS_URL),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'gqlauth',
     throttle: {
       windowSeconds: int(env, 'LOGIN_THROTTLE_WINDOW', 900, 1, 86_400),
       perAccountAndAddress: int(env, 'LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS', 10, 1, 100_000),

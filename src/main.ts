@@ -7,6 +7,9 @@ import { createLogger } from './logger.js';
 import { createApp } from './server.js';
 import { createServices } from './services.js';
 
+/** How long SIGTERM waits for the database pool to close after the last request. */
+const DB_CLOSE_TIMEOUT_MS = 5000;
+
 /** The only file with side effects: reads the environment, opens the database, listens. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -39,6 +42,14 @@ async function main(): Promise<void> {
   logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
 
   let stopping = false;
+  // While draining, a keep-alive connection whose last response has just gone out is closed at
+  // once, instead of idling until keepAliveTimeout (or carrying new requests from a proxy's pool).
+  server.on('request', (_req, res) => {
+    if (stopping) res.setHeader('connection', 'close');
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   async function shutdown(signal: string): Promise<void> {
     if (stopping) return;
     stopping = true;
@@ -53,7 +64,19 @@ async function main(): Promise<void> {
     timer.unref();
     await closed;
     clearTimeout(timer);
-    await dataSource.destroy();
+    // Closing the pool waits for checked-out connections; a stalled database must not keep the
+    // process alive past its shutdown budget, so that wait is bounded too.
+    const dbClosed = await Promise.race([
+      dataSource.destroy().then(
+        () => true,
+        (e: unknown) => {
+          logger.warn('closing the database failed', { err: e });
+          return true;
+        },
+      ),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), DB_CLOSE_TIMEOUT_MS).unref()),
+    ]);
+    if (!dbClosed) logger.warn(`database did not close within ${DB_CLOSE_TIMEOUT_MS} ms: exiting anyway`);
     await services.events.close();
     await redis?.quit().catch(() => undefined);
     logger.info('stopped');

@@ -11,6 +11,7 @@ import { corsFor } from './plugins/cors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
+import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
 
 export interface AppDeps {
@@ -57,6 +58,7 @@ export function createApp({ services, dataSource }: AppDeps) {
       },
     },
     plugins: [
+      useRequestId({ logger }),
       useBodyLimit(config.limits.maxBodyBytes),
       useMediaTypeErrors('/graphql'),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are

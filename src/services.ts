@@ -31,7 +31,7 @@ export async function createServices(
     tokens,
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
-    throttle: createLoginThrottle(config.throttle, opts.redis),
+    throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),
     logger,
   };

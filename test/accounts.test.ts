@@ -208,7 +208,7 @@ describe('admin operations', () => {
   it('npm run user:promote makes an existing account ADMIN from the command line', async () => {
     const user = await app.signup();
     const run = promisify(execFile);
-    const env = { ...process.env, DATABASE_URL: `sqlite:${path.join(app.dir, 'test.sqlite')}`, NODE_ENV: 'test' };
+    const env = { ...process.env, DATABASE_URL: app.databaseUrl, NODE_ENV: 'test' };
     const tsx = path.resolve('node_modules/.bin/tsx');
     const out = await run(tsx, ['src/cli/promote-user.ts', user.email.toUpperCase()], { env });
     expect(out.stdout).toContain(`${user.email} is now ADMIN`);

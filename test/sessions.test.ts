@@ -29,11 +29,13 @@ describe('refresh tokens (body transport)', () => {
   it('signup and login return an opaque refresh token, stored only as its hash', async () => {
     const s = await session(app);
     expect(s.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const rows = await app.dataSource.query('SELECT token_hash, expires_at FROM refresh_tokens WHERE user_id = ?', [s.id]);
+    const rows = await app.query('SELECT token_hash, expires_at FROM refresh_tokens WHERE user_id = ?', [s.id]);
     expect(rows).toHaveLength(1);
     expect(rows[0].token_hash).toBe(createHash('sha256').update(s.refreshToken).digest('hex'));
     expect(JSON.stringify(rows)).not.toContain(s.refreshToken);
-    const days = (new Date(`${rows[0].expires_at}Z`).getTime() - Date.now()) / 86_400_000;
+    const stored = rows[0].expires_at; // a Date on PostgreSQL, UTC text on SQLite
+    const expires = stored instanceof Date ? stored : new Date(`${stored}Z`);
+    const days = (expires.getTime() - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);
     expect(days).toBeLessThanOrEqual(30);
     const login = await app.gql(LOGIN, { email: s.email, password: s.password });
@@ -77,7 +79,7 @@ describe('refresh tokens (body transport)', () => {
     expect((await app.gql(REFRESH, { rt: 'A'.repeat(43) })).code).toBe('UNAUTHENTICATED');
     expect((await app.gql(REFRESH, { rt: 'x' })).code).toBe('UNAUTHENTICATED');
     const s = await session(app);
-    await app.dataSource.query("UPDATE refresh_tokens SET expires_at = '2000-01-01 00:00:00.000' WHERE user_id = ?", [s.id]);
+    await app.query("UPDATE refresh_tokens SET expires_at = '2000-01-01 00:00:00.000' WHERE user_id = ?", [s.id]);
     expect((await app.gql(REFRESH, { rt: s.refreshToken })).code).toBe('UNAUTHENTICATED');
     expect((await app.gql(REFRESH, {})).body.errors?.[0]).toMatchObject({
       message: 'refreshToken is required',

@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../../src/logger.js';
 import { createApp, type App } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
 import type { Services } from '../../src/context.js';
+import { createTestDatabase, dbKind, type DbKind } from './db.js';
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;
@@ -25,6 +26,14 @@ export interface TestApp {
   config: Config;
   secret: string;
   dir: string;
+  /** The database this app runs on, and its DATABASE_URL (hand it to a spawned server or the CLI). */
+  dbKind: DbKind;
+  databaseUrl: string;
+  /**
+   * Raw SQL on the app's database, written with `?` placeholders (SQLite's); they become $1, $2...
+   * on PostgreSQL, so one query serves both projects.
+   */
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
   /** POST /graphql through yoga.fetch. `token` becomes `Authorization: Bearer <token>`. */
   gql<T = Record<string, any>>(
     query: string,
@@ -54,21 +63,37 @@ export const LOGIN = /* GraphQL */ `
 `;
 export const ME = /* GraphQL */ `{ me { id name email role } }`;
 
-/** The app on a new SQLite file in its own temp folder, migrated as at a real start. */
+/**
+ * The app on a fresh database of this vitest project's kind (TEST_DB): a new SQLite file in its
+ * own temp folder, or a new PostgreSQL database dropped again by close(). Migrated as at a real
+ * start. `opts.database` uses an existing DATABASE_URL instead (not dropped by close()).
+ */
 export async function createTestApp(
   env: Record<string, string> = {},
-  opts: { logger?: Logger; database?: string } = {},
+  opts: { logger?: Logger; database?: string; migrate?: boolean } = {},
 ): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-test-'));
   const secret = randomBytes(48).toString('base64url');
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    JWT_SECRET: secret,
-    DATA_DIR: dir,
-    DATABASE_URL: opts.database ?? `sqlite:${path.join(dir, 'test.sqlite')}`,
-    ...env,
-  });
-  const dataSource = await openDatabase(config.database, { migrate: true });
+  const db = opts.database
+    ? { kind: (opts.database.startsWith('sqlite:') ? 'sqlite' : 'postgres') as DbKind, url: opts.database, drop: async () => {} }
+    : await createTestDatabase(dir, dbKind);
+  let config: Config;
+  let dataSource: DataSource;
+  try {
+    config = loadConfig({
+      NODE_ENV: 'test',
+      JWT_SECRET: secret,
+      DATA_DIR: dir,
+      DATABASE_URL: db.url,
+      ...env,
+    });
+    dataSource = await openDatabase(config.database, { migrate: opts.migrate ?? true });
+  } catch (e) {
+    // A failed start must not leave a PostgreSQL database behind.
+    await db.drop().catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const services = await createServices(
     { ...config, jwt: { ...config.jwt, secret: config.jwt.secret! } },
     dataSource,
@@ -95,6 +120,13 @@ export async function createTestApp(
     config,
     secret,
     dir,
+    dbKind: db.kind,
+    databaseUrl: db.url,
+    query(sql, params) {
+      let n = 0;
+      const text = db.kind === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+      return dataSource.query(text, params);
+    },
     gql,
     async signup(overrides = {}) {
       const input = { name: 'Test User', email: uniqueEmail(), password: 'correct horse battery', ...overrides };
@@ -103,7 +135,8 @@ export async function createTestApp(
       return { token: res.body.data.signup.token, id: res.body.data.signup.user.id, email: input.email, password: input.password };
     },
     async close() {
-      await dataSource.destroy();
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await db.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

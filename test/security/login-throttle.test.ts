@@ -94,7 +94,11 @@ describe('without a trusted proxy', () => {
 
 describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the counts)', () => {
   it('counts failures made on either instance', async () => {
-    const prefix = { REDIS_URL: process.env.REDIS_URL!, LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '4' };
+    const prefix = {
+      REDIS_URL: process.env.REDIS_URL!,
+      REDIS_KEY_PREFIX: `test-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '4',
+    };
     const one = await startServer(prefix);
     const two = await startServer({ ...prefix, DATABASE_URL: `sqlite:${one.dir}/db.sqlite`, JWT_SECRET: one.secret });
     try {

@@ -36,4 +36,6 @@ export const UserSchema = new EntitySchema<UserEntity>({
     createdAt: { name: 'created_at', type: Date, createDate: true },
     updatedAt: { name: 'updated_at', type: Date, updateDate: true },
   },
+  // Created by migration 1764000000000; declared here so the entity matches the schema.
+  indices: [{ name: 'idx_users_created_at', columns: ['createdAt'] }],
 });
