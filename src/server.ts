@@ -1,7 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
-import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import { createYoga, maskError, useReadinessCheck, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
 import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
@@ -30,7 +30,7 @@ function disableIntrospection(): Plugin {
 /** The Yoga app: a fetch handler that tests call directly (`yoga.fetch`) and main.ts serves. */
 export function createApp({ services, dataSource }: AppDeps) {
   const { config, logger } = services;
-  return createYoga<Record<string, unknown>, Omit<GraphQLContext, keyof import('graphql-yoga').YogaInitialContext>>({
+  return createYoga<Record<string, unknown>, Omit<GraphQLContext, keyof YogaInitialContext>>({
     // Each field's @auth/@public also spelled out in its description: introspection omits directives.
     schema: describeAuth(buildSchema()),
     context: createContextFactory(services),
