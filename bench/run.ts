@@ -1,0 +1,323 @@
+/**
+ * `npm run bench`: the real server (src/main.ts, as a child process on a fresh SQLite file) under
+ * autocannon over loopback, side by side in ONE run with two reference servers on the same schema
+ * (bench/ref/plain.ts, bench/ref/jwt-generic-auth.ts in its documented and KeyObject set-ups).
+ * Prints a Markdown table, every ratio, and whether each target of issue 6 is met.
+ *
+ *   npm run bench                      full run (4 interleaved rounds of 4 s, ~3 minutes)
+ *   npm run bench -- --rounds 2 --duration 3
+ *   npm run bench:guard                short run, exits 1 only on a gross regression (see GUARD below)
+ *
+ * Every load run has a fixed duration and stops by itself; everything stays on 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { hash, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
+import { ARGON2_PARAMS } from '../src/auth/password.js';
+import { freePort, gql, load, median, rssMiB, sleep, startServer, type Child, type LoadResult } from './lib.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '4' },
+    duration: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '50' },
+    guard: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+
+const GUARD = args.guard;
+const ROUNDS = GUARD ? 2 : Number(args.rounds);
+const DURATION = GUARD ? 3 : Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const FLOOD_CONNECTIONS = 8;
+const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY ?? 2);
+/** bench:guard fails only below this me / { __typename } ratio (target is 0.75; this is a gross regression). */
+const GUARD_MIN_RATIO = 0.5;
+
+const root = path.resolve(import.meta.dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'api-bench-'));
+const secret = randomBytes(48).toString('base64url');
+const node = process.execPath;
+const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+const children: Child[] = [];
+
+const TYPENAME = JSON.stringify({ query: '{ __typename }' });
+const ME = JSON.stringify({ query: '{ me { id role } }' });
+const EMAIL = 'bench@example.com';
+const PASSWORD = 'correct horse battery staple';
+const LOGIN = JSON.stringify({
+  query: 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
+  variables: { e: EMAIL, p: PASSWORD },
+});
+
+function log(msg: string) {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function startOurs(name: string, dbFile: string, command: string[], env: Record<string, string> = {}) {
+  const port = await freePort();
+  return startServer({
+    name,
+    command: command[0]!,
+    args: command.slice(1),
+    cwd: root,
+    port,
+    logFile: path.join(tmp, `${name}.log`),
+    env: {
+      NODE_ENV: 'production',
+      DATABASE_URL: `sqlite:${dbFile}`,
+      DATA_DIR: tmp,
+      JWT_SECRET: secret,
+      ...env,
+    },
+  });
+}
+
+async function startRef(name: string, file: string, env: Record<string, string> = {}) {
+  const port = await freePort();
+  return startServer({
+    name,
+    command: node,
+    args: ['--import', 'tsx', path.join(root, 'bench/ref', file)],
+    cwd: root,
+    port,
+    logFile: path.join(tmp, `${name}.log`),
+    env: { NODE_ENV: 'production', JWT_SECRET: secret, ...env },
+  });
+}
+
+/** Requests per second that argon2 (the server's parameters, the server's concurrency) allows here. */
+async function hashCapacity(concurrency: number, seconds: number): Promise<number> {
+  const stored = await hash(PASSWORD, { algorithm: 2, ...ARGON2_PARAMS });
+  const limit = pLimit(concurrency);
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (performance.now() < end) {
+      await limit(() => verify(stored, PASSWORD));
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return done / ((performance.now() - t0) / 1000);
+}
+
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : 'n/a');
+
+async function main() {
+  const t0 = performance.now();
+  log(`temp folder ${tmp}; ${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS} connections${GUARD ? ' (guard)' : ''}`);
+
+  // --- Start time: `npm start` (tsx) and, when built, `node dist/main.js`; each on a fresh database. ---
+  const startTimes: Record<string, number[]> = { 'npm start (tsx src/main.ts)': [], 'node dist/main.js': [] };
+  const distMain = path.join(root, 'dist/main.js');
+  const startTries = GUARD ? 1 : 3;
+  for (let i = 0; i < startTries; i++) {
+    const a = await startOurs(`start-tsx-${i}`, path.join(tmp, `start-tsx-${i}.sqlite`), [node, tsxCli, 'src/main.ts']);
+    startTimes['npm start (tsx src/main.ts)']!.push(a.startMs);
+    await a.stop();
+    if (fs.existsSync(distMain)) {
+      const b = await startOurs(`start-dist-${i}`, path.join(tmp, `start-dist-${i}.sqlite`), [node, distMain]);
+      startTimes['node dist/main.js']!.push(b.startMs);
+      await b.stop();
+    }
+  }
+
+  // --- The servers under test, all up at once so rounds can interleave. ---
+  const ours = await startOurs('api', path.join(tmp, 'db.sqlite'), [node, '--import', 'tsx', 'src/main.ts']);
+  children.push(ours);
+  const refs = GUARD
+    ? []
+    : [
+        await startRef('ref-plain', 'plain.ts'),
+        await startRef('ref-jwt-doc', 'jwt-generic-auth.ts', { KEY_MODE: 'string' }),
+        await startRef('ref-jwt-keyobject', 'jwt-generic-auth.ts', { KEY_MODE: 'keyobject' }),
+      ];
+  children.push(...refs);
+  const [plain, jwtDoc, jwtKey] = refs;
+
+  // The test user, created through the API; its token is valid on the reference servers too (same secret).
+  const signup = await gql(ours.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {
+    i: { name: 'Bench', email: EMAIL, password: PASSWORD },
+  });
+  const token: string | undefined = signup.body.data?.signup?.token;
+  const userId: string | undefined = signup.body.data?.signup?.user?.id;
+  if (!token || !userId) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
+  const meBody = JSON.stringify({ data: { me: { id: userId, role: 'USER' } } });
+  const typenameBody = JSON.stringify({ data: { __typename: 'Query' } });
+  for (const s of [ours, ...refs]) {
+    if (s === plain) continue;
+    const r = await gql(s.base, '{ me { id role } }', undefined, token);
+    if (JSON.stringify(r.body) !== meBody) throw new Error(`${s.name}: me answered ${JSON.stringify(r.body)}`);
+    const bad = await gql(s.base, '{ me { id role } }', undefined, `${token.slice(0, -2)}xx`);
+    if (!bad.body.errors) throw new Error(`${s.name}: accepted a forged token`);
+  }
+
+  type Scenario = { key: string; server: Child; body: string; token?: string; expect: string };
+  const scenarios: Scenario[] = [
+    { key: 'api { __typename }', server: ours, body: TYPENAME, expect: typenameBody },
+    { key: 'api me', server: ours, body: ME, token, expect: meBody },
+  ];
+  if (plain && jwtDoc && jwtKey) {
+    scenarios.push(
+      { key: 'plain Yoga { __typename }', server: plain, body: TYPENAME, expect: typenameBody },
+      { key: 'plain Yoga me (no auth)', server: plain, body: ME, expect: JSON.stringify({ data: { me: { id: '00000000-0000-7000-8000-000000000000', role: 'USER' } } }) },
+      { key: 'plugin-jwt + generic-auth me (docs: string secret)', server: jwtDoc, body: ME, token, expect: meBody },
+      { key: 'plugin-jwt + generic-auth me (KeyObject)', server: jwtKey, body: ME, token, expect: meBody },
+    );
+  }
+  const runs = new Map<string, LoadResult[]>(scenarios.map((s) => [s.key, []]));
+  const spec = (s: Scenario, durationSec: number) => ({
+    label: s.key,
+    url: `${s.server.base}/graphql`,
+    body: s.body,
+    token: s.token,
+    connections: CONNECTIONS,
+    durationSec,
+    verifyBody: (b: string) => b === s.expect,
+    pid: s.server.pid,
+  });
+  for (const s of scenarios) await load(spec(s, 1)); // warm-up: JIT, caches, connection set-up
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so drift on a shared machine spreads over every scenario.
+    const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]!);
+    for (const s of order) runs.get(s.key)!.push(await load(spec(s, DURATION)));
+    log(`round ${round + 1}/${ROUNDS} done`);
+  }
+  const med = (key: string): LoadResult => {
+    const rs = runs.get(key)!;
+    return {
+      label: key,
+      rps: median(rs.map((r) => r.rps)),
+      p50: median(rs.map((r) => r.p50)),
+      p99: median(rs.map((r) => r.p99)),
+      errors: rs.reduce((a, r) => a + r.errors, 0),
+      requests: rs.reduce((a, r) => a + r.requests, 0),
+      rssMax: Math.max(...rs.map((r) => r.rssMax)),
+    };
+  };
+
+  // --- Logins, alone, then with `me` at a fixed rate: idle vs during an 8-way login flood. ---
+  const capacity = await hashCapacity(HASH_CONCURRENCY, GUARD ? 2 : DURATION);
+  const loginSpec = (durationSec: number) => ({
+    label: 'api login',
+    url: `${ours.base}/graphql`,
+    body: LOGIN,
+    connections: FLOOD_CONNECTIONS,
+    durationSec,
+    verifyBody: (b: string) => b.startsWith('{"data":{"login":{"token":"'),
+    pid: ours.pid,
+  });
+  const loginAlone = await load(loginSpec(DURATION));
+  const meRps = med('api me').rps;
+  const probeRate = Math.max(100, Math.min(2000, Math.round((meRps * 0.25) / 100) * 100));
+  const probeSpec = (label: string, durationSec: number) => ({
+    label,
+    url: `${ours.base}/graphql`,
+    body: ME,
+    token,
+    connections: 10,
+    overallRate: probeRate,
+    durationSec,
+    verifyBody: (b: string) => b === meBody,
+    pid: ours.pid,
+  });
+  const floodDuration = DURATION + 2;
+  const meIdle = await load(probeSpec(`api me at ${probeRate} req/s, idle`, floodDuration));
+  const [meFlood, loginFlood] = await Promise.all([
+    load(probeSpec(`api me at ${probeRate} req/s, during 8-way login flood`, floodDuration)),
+    load({ ...loginSpec(floodDuration), label: 'api login, the flood itself' }),
+  ]);
+  const peak = rssMiB(ours.pid).peak;
+
+  // --- Report. ---
+  const rows: LoadResult[] = [...scenarios.map((s) => med(s.key)), loginAlone, meIdle, meFlood, loginFlood];
+  const typename = med('api { __typename }');
+  const me = med('api me');
+  const lines: string[] = [];
+  lines.push(`Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${os.platform()} ${os.release()}`);
+  lines.push(`${ROUNDS} rounds x ${DURATION} s per scenario, interleaved, medians; ${CONNECTIONS} connections for throughput rows; total run ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  lines.push('');
+  lines.push('| scenario | req/s | p50 | p99 | errors | server RSS max |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    lines.push(`| ${r.label} | ${fmt(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} / ${r.requests} | ${fmt(r.rssMax)} MiB |`);
+  }
+  lines.push('');
+  lines.push(`argon2id verify capacity at concurrency ${HASH_CONCURRENCY} (m=${ARGON2_PARAMS.memoryCost}, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}), measured in-process: ${fmt(capacity, 1)} /s`);
+  lines.push(`api peak RSS (VmHWM, whole run): ${fmt(peak)} MiB`);
+  for (const [k, v] of Object.entries(startTimes)) {
+    if (v.length) lines.push(`start to /health 200, ${k}: median ${fmt(median(v))} ms (${v.map((x) => fmt(x)).join(', ')})`);
+    else lines.push(`start to /health 200, ${k}: not measured (run \`npm run build\` first)`);
+  }
+  lines.push('');
+
+  type Check = { what: string; value: string; target: string; ok: boolean };
+  const checks: Check[] = [];
+  const ratio = (a: number, b: number) => a / b;
+  const add = (what: string, v: number, target: string, ok: boolean, unit = 'x') =>
+    checks.push({ what, value: unit === 'x' ? `${v.toFixed(2)}x` : `${fmt(v, 1)}${unit}`, target, ok });
+  add('api me / api { __typename }', ratio(me.rps, typename.rps), '>= 0.75x', ratio(me.rps, typename.rps) >= 0.75);
+  if (plain && jwtDoc && jwtKey) {
+    const p = med('plain Yoga { __typename }');
+    const pm = med('plain Yoga me (no auth)');
+    const d = med('plugin-jwt + generic-auth me (docs: string secret)');
+    const k = med('plugin-jwt + generic-auth me (KeyObject)');
+    add('api { __typename } / plain Yoga { __typename }', ratio(typename.rps, p.rps), '(info)', true);
+    add('api me / plain Yoga me (no auth)', ratio(me.rps, pm.rps), '(info)', true);
+    add('plugin-jwt docs me / plain Yoga { __typename }', ratio(d.rps, p.rps), '(info)', true);
+    add('plugin-jwt KeyObject me / plain Yoga { __typename }', ratio(k.rps, p.rps), '(info)', true);
+    add('api me / plain Yoga { __typename }', ratio(me.rps, p.rps), '(info)', true);
+    add('api me / plugin-jwt + generic-auth (docs)', ratio(me.rps, d.rps), '>= 2x', ratio(me.rps, d.rps) >= 2);
+    add('api me / plugin-jwt + generic-auth (KeyObject)', ratio(me.rps, k.rps), '> 1x', ratio(me.rps, k.rps) > 1);
+  }
+  add('me p99 during flood / me p99 idle', ratio(meFlood.p99, meIdle.p99), '<= 2x', ratio(meFlood.p99, meIdle.p99) <= 2);
+  add('me errors during flood', meFlood.errors, '0', meFlood.errors === 0, '');
+  add('logins/s during flood / argon2 capacity', ratio(loginFlood.rps, capacity), '>= 0.80x', ratio(loginFlood.rps, capacity) >= 0.8);
+  add('login errors during flood', loginFlood.errors, '0', loginFlood.errors === 0, '');
+  add('peak RSS under the flood (VmHWM)', peak, '<= 300 MiB', peak <= 300, ' MiB');
+  for (const [k, v] of Object.entries(startTimes)) {
+    if (v.length) add(`start to /health 200, ${k}`, median(v), '<= 1500 ms', median(v) <= 1500, ' ms');
+  }
+  lines.push('| ratio / check | value | target | met |');
+  lines.push('| --- | ---: | --- | --- |');
+  for (const c of checks) lines.push(`| ${c.what} | ${c.value} | ${c.target} | ${c.target === '(info)' ? '' : c.ok ? 'yes' : '**no**'} |`);
+  const report = lines.join('\n');
+  process.stdout.write(`${report}\n`);
+  if (args.out) fs.writeFileSync(args.out, `${report}\n`);
+
+  if (GUARD) {
+    // Only gross regressions fail: a broken auth path (errors) or `me` far below { __typename }.
+    const problems: string[] = [];
+    const r = ratio(me.rps, typename.rps);
+    if (r < GUARD_MIN_RATIO) problems.push(`me is ${r.toFixed(2)}x of { __typename }, below ${GUARD_MIN_RATIO}x`);
+    if (me.errors > 0 || typename.errors > 0) problems.push(`errors under load: me ${me.errors}, __typename ${typename.errors}`);
+    if (loginAlone.errors > 0 || loginAlone.requests === 0) problems.push(`login: ${loginAlone.requests} requests, ${loginAlone.errors} errors`);
+    if (meFlood.errors > 0) problems.push(`me during login flood: ${meFlood.errors} errors`);
+    if (problems.length) {
+      process.stdout.write(`bench:guard FAILED\n  - ${problems.join('\n  - ')}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stdout.write(`bench:guard ok (me / { __typename } = ${r.toFixed(2)}x, floor ${GUARD_MIN_RATIO}x)\n`);
+    }
+  }
+}
+
+async function cleanup() {
+  await Promise.all(children.map((c) => c.stop()));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 2;
+  })
+  .finally(() => cleanup());
