@@ -148,6 +148,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     rssMax = Math.max(rssMax, rssMiB(spec.pid).rss);
   }, 200);
   const t0 = performance.now();
+  // Without a callback autocannon returns its instance (an EventEmitter that is also a thenable).
   const instance = autocannon({
     url: spec.url,
     method: 'POST',
@@ -161,7 +162,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     body: spec.body,
     verifyBody: spec.verifyBody,
     timeout: 10,
-  } as autocannon.Options);
+  } as autocannon.Options) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
