@@ -41,6 +41,7 @@ async function main() {
     { key: `${s.name} me`, s, body: '{"query":"{ me { id role } }"}', token: s.token, expect: s.me },
   ]);
   const res = new Map<string, number[]>(scen.map((x) => [x.key, []]));
+  const cpu = new Map<string, number[]>(scen.map((x) => [x.key, []]));
   const errs = new Map<string, number>(scen.map((x) => [x.key, 0]));
   for (let r = -1; r < rounds; r++) {
     for (let i = 0; i < scen.length; i++) {
@@ -51,17 +52,23 @@ async function main() {
       });
       if (r >= 0) {
         res.get(x.key)!.push(out.rps);
+        cpu.get(x.key)!.push(out.cpuUsPerReq);
         errs.set(x.key, errs.get(x.key)! + out.errors);
       }
     }
   }
-  for (const [k, v] of res) console.log(`${k}: median ${median(v).toFixed(0)} req/s [${v.map((x) => x.toFixed(0)).join(' ')}] errors ${errs.get(k)}`);
+  for (const [k, v] of res) console.log(`${k}: median ${median(v).toFixed(0)} req/s [${v.map((x) => x.toFixed(0)).join(' ')}] errors ${errs.get(k)}; server CPU ${median(cpu.get(k)!).toFixed(0)} us/request [${cpu.get(k)!.map((x) => x.toFixed(0)).join(' ')}]`);
   for (const s of servers) {
     const me = median(res.get(`${s.name} me`)!);
     const tn = median(res.get(`${s.name} { __typename }`)!);
     console.log(`${s.name}: me / { __typename } = ${(me / tn).toFixed(2)}x`);
   }
   console.log(`B me / A me = ${(median(res.get('B me')!) / median(res.get('A me')!)).toFixed(2)}x`);
+  for (const s of servers) {
+    const me = median(cpu.get(`${s.name} me`)!);
+    const tn = median(cpu.get(`${s.name} { __typename }`)!);
+    console.log(`${s.name}: CPU per request, me / { __typename } = ${(me / tn).toFixed(2)}x (${me.toFixed(0)} vs ${tn.toFixed(0)} us)`);
+  }
 }
 
 main()

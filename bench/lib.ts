@@ -100,6 +100,19 @@ export function rssMiB(pid: number): { rss: number; peak: number } {
   }
 }
 
+/** CPU time (user + system, every thread) a process has used so far, in ms; from /proc (Linux). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
 export async function gql(base: string, query: string, variables?: Record<string, unknown>, token?: string) {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
@@ -119,6 +132,11 @@ export interface LoadResult {
   requests: number;
   /** Highest RSS of the server process seen while the load ran (MiB). */
   rssMax: number;
+  /**
+   * Server CPU time (all threads) per request, in microseconds: unlike req/s, barely moved by other
+   * processes competing for the cores, so it is the steadier number on a shared machine.
+   */
+  cpuUsPerReq: number;
 }
 
 export interface LoadSpec {
@@ -148,6 +166,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     rssMax = Math.max(rssMax, rssMiB(spec.pid).rss);
   }, 200);
   const t0 = performance.now();
+  const cpu0 = cpuMs(spec.pid);
   // Without a callback autocannon returns its instance (an EventEmitter that is also a thenable).
   const instance = autocannon({
     url: spec.url,
@@ -168,6 +187,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   });
   const result = await instance;
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuMs(spec.pid) - cpu0;
   clearInterval(sampler);
   rssMax = Math.max(rssMax, rssMiB(spec.pid).rss);
   const sorted = Float64Array.from(latencies).sort();
@@ -180,6 +200,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     errors: r.errors + r.timeouts + r.non2xx + (r.mismatches ?? 0),
     requests: r.requests.total,
     rssMax,
+    cpuUsPerReq: (cpu * 1000) / Math.max(1, r.requests.total),
   };
 }
 
