@@ -113,6 +113,16 @@ export function cpuMs(pid: number): number {
 }
 const CLOCK_TICKS = 100;
 
+/** Resets a process's RSS high-water mark (VmHWM) so the next `rssMiB().peak` covers only what follows. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function gql(base: string, query: string, variables?: Record<string, unknown>, token?: string) {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
