@@ -1,7 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
-import { createYoga, maskError, useReadinessCheck, type Plugin, type YogaInitialContext } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext, type Services } from './context.js';
 import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
@@ -11,6 +11,7 @@ import { corsFor } from './plugins/cors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
+import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
 
@@ -40,7 +41,8 @@ export function createApp({ services, dataSource }: AppDeps) {
     cors: corsFor(config),
     graphiql: config.graphiql ? graphiqlOptions() : false,
     // GraphiQL's JavaScript and CSS come inlined (@graphql-yoga/render-graphiql): no CDN, works offline.
-    // The wrapper adds the script that keeps the token from login/signup (src/graphiql.ts).
+    // The wrapper adds the script that keeps the token from login/signup, and loads the 9 MB renderer
+    // on the first GraphiQL page rather than at start (src/graphiql.ts).
     renderGraphiQL: renderGraphiQLWithLogin,
     logging: logger,
     maskedErrors: {
@@ -68,17 +70,14 @@ export function createApp({ services, dataSource }: AppDeps) {
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),
       useErrorCodes(),
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: async () => {
-          try {
-            await dataSource.query('SELECT 1');
-            return true;
-          } catch (e) {
-            logger.warn('readiness check failed', { err: e });
-            return false;
-          }
-        },
+      readinessCheck(async () => {
+        try {
+          await dataSource.query('SELECT 1');
+          return true;
+        } catch (e) {
+          logger.warn('readiness check failed', { err: e });
+          return false;
+        }
       }),
       ...(config.introspection ? [] : [disableIntrospection()]),
     ],

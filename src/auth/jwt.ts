@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { JwtConfig } from '../config.js';
 import type { Role } from '../db/entities/user.js';
 import type { TokenProblem } from '../errors.js';
 
 /** Tokens larger than this are refused before any cryptography runs. */
 export const MAX_TOKEN_LENGTH = 8192;
+
+/** Distinct tokens whose signature check is remembered; about 1 KiB each. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 export interface AccessTokenClaims {
   /** The user's id. */
@@ -58,6 +62,16 @@ export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array
     clockTolerance: config.clockTolerance,
   };
 
+  /**
+   * Tokens whose signature and claims were already checked, keyed by the whole compact token
+   * (signature included), so only the exact same bytes hit. It remembers what HMAC said, nothing
+   * about the user: every request still loads the user and compares its token version, so a
+   * deletion, role change, password change or logout-all counts at once, on every instance. An
+   * entry is used only until its `exp`; the cache lives and dies with the process and its keys.
+   * It spares a WebCrypto job (a trip through libuv's thread pool) on every request but the first.
+   */
+  const verified = new LRUCache<string, AccessTokenClaims>({ max: VERIFIED_TOKEN_CACHE_SIZE });
+
   async function verifyWith(token: string): Promise<JWTPayload> {
     let lastError: unknown;
     for (const key of verifyKeys) {
@@ -88,22 +102,32 @@ export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array
     },
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid', `token longer than ${MAX_TOKEN_LENGTH}`);
-      let payload: JWTPayload;
-      try {
-        payload = await verifyWith(token);
-      } catch (e) {
-        if (e instanceof errors.JWTExpired) throw new TokenError('expired', e.message);
-        throw new TokenError('invalid', e instanceof Error ? `${e.name}: ${e.message}` : 'unknown');
-      }
-      const now = Math.floor(Date.now() / 1000);
-      const { sub, ver, role, iat, exp, jti } = payload;
-      if (typeof iat !== 'number' || iat > now + config.clockTolerance) {
-        throw new TokenError('invalid', 'iat is in the future');
-      }
-      if (typeof sub !== 'string' || sub === '' || !Number.isInteger(ver) || (role !== 'USER' && role !== 'ADMIN')) {
-        throw new TokenError('invalid', 'missing or malformed sub/ver/role claims');
-      }
-      return { sub, ver: ver as number, role, iat, exp: exp as number, jti: typeof jti === 'string' ? jti : '' };
+      const known = verified.get(token);
+      // jose's rule: expired once exp <= now - clockTolerance. An expired entry falls through to the
+      // full check below, which refuses it with the usual error.
+      if (known && known.exp > Math.floor(Date.now() / 1000) - config.clockTolerance) return known;
+      const claims = await verifyFully(token);
+      verified.set(token, claims);
+      return claims;
     },
   };
+
+  async function verifyFully(token: string): Promise<AccessTokenClaims> {
+    let payload: JWTPayload;
+    try {
+      payload = await verifyWith(token);
+    } catch (e) {
+      if (e instanceof errors.JWTExpired) throw new TokenError('expired', e.message);
+      throw new TokenError('invalid', e instanceof Error ? `${e.name}: ${e.message}` : 'unknown');
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const { sub, ver, role, iat, exp, jti } = payload;
+    if (typeof iat !== 'number' || iat > now + config.clockTolerance) {
+      throw new TokenError('invalid', 'iat is in the future');
+    }
+    if (typeof sub !== 'string' || sub === '' || !Number.isInteger(ver) || (role !== 'USER' && role !== 'ADMIN')) {
+      throw new TokenError('invalid', 'missing or malformed sub/ver/role claims');
+    }
+    return Object.freeze({ sub, ver: ver as number, role, iat, exp: exp as number, jti: typeof jti === 'string' ? jti : '' });
+  }
 }

@@ -13,16 +13,57 @@ function isUniqueViolation(e: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
+/** The one better-sqlite3 method the primary-key fast path needs. */
+interface SqliteConnection {
+  prepare(sql: string): { get(...params: unknown[]): unknown };
+}
+
 /** Every query the API makes about users, so resolvers and the context never write SQL. */
 export class UserStore {
   private readonly repo: Repository<UserEntity>;
+  private readonly byIdFast: ((id: string) => UserEntity | null) | undefined;
 
   constructor(dataSource: DataSource) {
     this.repo = dataSource.getRepository(UserSchema);
+    this.byIdFast = dataSource.options.type === 'better-sqlite3' ? this.preparedFindById(dataSource) : undefined;
   }
 
+  /**
+   * Runs on every authenticated request (the token's user must still exist, at its token version).
+   * On SQLite it is one prepared statement on TypeORM's own better-sqlite3 connection, hydrated
+   * through TypeORM's column metadata, so it returns exactly what `findOneBy` returns; the query
+   * builder around `findOneBy` cost more than the lookup itself. No cache: every call reads the row.
+   */
   findById(id: string): Promise<UserEntity | null> {
+    if (this.byIdFast) {
+      try {
+        return Promise.resolve(this.byIdFast(id));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return this.repo.findOneBy({ id });
+  }
+
+  private preparedFindById(dataSource: DataSource): (id: string) => UserEntity | null {
+    const meta = this.repo.metadata;
+    const driver = dataSource.driver;
+    const [pk] = meta.primaryColumns;
+    if (!pk || meta.primaryColumns.length !== 1) throw new Error('users must have a single-column primary key');
+    const columns = meta.columns;
+    const sql =
+      `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} ` +
+      `FROM "${meta.tableName}" WHERE "${pk.databaseName}" = ? LIMIT 1`;
+    // Prepared on first use: the table may not exist until migrations have run.
+    let statement: ReturnType<SqliteConnection['prepare']> | undefined;
+    return (id) => {
+      statement ??= (driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection.prepare(sql);
+      const row = statement.get(id) as Record<string, unknown> | undefined;
+      if (!row) return null;
+      const entity = meta.create() as UserEntity;
+      for (const c of columns) c.setEntityValue(entity, driver.prepareHydratedValue(row[c.databaseName], c));
+      return entity;
+    };
   }
 
   /** `email` must already be normalised (see normalizeEmail). */
