@@ -33,14 +33,6 @@ async function main(): Promise<void> {
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  const address = server.address();
-  const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address);
-  logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
-
   let stopping = false;
   // While draining, a keep-alive connection whose last response has just gone out is closed at
   // once, instead of idling until keepAliveTimeout (or carrying new requests from a proxy's pool).
@@ -82,8 +74,17 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   }
+  // Installed before listening: a SIGTERM that arrives as soon as the server is up still drains.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address();
+  const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address);
+  logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
 }
 
 main().catch((e: unknown) => {

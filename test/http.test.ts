@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNUP, uniqueEmail } from './helpers/app.js';
-import { startServer, type ServerProcess } from './helpers/server-process.js';
+import { startServer, type SpawnedServer } from './helpers/server.js';
 
-let server: ServerProcess;
+let server: SpawnedServer;
 beforeAll(async () => {
-  server = await startServer();
+  // Development mode: GraphiQL is served.
+  server = await startServer({ NODE_ENV: 'development' });
 });
 afterAll(async () => {
   await server?.stop();
@@ -90,31 +91,26 @@ describe('malformed requests get a 4xx with a clear error and no stack', () => {
 describe('process lifecycle', () => {
   it('exits 0 on SIGTERM', async () => {
     const s = await startServer();
-    expect(await s.stop('SIGTERM')).toBe(0);
+    expect(await s.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
   it('refuses to start in production without a strong JWT_SECRET', async () => {
-    const s = await startServer({ NODE_ENV: 'production', JWT_SECRET: '' }, { waitForHealth: false });
-    expect(await s.exited).toBe(1);
-    expect(s.output()).toContain('JWT_SECRET is required in production');
-    await s.stop();
-    const weak = await startServer({ NODE_ENV: 'production', JWT_SECRET: 'too-short' }, { waitForHealth: false });
-    expect(await weak.exited).toBe(1);
-    expect(weak.output()).toMatch(/JWT_SECRET is 9 bytes; production needs at least 32/);
-    await weak.stop();
+    await expect(startServer({ JWT_SECRET: '' })).rejects.toThrow(/exited \(1\)[\s\S]*JWT_SECRET is required in production/);
+    await expect(startServer({ JWT_SECRET: 'too-short' })).rejects.toThrow(
+      /exited \(1\)[\s\S]*JWT_SECRET is 9 bytes; production needs at least 32/,
+    );
   });
 
   it('outside production, generates a secret once and keeps it in the data folder', async () => {
-    const s = await startServer({ JWT_SECRET: '' });
+    const s = await startServer({ NODE_ENV: 'development', JWT_SECRET: '' });
     try {
       expect(s.output()).toMatch(/JWT_SECRET is not set: using a new development secret/);
       const fs = await import('node:fs');
-      const stat = fs.statSync(`${s.dir}/jwt-secret`);
+      const stat = fs.statSync(`${s.dataDir}/jwt-secret`);
       expect(stat.mode & 0o777).toBe(0o600);
-      expect(fs.readFileSync(`${s.dir}/jwt-secret`, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+      expect(fs.readFileSync(`${s.dataDir}/jwt-secret`, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
     } finally {
-      s.child.kill('SIGTERM');
-      await s.exited;
+      await s.stop();
     }
   });
 });

@@ -77,11 +77,11 @@ describe('accountEvents subscription', () => {
 
 describe.skipIf(!process.env.REDIS_URL)('accountEvents across instances (REDIS_URL)', () => {
   it('a logoutAll on one instance ends a stream open on another', async () => {
-    const { startServer } = await import('./helpers/server-process.js');
+    const { startServer } = await import('./helpers/server.js');
     const { httpClient } = await import('./helpers/http-client.js');
-    const env = { REDIS_URL: process.env.REDIS_URL! };
+    const env = { REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: `test-${Date.now()}` };
     const a = await startServer(env);
-    const b = await startServer({ ...env, DATABASE_URL: `sqlite:${a.dir}/db.sqlite`, JWT_SECRET: a.secret });
+    const b = await startServer({ ...env, DATABASE_URL: `sqlite:${a.dataDir}/app.sqlite`, JWT_SECRET: a.secret });
     try {
       const u = await httpClient(a.url).signup();
       const res = await fetch(`${b.url}/graphql`, {

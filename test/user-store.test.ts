@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-describe('UserStore.findById (prepared statement on SQLite)', () => {
+describe('UserStore.findById (a prepared statement on SQLite, TypeORM on PostgreSQL)', () => {
   it('returns exactly what TypeORM findOneBy returns, Dates and all', async () => {
     const { id } = await app.signup();
     const fast = await app.services.users.findById(id);
@@ -38,16 +38,16 @@ describe('UserStore.findById (prepared statement on SQLite)', () => {
     expect(await app.services.users.findById(id)).toBeNull();
   });
 
-  it('sees a row written through another connection to the same file (another instance)', async () => {
+  it('sees a row written through another connection to the same database (another instance)', async () => {
     const { id } = await app.signup();
-    const other = await createTestApp({ DATABASE_URL: `sqlite:${app.config.database.type === 'sqlite' ? app.config.database.path : ''}` });
+    const other = await createTestApp({}, { database: app.databaseUrl });
     try {
       await other.services.users.update(id, { role: 'ADMIN', bumpTokenVersion: true });
       expect(await app.services.users.findById(id)).toMatchObject({ role: 'ADMIN', tokenVersion: 1 });
       await other.services.users.delete(id);
       expect(await app.services.users.findById(id)).toBeNull();
     } finally {
-      await other.dataSource.destroy();
+      await other.close(); // the database itself belongs to `app`
     }
   });
 });

@@ -16,9 +16,15 @@ export interface Exit {
 export interface SpawnedServer {
   /** http://127.0.0.1:<port> */
   url: string;
+  /** The JWT_SECRET it runs with, for tests that forge tokens. */
+  secret: string;
+  /** Its DATA_DIR; the default SQLite database is `${dataDir}/app.sqlite`. Removed when it exits. */
+  dataDir: string;
   proc: ChildProcess;
   /** Every line the process wrote to stdout and stderr, in order. */
   lines: string[];
+  /** Everything it wrote, as one string. */
+  output(): string;
   /** The JSON log lines (production mode), parsed. */
   logs(): Array<Record<string, any>>;
   exited: Promise<Exit>;
@@ -50,19 +56,22 @@ export function newSecret(): string {
  * in production mode (JSON logs) unless `env` says otherwise, and waits until it listens.
  * REDIS_URL is passed on when the suite has one (CI sets it when Redis answers).
  */
-export async function startServer(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<SpawnedServer> {
+export async function startServer(env: Record<string, string> = {}, opts: { readyTimeoutMs?: number } = {}): Promise<SpawnedServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-server-'));
   // Only what a deployment would set: not vitest's own variables, not the test database's.
   const base: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT', 'LANG']) if (process.env[k]) base[k] = process.env[k]!;
+  const fullEnv: Record<string, string> = {
+    ...base,
+    // A key prefix of its own, so counters left in a shared Redis by other tests or runs cannot
+    // leak in; servers that must share counters are given one prefix explicitly.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test-${newSecret().slice(0, 12)}` } : {}),
+    NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: newSecret(),
+    ...env,
+  };
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: {
-      ...base,
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-      NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: newSecret(),
-      ...env,
-    },
+    env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);
@@ -110,9 +119,12 @@ export async function startServer(env: Record<string, string>, opts: { readyTime
 
   return {
     url,
+    secret: fullEnv.JWT_SECRET ?? '',
+    dataDir,
     proc,
     lines,
     exited,
+    output: () => lines.join('\n'),
     logs: () =>
       lines.flatMap((l) => {
         try {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 const PROD = { NODE_ENV: 'production', JWT_SECRET: 'Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0aQ-cors-test-key' };
 
@@ -11,14 +11,14 @@ function preflight(url: string, origin: string) {
 }
 
 describe('CORS', () => {
-  let prodDefault: ServerProcess;
-  let prodListed: ServerProcess;
-  let dev: ServerProcess;
+  let prodDefault: SpawnedServer;
+  let prodListed: SpawnedServer;
+  let dev: SpawnedServer;
   beforeAll(async () => {
     [prodDefault, prodListed, dev] = await Promise.all([
       startServer(PROD),
       startServer({ ...PROD, CORS_ORIGINS: 'https://app.example.com,https://admin.example.com' }),
-      startServer(),
+      startServer({ NODE_ENV: 'development' }),
     ]);
   });
   afterAll(async () => {
@@ -48,7 +48,7 @@ describe('CORS', () => {
 });
 
 describe('CSRF', () => {
-  let server: ServerProcess;
+  let server: SpawnedServer;
   beforeAll(async () => {
     server = await startServer();
   });

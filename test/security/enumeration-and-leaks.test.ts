@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/http-client.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type SpawnedServer } from '../helpers/server.js';
 
-let server: ServerProcess;
+let server: SpawnedServer;
 let client: ReturnType<typeof httpClient>;
 beforeAll(async () => {
   // Debug logging in production format: the most a log could ever contain.

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/http-client.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // GraphQL Armor's protections with their defaults, plus our own credential rule, over HTTP.
-let dev: ServerProcess;
-let prod: ServerProcess;
+let dev: SpawnedServer;
+let prod: SpawnedServer;
 let D: ReturnType<typeof httpClient>;
 let P: ReturnType<typeof httpClient>;
 
 beforeAll(async () => {
   [dev, prod] = await Promise.all([
-    startServer({ GRAPHQL_MAX_DEPTH: '3' }),
+    startServer({ NODE_ENV: 'development', GRAPHQL_MAX_DEPTH: '3' }),
     startServer({ NODE_ENV: 'production', JWT_SECRET: 'Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0aQ-prod-test-key' }),
   ]);
   D = httpClient(dev.url);

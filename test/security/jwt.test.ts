@@ -2,10 +2,10 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/http-client.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // RFC 8725 and the OWASP JWT cheat sheet, attack by attack, against the running server.
-let server: ServerProcess;
+let server: SpawnedServer;
 let client: ReturnType<typeof httpClient>;
 let user: { id: string; token: string };
 let key: Uint8Array;

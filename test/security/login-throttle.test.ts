@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/http-client.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // One trusted proxy, so each test can speak from the address it names in X-Forwarded-For.
-let server: ServerProcess;
+let server: SpawnedServer;
 let client: ReturnType<typeof httpClient>;
 beforeAll(async () => {
   server = await startServer({
@@ -100,7 +100,7 @@ describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the
       LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '4',
     };
     const one = await startServer(prefix);
-    const two = await startServer({ ...prefix, DATABASE_URL: `sqlite:${one.dir}/db.sqlite`, JWT_SECRET: one.secret });
+    const two = await startServer({ ...prefix, DATABASE_URL: `sqlite:${one.dataDir}/app.sqlite`, JWT_SECRET: one.secret });
     try {
       const c1 = httpClient(one.url);
       const c2 = httpClient(two.url);

@@ -1,18 +1,18 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/http-client.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // Revocation without sessions: a token version per user, carried in every token as `ver`.
 // Two server processes on one database stand for two instances behind a load balancer.
-let a: ServerProcess;
-let b: ServerProcess;
+let a: SpawnedServer;
+let b: SpawnedServer;
 let A: ReturnType<typeof httpClient>;
 let B: ReturnType<typeof httpClient>;
 
 beforeAll(async () => {
   a = await startServer();
-  b = await startServer({ DATABASE_URL: `sqlite:${path.join(a.dir, 'db.sqlite')}`, JWT_SECRET: a.secret });
+  b = await startServer({ DATABASE_URL: `sqlite:${path.join(a.dataDir, 'app.sqlite')}`, JWT_SECRET: a.secret });
   A = httpClient(a.url);
   B = httpClient(b.url);
 });
@@ -55,7 +55,7 @@ describe('revocation on every instance', () => {
     const { promisify } = await import('node:util');
     const u = await A.signup();
     await promisify(execFile)(path.resolve('node_modules/.bin/tsx'), ['src/cli/promote-user.ts', u.email], {
-      env: { ...process.env, DATABASE_URL: `sqlite:${path.join(a.dir, 'db.sqlite')}` },
+      env: { ...process.env, DATABASE_URL: `sqlite:${path.join(a.dataDir, 'app.sqlite')}` },
     });
     expect((await B.gql(ME, undefined, { token: u.token })).body.errors[0].message).toBe('Token has been revoked');
   });
