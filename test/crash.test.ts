@@ -3,24 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, LOGIN, SIGNUP, uniqueEmail } from './helpers/app.js';
-import { createTestDatabase, dbKind, type TestDatabase } from './helpers/db.js';
+import { databasePerFile, dbKind } from './helpers/db.js';
 import { startServer } from './helpers/server.js';
 
 // A real server on this project's database (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
-let dir: string;
-let db: TestDatabase;
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-crash-'));
-  db = await createTestDatabase(dir);
-});
-afterAll(async () => {
-  await db.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const file = databasePerFile('crash');
 
 describe(`a crash mid-write (${dbKind})`, () => {
   it('loses no acknowledged signup: SIGKILL during a burst, restart, every acknowledged account logs in', async () => {
-    const server = await startServer({ DATABASE_URL: db.url });
+    const server = await startServer({ DATABASE_URL: file.db.url });
     const password = 'crash test password';
     const acknowledged: Array<{ email: string; id: string }> = [];
     let attempted = 0;
@@ -51,7 +42,7 @@ describe(`a crash mid-write (${dbKind})`, () => {
 
     // Restart: the app opened again on the same database (in this process, as a new server would:
     // migrations checked at start), then every acknowledged account logs in.
-    const restarted = await createTestApp({}, { database: db.url });
+    const restarted = await createTestApp({}, { database: file.db.url });
     try {
       for (const a of acknowledged) {
         const login = await restarted.gql(LOGIN, { email: a.email, password });

@@ -9,20 +9,11 @@ import { CreateUsers1732400000000 } from '../src/db/migrations/1732400000000-cre
 import { migrations } from '../src/db/migrations/index.js';
 import { UserStore } from '../src/db/user-store.js';
 import { createTestApp, LOGIN, uniqueEmail } from './helpers/app.js';
-import { createTestDatabase, dbKind, NEEDS_POSTGRES, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, databasePerFile, dbKind, NEEDS_POSTGRES, type TestDatabase } from './helpers/db.js';
 import { runScript } from './helpers/server.js';
 
 // On the project's database: SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
-let dir: string;
-let db: TestDatabase;
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-migrate-'));
-  db = await createTestDatabase(dir);
-});
-afterAll(async () => {
-  await db.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const file = databasePerFile('migrate');
 
 const indexSql = (kind: string) =>
   kind === 'postgres'
@@ -36,9 +27,9 @@ describe(`upgrading a populated database (${dbKind})`, () => {
   });
 
   it('keeps every account, able to log in, from the first migration to the latest and back', async () => {
-    const env = { DATABASE_URL: db.url, DATA_DIR: dir };
+    const env = { DATABASE_URL: file.db.url, DATA_DIR: file.dir };
     // 1. A database as the first release left it, with accounts in it.
-    const old = await openDatabase(parseDatabaseUrl(db.url, dir), { migrate: true, migrations: [CreateUsers1732400000000] });
+    const old = await openDatabase(parseDatabaseUrl(file.db.url, file.dir), { migrate: true, migrations: [CreateUsers1732400000000] });
     const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 100 });
     const store = new UserStore(old);
     const accounts = await Promise.all(
@@ -63,7 +54,7 @@ describe(`upgrading a populated database (${dbKind})`, () => {
     expect((await runScript('src/cli/migrate.ts', ['--status'], env)).stdout).toContain('up to date');
 
     // 3. The new release on the upgraded database: every account logs in, roles kept.
-    const app = await createTestApp({}, { database: db.url, migrate: false });
+    const app = await createTestApp({}, { database: file.db.url, migrate: false });
     try {
       expect(await app.dataSource.query(indexSql(dbKind))).toHaveLength(1);
       expect(await app.services.users.count()).toBe(accounts.length);
@@ -81,7 +72,7 @@ describe(`upgrading a populated database (${dbKind})`, () => {
     // 4. Reverting the latest migration keeps the data too, and a server start re-applies it.
     const down = await runScript('src/cli/migrate.ts', ['--revert'], env);
     expect(down.code, down.stderr).toBe(0);
-    const again = await createTestApp({}, { database: db.url });
+    const again = await createTestApp({}, { database: file.db.url });
     try {
       expect(await again.dataSource.query(indexSql(dbKind))).toHaveLength(1);
       expect(await again.services.users.count()).toBe(accounts.length + 1);
@@ -95,9 +86,9 @@ describe(`upgrading a populated database (${dbKind})`, () => {
 
 describe.skipIf(dbKind !== 'postgres')(`instances and npm run migrate starting together ${NEEDS_POSTGRES}`, () => {
   it('apply the migrations once, in turn, instead of racing to create the tables', async () => {
-    const fresh = await createTestDatabase(dir, 'postgres');
+    const fresh = await createTestDatabase(file.dir, 'postgres');
     try {
-      const config = parseDatabaseUrl(fresh.url, dir);
+      const config = parseDatabaseUrl(fresh.url, file.dir);
       // Two as a server start does, two as `npm run migrate` does (initialize, then runMigrations).
       const sources = await Promise.all([
         openDatabase(config, { migrate: true }),

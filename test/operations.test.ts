@@ -4,21 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, LOGIN, ME, SIGNUP, uniqueEmail, type TestApp } from './helpers/app.js';
-import { createTestDatabase, dbKind, dropPostgresDatabase, type TestDatabase } from './helpers/db.js';
+import { databasePerFile, dbKind, dropPostgresDatabase } from './helpers/db.js';
 import { startServer, type SpawnedServer } from './helpers/server.js';
 
 // Real servers (node --import tsx src/main.ts) on this project's database: SQLite, and PostgreSQL
 // when TEST_DATABASE_URL is set. Checks that do not depend on the database run in the sqlite project only.
-let db: TestDatabase;
-let dir: string;
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-ops-'));
-  db = await createTestDatabase(dir);
-});
-afterAll(async () => {
-  await db.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const file = databasePerFile('ops');
 
 /** Starts a POST /graphql, sends the headers and the first half of the body, and holds the rest. */
 function halfSentRequest(url: string, body: string) {
@@ -77,7 +68,7 @@ describe(`GET /health and GET /ready (${dbKind})`, () => {
 describe(`SIGTERM (${dbKind})`, () => {
   it('finishes a request in flight, refuses new connections, closes the database and exits 0', async () => {
     // debug: Yoga logs when it starts reading a request, which tells us this one is in flight.
-    const server = await startServer({ DATABASE_URL: db.url, LOG_LEVEL: 'debug' });
+    const server = await startServer({ DATABASE_URL: file.db.url, LOG_LEVEL: 'debug' });
     const email = uniqueEmail('drain');
     const slow = halfSentRequest(
       server.url,
@@ -112,7 +103,7 @@ describe(`SIGTERM (${dbKind})`, () => {
     expect(msgs.filter((m) => /database did not close|closing the database failed/.test(m))).toEqual([]);
 
     // The drained signup was committed: the app, opened again on that database, logs the account in.
-    const reopened = await createTestApp({}, { database: db.url });
+    const reopened = await createTestApp({}, { database: file.db.url });
     try {
       const login = await reopened.gql(LOGIN, { email, password: 'drain password' });
       expect(login.body.errors).toBeUndefined();
@@ -123,7 +114,7 @@ describe(`SIGTERM (${dbKind})`, () => {
 
   // Does not depend on the database: run once, in the sqlite project.
   it.skipIf(dbKind !== 'sqlite')('gives up on a request that never finishes after SHUTDOWN_TIMEOUT and still exits 0', async () => {
-    const server = await startServer({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT: '1', LOG_LEVEL: 'debug' });
+    const server = await startServer({ DATABASE_URL: file.db.url, SHUTDOWN_TIMEOUT: '1', LOG_LEVEL: 'debug' });
     const stuck = halfSentRequest(server.url, JSON.stringify({ query: ME }));
     stuck.response.catch(() => {}); // the server cuts it off
     await server.waitForLine((l) => l.includes('"requestId":"slow-one"'));
@@ -146,7 +137,7 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
   });
 
   it('are JSON lines in production, carry the request id, and never contain a password or a token', async () => {
-    server = await startServer({ DATABASE_URL: db.url, LOG_LEVEL: 'debug' });
+    server = await startServer({ DATABASE_URL: file.db.url, LOG_LEVEL: 'debug' });
     const password = 'Tr0ub4dor&3-secret-pw';
     const email = uniqueEmail('logs');
     const signup = await server.gql(SIGNUP, { input: { name: 'Logs', email, password } }, { headers: { 'x-request-id': 'req-signup-1' } });
@@ -196,7 +187,7 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
   });
 
   it('are readable text lines in development', async () => {
-    const dev = await startServer({ DATABASE_URL: db.url, NODE_ENV: 'development' });
+    const dev = await startServer({ DATABASE_URL: file.db.url, NODE_ENV: 'development' });
     await dev.gql(ME, undefined, { headers: { 'x-request-id': 'dev-req' } });
     await dev.stop();
     const started = dev.lines.find((l) => l.includes('listening on'))!;

@@ -1,3 +1,6 @@
+import os from 'node:os';
+import fs from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
@@ -73,6 +76,33 @@ export async function createPostgresDatabase(): Promise<TestDatabase> {
 export async function createTestDatabase(dir: string, kind: DbKind = dbKind): Promise<TestDatabase> {
   if (kind === 'postgres') return createPostgresDatabase();
   return { kind: 'sqlite', url: `sqlite:${path.join(dir, 'test.sqlite')}`, drop: async () => {} };
+}
+
+/**
+ * For one test file: a temp folder and a database of this project's kind, created before its
+ * tests and dropped after them. Read `.db` and `.dir` inside tests (they exist once beforeAll ran).
+ */
+export function databasePerFile(label: string): { readonly db: TestDatabase; readonly dir: string } {
+  let db: TestDatabase | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `gql-auth-${label}-`));
+    db = await createTestDatabase(dir);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('databasePerFile: read .db inside a test, after beforeAll');
+      return db;
+    },
+    get dir() {
+      if (!dir) throw new Error('databasePerFile: read .dir inside a test, after beforeAll');
+      return dir;
+    },
+  };
 }
 
 /** Ends every session on a PostgreSQL database and drops it: "the database is gone". */
