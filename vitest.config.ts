@@ -8,7 +8,9 @@ const require = createRequire(import.meta.url);
 const postgres = Boolean(process.env.TEST_DATABASE_URL?.trim());
 if (!postgres && !process.env.VITEST_WORKER_ID && !process.env.PG_SKIP_NOTED) {
   process.env.PG_SKIP_NOTED = '1';
-  console.log('\n  PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test).\n');
+  console.log(
+    '\n  PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test).\n',
+  );
 }
 
 export default defineConfig({

@@ -19,7 +19,10 @@ const children: Child[] = [];
 
 async function main() {
   const servers: Array<{ name: string; server: Child; token: string; me: string }> = [];
-  for (const [name, dir] of [['A', dirA], ['B', dirB]] as Array<[string, string]>) {
+  for (const [name, dir] of [
+    ['A', dirA],
+    ['B', dirB],
+  ] as Array<[string, string]>) {
     const server = await startServer({
       name,
       command: process.execPath,
@@ -27,7 +30,12 @@ async function main() {
       cwd: path.resolve(dir),
       port: await freePort(),
       logFile: path.join(tmp, `${name}.log`),
-      env: { NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: `sqlite:${path.join(tmp, `${name}.sqlite`)}`, DATA_DIR: tmp },
+      env: {
+        NODE_ENV: 'production',
+        JWT_SECRET: secret,
+        DATABASE_URL: `sqlite:${path.join(tmp, `${name}.sqlite`)}`,
+        DATA_DIR: tmp,
+      },
     });
     children.push(server);
     const r = await gql(server.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {
@@ -37,7 +45,13 @@ async function main() {
     servers.push({ name, server, token, me: JSON.stringify({ data: { me: { id: user.id, role: 'USER' } } }) });
   }
   const scen = servers.flatMap((s) => [
-    { key: `${s.name} { __typename }`, s, body: '{"query":"{ __typename }"}', token: undefined, expect: '{"data":{"__typename":"Query"}}' },
+    {
+      key: `${s.name} { __typename }`,
+      s,
+      body: '{"query":"{ __typename }"}',
+      token: undefined,
+      expect: '{"data":{"__typename":"Query"}}',
+    },
     { key: `${s.name} me`, s, body: '{"query":"{ me { id role } }"}', token: s.token, expect: s.me },
   ]);
   const res = new Map<string, number[]>(scen.map((x) => [x.key, []]));
@@ -47,8 +61,14 @@ async function main() {
     for (let i = 0; i < scen.length; i++) {
       const x = scen[(i + Math.max(r, 0)) % scen.length]!;
       const out = await load({
-        label: x.key, url: `${x.s.server.base}/graphql`, body: x.body, token: x.token,
-        connections: 50, durationSec: r < 0 ? 1 : seconds, verifyBody: (b) => b === x.expect, pid: x.s.server.pid,
+        label: x.key,
+        url: `${x.s.server.base}/graphql`,
+        body: x.body,
+        token: x.token,
+        connections: 50,
+        durationSec: r < 0 ? 1 : seconds,
+        verifyBody: (b) => b === x.expect,
+        pid: x.s.server.pid,
       });
       if (r >= 0) {
         res.get(x.key)!.push(out.rps);
@@ -57,7 +77,13 @@ async function main() {
       }
     }
   }
-  for (const [k, v] of res) console.log(`${k}: median ${median(v).toFixed(0)} req/s [${v.map((x) => x.toFixed(0)).join(' ')}] errors ${errs.get(k)}; server CPU ${median(cpu.get(k)!).toFixed(0)} us/request [${cpu.get(k)!.map((x) => x.toFixed(0)).join(' ')}]`);
+  for (const [k, v] of res)
+    console.log(
+      `${k}: median ${median(v).toFixed(0)} req/s [${v.map((x) => x.toFixed(0)).join(' ')}] errors ${errs.get(k)}; server CPU ${median(cpu.get(k)!).toFixed(0)} us/request [${cpu
+        .get(k)!
+        .map((x) => x.toFixed(0))
+        .join(' ')}]`,
+    );
   for (const s of servers) {
     const me = median(res.get(`${s.name} me`)!);
     const tn = median(res.get(`${s.name} { __typename }`)!);
@@ -67,7 +93,9 @@ async function main() {
   for (const s of servers) {
     const me = median(cpu.get(`${s.name} me`)!);
     const tn = median(cpu.get(`${s.name} { __typename }`)!);
-    console.log(`${s.name}: CPU per request, me / { __typename } = ${(me / tn).toFixed(2)}x (${me.toFixed(0)} vs ${tn.toFixed(0)} us)`);
+    console.log(
+      `${s.name}: CPU per request, me / { __typename } = ${(me / tn).toFixed(2)}x (${me.toFixed(0)} vs ${tn.toFixed(0)} us)`,
+    );
   }
 }
 

@@ -56,7 +56,8 @@ export async function startServer(opts: {
   proc.once('exit', (code) => (exited = code ?? -1));
   const deadline = t0 + (opts.timeoutMs ?? 30_000);
   for (;;) {
-    if (exited !== null) throw new Error(`${opts.name} exited with ${exited} before answering /health; see ${opts.logFile}`);
+    if (exited !== null)
+      throw new Error(`${opts.name} exited with ${exited} before answering /health; see ${opts.logFile}`);
     if (performance.now() > deadline) {
       proc.kill('SIGKILL');
       throw new Error(`${opts.name} did not answer /health in time; see ${opts.logFile}`);

@@ -39,7 +39,10 @@ const CONNECTIONS = Number(args.connections);
 /** How the API is started: `tsx` = src/main.ts through tsx (what `npm start` runs), `dist` = node dist/main.js. */
 const RUNTIMES = (GUARD ? 'tsx' : args.runtime!).split(',').map((r) => r.trim()) as Array<'tsx' | 'dist'>;
 const REFS = !GUARD && !args['no-refs'];
-const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 const FLOOD_CONNECTIONS = 8;
 const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY ?? 2);
 /** bench:guard fails only below this me / { __typename } ratio (target is 0.75; this is a gross regression). */
@@ -163,7 +166,13 @@ async function main() {
     const token: string | undefined = signup.body.data?.signup?.token;
     const userId: string | undefined = signup.body.data?.signup?.user?.id;
     if (!token || !userId) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
-    apis.push({ runtime, label: runtime === 'tsx' ? 'api (tsx src/main.ts)' : 'api (node dist/main.js)', server, token, meBody: meBodyFor(userId) });
+    apis.push({
+      runtime,
+      label: runtime === 'tsx' ? 'api (tsx src/main.ts)' : 'api (node dist/main.js)',
+      server,
+      token,
+      meBody: meBodyFor(userId),
+    });
   }
   const refs = REFS
     ? [
@@ -192,8 +201,20 @@ async function main() {
     scenarios.push(
       { key: 'plain Yoga { __typename }', server: plain, body: TYPENAME, expect: typenameBody },
       { key: 'plain Yoga me (no auth)', server: plain, body: ME, expect: meBodyFor(PLAIN_USER_ID) },
-      { key: 'plugin-jwt + generic-auth me (docs: string secret)', server: jwtDoc, body: ME, token: first.token, expect: first.meBody },
-      { key: 'plugin-jwt + generic-auth me (KeyObject)', server: jwtKey, body: ME, token: first.token, expect: first.meBody },
+      {
+        key: 'plugin-jwt + generic-auth me (docs: string secret)',
+        server: jwtDoc,
+        body: ME,
+        token: first.token,
+        expect: first.meBody,
+      },
+      {
+        key: 'plugin-jwt + generic-auth me (KeyObject)',
+        server: jwtKey,
+        body: ME,
+        token: first.token,
+        expect: first.meBody,
+      },
     );
   }
   const runs = new Map<string, LoadResult[]>(scenarios.map((s) => [s.key, []]));
@@ -286,7 +307,17 @@ async function main() {
     const peak = Math.max(peakBeforeFlood, floodPeak);
     const capAfter = await hashCapacity(HASH_CONCURRENCY, capSeconds);
     const capacity = (capBefore + capAfter) / 2;
-    flood.set(a.label, { loginAlone, meIdle, meFlood, loginFlood, peak, floodPeak, peakReset, capacity, caps: [capBefore, capAfter] });
+    flood.set(a.label, {
+      loginAlone,
+      meIdle,
+      meFlood,
+      loginFlood,
+      peak,
+      floodPeak,
+      peakReset,
+      capacity,
+      caps: [capBefore, capAfter],
+    });
     // The process's CPU during the flood is mostly argon2's: per-request CPU of `me` means nothing there.
     floodRows.push(loginAlone, meIdle, { ...meFlood, cpuUsPerReq: NaN }, loginFlood);
   }
@@ -294,13 +325,19 @@ async function main() {
   // --- Report. ---
   const rows: LoadResult[] = [...scenarios.map((s) => med(s.key)), ...floodRows];
   const lines: string[] = [];
-  lines.push(`Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${os.platform()} ${os.release()}, load average before the run ${loadBefore}`);
-  lines.push(`${ROUNDS} rounds x ${DURATION} s per scenario, interleaved, medians; ${CONNECTIONS} connections for throughput rows; total run ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  lines.push(
+    `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${os.platform()} ${os.release()}, load average before the run ${loadBefore}`,
+  );
+  lines.push(
+    `${ROUNDS} rounds x ${DURATION} s per scenario, interleaved, medians; ${CONNECTIONS} connections for throughput rows; total run ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
   lines.push('');
   lines.push('| scenario | req/s | p50 | p99 | errors / requests | server RSS max | server CPU / request |');
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    lines.push(`| ${r.label} | ${fmt(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} / ${r.requests} | ${fmt(r.rssMax)} MiB | ${Number.isFinite(r.cpuUsPerReq) ? `${fmt(r.cpuUsPerReq)} us` : 'n/a'} |`);
+    lines.push(
+      `| ${r.label} | ${fmt(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} / ${r.requests} | ${fmt(r.rssMax)} MiB | ${Number.isFinite(r.cpuUsPerReq) ? `${fmt(r.cpuUsPerReq)} us` : 'n/a'} |`,
+    );
   }
   lines.push('');
   for (const a of apis) {
@@ -311,7 +348,8 @@ async function main() {
     );
   }
   for (const [k, v] of Object.entries(startTimes)) {
-    if (v.length) lines.push(`start to /health 200, ${k}: median ${fmt(median(v))} ms (${v.map((x) => fmt(x)).join(', ')})`);
+    if (v.length)
+      lines.push(`start to /health 200, ${k}: median ${fmt(median(v))} ms (${v.map((x) => fmt(x)).join(', ')})`);
     else lines.push(`start to /health 200, ${k}: not measured (run \`npm run build\` first)`);
   }
   lines.push('');
@@ -320,12 +358,22 @@ async function main() {
   const checks: Check[] = [];
   const ratio = (a: number, b: number) => a / b;
   const add = (what: string, v: number, target: string, ok: boolean, unit = 'x') =>
-    checks.push({ what, value: unit === 'x' ? `${v.toFixed(2)}x` : `${fmt(v, unit === 'x' ? 2 : 0)}${unit}`, target, ok });
+    checks.push({
+      what,
+      value: unit === 'x' ? `${v.toFixed(2)}x` : `${fmt(v, unit === 'x' ? 2 : 0)}${unit}`,
+      target,
+      ok,
+    });
   if (plain && jwtDoc && jwtKey) {
     const p = med('plain Yoga { __typename }');
     const d = med('plugin-jwt + generic-auth me (docs: string secret)');
     const k = med('plugin-jwt + generic-auth me (KeyObject)');
-    add('plain Yoga me (no auth) / plain Yoga { __typename }', ratio(med('plain Yoga me (no auth)').rps, p.rps), '(info)', true);
+    add(
+      'plain Yoga me (no auth) / plain Yoga { __typename }',
+      ratio(med('plain Yoga me (no auth)').rps, p.rps),
+      '(info)',
+      true,
+    );
     add('plugin-jwt + generic-auth me (docs) / plain Yoga { __typename }', ratio(d.rps, p.rps), '(info)', true);
     add('plugin-jwt + generic-auth me (KeyObject) / plain Yoga { __typename }', ratio(k.rps, p.rps), '(info)', true);
   }
@@ -333,22 +381,57 @@ async function main() {
     const typename = med(`${a.label} { __typename }`);
     const me = med(`${a.label} me`);
     const f = flood.get(a.label)!;
-    add(`${a.label}: me / its own { __typename }`, ratio(me.rps, typename.rps), '>= 0.75x', ratio(me.rps, typename.rps) >= 0.75);
-    add(`${a.label}: same, from server CPU per request ({ __typename } us / me us)`, ratio(typename.cpuUsPerReq, me.cpuUsPerReq), '(info: steadier on a busy machine)', true);
+    add(
+      `${a.label}: me / its own { __typename }`,
+      ratio(me.rps, typename.rps),
+      '>= 0.75x',
+      ratio(me.rps, typename.rps) >= 0.75,
+    );
+    add(
+      `${a.label}: same, from server CPU per request ({ __typename } us / me us)`,
+      ratio(typename.cpuUsPerReq, me.cpuUsPerReq),
+      '(info: steadier on a busy machine)',
+      true,
+    );
     if (plain && jwtDoc && jwtKey) {
       const p = med('plain Yoga { __typename }');
       const d = med('plugin-jwt + generic-auth me (docs: string secret)');
       const k = med('plugin-jwt + generic-auth me (KeyObject)');
       add(`${a.label}: { __typename } / plain Yoga { __typename }`, ratio(typename.rps, p.rps), '(info)', true);
       add(`${a.label}: me / plain Yoga { __typename }`, ratio(me.rps, p.rps), '(info)', true);
-      add(`${a.label}: me / plugin-jwt + generic-auth me (docs)`, ratio(me.rps, d.rps), '>= 2x', ratio(me.rps, d.rps) >= 2);
-      add(`${a.label}: me / plugin-jwt + generic-auth me (KeyObject)`, ratio(me.rps, k.rps), '> 1x', ratio(me.rps, k.rps) > 1);
-      add(`${a.label}: same two, from server CPU per request (docs / KeyObject)`, ratio(d.cpuUsPerReq, me.cpuUsPerReq), `(info) KeyObject ${ratio(k.cpuUsPerReq, me.cpuUsPerReq).toFixed(2)}x`, true);
+      add(
+        `${a.label}: me / plugin-jwt + generic-auth me (docs)`,
+        ratio(me.rps, d.rps),
+        '>= 2x',
+        ratio(me.rps, d.rps) >= 2,
+      );
+      add(
+        `${a.label}: me / plugin-jwt + generic-auth me (KeyObject)`,
+        ratio(me.rps, k.rps),
+        '> 1x',
+        ratio(me.rps, k.rps) > 1,
+      );
+      add(
+        `${a.label}: same two, from server CPU per request (docs / KeyObject)`,
+        ratio(d.cpuUsPerReq, me.cpuUsPerReq),
+        `(info) KeyObject ${ratio(k.cpuUsPerReq, me.cpuUsPerReq).toFixed(2)}x`,
+        true,
+      );
     }
-    add(`${a.label}: me p99 during flood / me p99 idle`, ratio(f.meFlood.p99, f.meIdle.p99), '<= 2x', ratio(f.meFlood.p99, f.meIdle.p99) <= 2);
+    add(
+      `${a.label}: me p99 during flood / me p99 idle`,
+      ratio(f.meFlood.p99, f.meIdle.p99),
+      '<= 2x',
+      ratio(f.meFlood.p99, f.meIdle.p99) <= 2,
+    );
     add(`${a.label}: me errors during flood`, f.meFlood.errors, '0', f.meFlood.errors === 0, '');
     add(`${a.label}: logins/s alone / argon2 capacity`, ratio(f.loginAlone.rps, f.capacity), '(info)', true);
-    add(`${a.label}: logins/s during flood / argon2 capacity`, ratio(f.loginFlood.rps, f.capacity), '>= 0.80x', ratio(f.loginFlood.rps, f.capacity) >= 0.8);
+    add(
+      `${a.label}: logins/s during flood / argon2 capacity`,
+      ratio(f.loginFlood.rps, f.capacity),
+      '>= 0.80x',
+      ratio(f.loginFlood.rps, f.capacity) >= 0.8,
+    );
     add(`${a.label}: login errors during flood`, f.loginFlood.errors, '0', f.loginFlood.errors === 0, '');
     add(
       `${a.label}: peak RSS under the login flood (VmHWM${f.peakReset ? ', reset just before it' : ', since start: clear_refs failed'})`,
@@ -364,7 +447,10 @@ async function main() {
   }
   lines.push('| ratio / check | value | target | met |');
   lines.push('| --- | ---: | --- | --- |');
-  for (const c of checks) lines.push(`| ${c.what} | ${c.value} | ${c.target} | ${c.target.startsWith('(info') ? '' : c.ok ? 'yes' : '**no**'} |`);
+  for (const c of checks)
+    lines.push(
+      `| ${c.what} | ${c.value} | ${c.target} | ${c.target.startsWith('(info') ? '' : c.ok ? 'yes' : '**no**'} |`,
+    );
   const report = lines.join('\n');
   process.stdout.write(`${report}\n`);
   if (args.out) fs.writeFileSync(args.out, `${report}\n`);
@@ -377,9 +463,12 @@ async function main() {
       const me = med(`${a.label} me`);
       const f = flood.get(a.label)!;
       const r = ratio(me.rps, typename.rps);
-      if (r < GUARD_MIN_RATIO) problems.push(`${a.label}: me is ${r.toFixed(2)}x of { __typename }, below ${GUARD_MIN_RATIO}x`);
-      if (me.errors > 0 || typename.errors > 0) problems.push(`${a.label}: errors under load: me ${me.errors}, __typename ${typename.errors}`);
-      if (f.loginAlone.errors > 0 || f.loginAlone.requests === 0) problems.push(`${a.label}: login ${f.loginAlone.requests} requests, ${f.loginAlone.errors} errors`);
+      if (r < GUARD_MIN_RATIO)
+        problems.push(`${a.label}: me is ${r.toFixed(2)}x of { __typename }, below ${GUARD_MIN_RATIO}x`);
+      if (me.errors > 0 || typename.errors > 0)
+        problems.push(`${a.label}: errors under load: me ${me.errors}, __typename ${typename.errors}`);
+      if (f.loginAlone.errors > 0 || f.loginAlone.requests === 0)
+        problems.push(`${a.label}: login ${f.loginAlone.requests} requests, ${f.loginAlone.errors} errors`);
       if (f.meFlood.errors > 0) problems.push(`${a.label}: me during login flood: ${f.meFlood.errors} errors`);
       process.stdout.write(`${a.label}: me / { __typename } = ${r.toFixed(2)}x (guard floor ${GUARD_MIN_RATIO}x)\n`);
     }

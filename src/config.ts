@@ -8,9 +8,7 @@ import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
-export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string };
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
 export interface JwtConfig {
   /**
@@ -245,22 +243,29 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   if (transport !== 'body' && transport !== 'cookie') {
     throw new ConfigError(`REFRESH_TOKEN_TRANSPORT must be body or cookie; got "${env.REFRESH_TOKEN_TRANSPORT}"`);
   }
-  const sameSite = (env.REFRESH_COOKIE_SAMESITE?.trim().toLowerCase() || 'strict') as RefreshConfig['cookie']['sameSite'];
+  const sameSite = (env.REFRESH_COOKIE_SAMESITE?.trim().toLowerCase() ||
+    'strict') as RefreshConfig['cookie']['sameSite'];
   if (!['strict', 'lax', 'none'].includes(sameSite)) {
     throw new ConfigError(`REFRESH_COOKIE_SAMESITE must be strict, lax or none; got "${env.REFRESH_COOKIE_SAMESITE}"`);
   }
   const cookieSecure = bool(env, 'REFRESH_COOKIE_SECURE', true);
   if (sameSite === 'none' && !cookieSecure) {
-    throw new ConfigError('REFRESH_COOKIE_SAMESITE=none needs REFRESH_COOKIE_SECURE=true (browsers refuse it otherwise)');
+    throw new ConfigError(
+      'REFRESH_COOKIE_SAMESITE=none needs REFRESH_COOKIE_SECURE=true (browsers refuse it otherwise)',
+    );
   }
   const corsRaw = env.CORS_ORIGINS?.trim();
   let corsOrigins: string[] | '*';
   if (corsRaw === undefined || corsRaw === '') corsOrigins = production ? [] : '*';
   else if (corsRaw === '*') corsOrigins = '*';
   else {
-    corsOrigins = corsRaw.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+    corsOrigins = corsRaw
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter(Boolean);
     for (const o of corsOrigins) {
-      if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com; got "${o}"`);
+      if (!/^https?:\/\/[^/\s]+$/.test(o))
+        throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com; got "${o}"`);
     }
   }
 

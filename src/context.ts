@@ -71,7 +71,8 @@ export function createContextFactory(services: Services) {
 
     async function load(): Promise<Caller | null> {
       if (presented.kind === 'none') return null;
-      if (presented.kind === 'malformed') throw reject('malformed_header', 'Authorization header is not "Bearer <token>"');
+      if (presented.kind === 'malformed')
+        throw reject('malformed_header', 'Authorization header is not "Bearer <token>"');
       let claims: AccessTokenClaims;
       try {
         claims = await services.tokens.verify(presented.token);
@@ -81,7 +82,8 @@ export function createContextFactory(services: Services) {
       }
       const user = await services.users.findById(claims.sub);
       if (!user) throw reject('user_gone', `user ${claims.sub} no longer exists`);
-      if (user.tokenVersion !== claims.ver) throw reject('revoked', `token version ${claims.ver} < ${user.tokenVersion}`);
+      if (user.tokenVersion !== claims.ver)
+        throw reject('revoked', `token version ${claims.ver} < ${user.tokenVersion}`);
       return { id: user.id, role: user.role, user, claims };
     }
 

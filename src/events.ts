@@ -2,7 +2,12 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 
-export type AccountEventKind = 'PROFILE_UPDATED' | 'PASSWORD_CHANGED' | 'ROLE_CHANGED' | 'SIGNED_OUT_EVERYWHERE' | 'DELETED';
+export type AccountEventKind =
+  | 'PROFILE_UPDATED'
+  | 'PASSWORD_CHANGED'
+  | 'ROLE_CHANGED'
+  | 'SIGNED_OUT_EVERYWHERE'
+  | 'DELETED';
 
 /**
  * What travels between instances: ids and a kind only, never the account row (no hash goes
@@ -22,7 +27,9 @@ export interface AccountEventMessage {
 export function createEvents(redis?: Redis) {
   const subscriber = redis?.duplicate();
   const pubsub = createPubSub<{ account: [userId: string, event: AccountEventMessage] }>(
-    redis && subscriber ? { eventTarget: createRedisEventTarget({ publishClient: redis, subscribeClient: subscriber }) } : {},
+    redis && subscriber
+      ? { eventTarget: createRedisEventTarget({ publishClient: redis, subscribeClient: subscriber }) }
+      : {},
   );
   return Object.assign(pubsub, {
     async close() {

@@ -95,7 +95,12 @@ export function graphiqlOptions(): GraphiQLOptions {
  * (`Function.prototype.toString`), so it must not use anything from the module around it:
  * everything it needs comes in `cfg`.
  */
-function tokenKeeper(cfg: { endpoint: string; key: string; capture: readonly string[]; forget: readonly string[] }): void {
+function tokenKeeper(cfg: {
+  endpoint: string;
+  key: string;
+  capture: readonly string[];
+  forget: readonly string[];
+}): void {
   const memory: { value: string | null } = { value: null };
   const storage = {
     get(): string | null {
@@ -149,7 +154,10 @@ function tokenKeeper(cfg: { endpoint: string; key: string; capture: readonly str
     }
   }
 
-  type Body = { data?: Record<string, any> | null; errors?: Array<{ message?: string; path?: unknown[]; extensions?: { code?: string } }> };
+  type Body = {
+    data?: Record<string, { token?: unknown; user?: { email?: string } } | null> | null;
+    errors?: Array<{ message?: string; path?: unknown[]; extensions?: { code?: string } }>;
+  };
 
   function inspect(body: Body, sentStored: boolean): void {
     const data = body.data ?? {};
@@ -169,9 +177,14 @@ function tokenKeeper(cfg: { endpoint: string; key: string; capture: readonly str
       }
     }
     const refused = (body.errors ?? []).find(
-      (e) => e.extensions?.code === 'UNAUTHENTICATED' && !(Array.isArray(e.path) && cfg.capture.includes(String(e.path[0]))),
+      (e) =>
+        e.extensions?.code === 'UNAUTHENTICATED' && !(Array.isArray(e.path) && cfg.capture.includes(String(e.path[0]))),
     );
-    if (refused) keep(null, `The server refused the kept token (${refused.message ?? 'UNAUTHENTICATED'}); it was forgotten. Log in again.`);
+    if (refused)
+      keep(
+        null,
+        `The server refused the kept token (${refused.message ?? 'UNAUTHENTICATED'}); it was forgotten. Log in again.`,
+      );
   }
 
   async function readBodies(res: Response): Promise<Body[]> {
@@ -196,7 +209,7 @@ function tokenKeeper(cfg: { endpoint: string; key: string; capture: readonly str
   }
 
   const realFetch = window.fetch.bind(window);
-  window.fetch = async function (input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  window.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (!isEndpoint(url)) return realFetch(input, init);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
@@ -206,7 +219,9 @@ function tokenKeeper(cfg: { endpoint: string; key: string; capture: readonly str
     if (sentStored) headers.set('authorization', `Bearer ${kept!.token}`);
     const res = await realFetch(input, { ...init, headers });
     readBodies(res.clone())
-      .then((bodies) => bodies.forEach((b) => inspect(b, sentStored)))
+      .then((bodies) => {
+        for (const b of bodies) inspect(b, sentStored);
+      })
       .catch(() => undefined);
     return res;
   };
@@ -232,7 +247,8 @@ function tokenKeeper(cfg: { endpoint: string; key: string; capture: readonly str
       b.type = 'button';
       b.id = id;
       b.textContent = label;
-      b.style.cssText = 'margin-left:8px;font:inherit;cursor:pointer;border-radius:4px;border:1px solid #889;background:#2d3763;color:#fff;padding:1px 8px';
+      b.style.cssText =
+        'margin-left:8px;font:inherit;cursor:pointer;border-radius:4px;border:1px solid #889;background:#2d3763;color:#fff;padding:1px 8px';
       b.addEventListener('click', onClick);
       return b;
     };
@@ -240,7 +256,12 @@ function tokenKeeper(cfg: { endpoint: string; key: string; capture: readonly str
       const c = claims(kept.token);
       const exp = c.exp ? new Date(c.exp * 1000).toLocaleTimeString() : 'unknown';
       line.textContent = `Signed in${kept.email ? ` as ${kept.email}` : ''}${c.role ? ` (${c.role})` : ''}: token expires ${exp}.`;
-      line.appendChild(button(showToken ? 'Hide token' : 'Show token', 'auth-token-toggle', () => ((showToken = !showToken), render())));
+      line.appendChild(
+        button(showToken ? 'Hide token' : 'Show token', 'auth-token-toggle', () => {
+          showToken = !showToken;
+          render();
+        }),
+      );
       line.appendChild(button('Forget token', 'auth-token-clear', () => keep(null, 'Token forgotten.')));
     } else {
       line.textContent = 'No token kept: run signup or login and it is sent on the next requests.';

@@ -62,8 +62,7 @@ function normalise(fields: unknown[]): Record<string, unknown> | undefined {
     if (f instanceof Error) out.err = clean(f);
     else if (f && typeof f === 'object' && !Array.isArray(f)) {
       Object.assign(out, clean(f));
-    }
-    else out[`arg${i}`] = clean(f);
+    } else out[`arg${i}`] = clean(f);
   });
   return out;
 }
@@ -90,7 +89,9 @@ export function createLogger(opts: { level: LogLevel; json: boolean; write?: (li
       if (opts.json) {
         write(JSON.stringify({ time: new Date().toISOString(), level, msg: text, ...fields }));
       } else {
-        write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${text}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+        write(
+          `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${text}${fields ? ` ${JSON.stringify(fields)}` : ''}`,
+        );
       }
     };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
   // Shared by several instances: login-throttle counters and account events.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
   const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });

@@ -48,14 +48,19 @@ export function createApp({ services, dataSource }: AppDeps) {
     maskedErrors: {
       // Never echo the original error, whatever NODE_ENV says; log it instead.
       maskError(error, message) {
-        if (error instanceof GraphQLError && error.message === 'Required CSRF header(s) not present' && !error.extensions.code) {
+        if (
+          error instanceof GraphQLError &&
+          error.message === 'Required CSRF header(s) not present' &&
+          !error.extensions.code
+        ) {
           return new GraphQLError(
             'GET requests need an x-graphql-yoga-csrf (or apollo-require-preflight) header; or use POST with JSON',
             { extensions: { ...error.extensions, code: 'CSRF_HEADER_REQUIRED' } },
           );
         }
         const masked = maskError(error, message, false);
-        if (masked !== error) logger.error('unexpected error', { err: (error as { originalError?: unknown }).originalError ?? error });
+        if (masked !== error)
+          logger.error('unexpected error', { err: (error as { originalError?: unknown }).originalError ?? error });
         return masked;
       },
     },
@@ -65,7 +70,9 @@ export function createApp({ services, dataSource }: AppDeps) {
       useMediaTypeErrors('/graphql'),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'apollo-require-preflight'] }),
+      useCSRFPrevention({
+        requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'apollo-require-preflight'],
+      }),
       ...useGraphQLLimits(config),
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),

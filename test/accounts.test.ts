@@ -2,7 +2,16 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, decodeJwt, LOGIN, makeAdmin, ME, uniqueEmail, type GqlResult, type TestApp } from './helpers/app.js';
+import {
+  createTestApp,
+  decodeJwt,
+  LOGIN,
+  makeAdmin,
+  ME,
+  uniqueEmail,
+  type GqlResult,
+  type TestApp,
+} from './helpers/app.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -101,12 +110,18 @@ describe('changePassword', () => {
     }
     expect((await app.gql(ME, undefined, { token: fresh })).body.data?.me.id).toBe(user.id);
     expect((await app.gql(LOGIN, { email: user.email, password: user.password })).code).toBe('UNAUTHENTICATED');
-    expect((await app.gql(LOGIN, { email: user.email, password: 'a brand new password' })).body.data?.login).toBeTruthy();
+    expect(
+      (await app.gql(LOGIN, { email: user.email, password: 'a brand new password' })).body.data?.login,
+    ).toBeTruthy();
   });
 
   it('refuses a wrong current password with BAD_USER_INPUT (the token stays valid)', async () => {
     const user = await app.signup();
-    const res = await app.gql(CHANGE, { current: 'not my password', next: 'a brand new password' }, { token: user.token });
+    const res = await app.gql(
+      CHANGE,
+      { current: 'not my password', next: 'a brand new password' },
+      { token: user.token },
+    );
     expect(res.body.errors?.[0]).toMatchObject({
       message: 'Current password is incorrect',
       extensions: { code: 'BAD_USER_INPUT', field: 'currentPassword' },
@@ -151,7 +166,9 @@ describe('user(id) and users', () => {
         const res: GqlResult = await fresh.gql(USERS, { first: 2, after });
         const page = res.body.data!.users as any;
         expect(page.totalCount).toBe(5);
-        expect(page.nodes.map((n: { id: string }) => n.id)).toEqual(page.edges.map((e: { node: { id: string } }) => e.node.id));
+        expect(page.nodes.map((n: { id: string }) => n.id)).toEqual(
+          page.edges.map((e: { node: { id: string } }) => e.node.id),
+        );
         for (const e of page.edges) expect(e.node.email).toBeNull();
         seen.push(...page.nodes.map((n: { id: string }) => n.id));
         if (!page.pageInfo.hasNextPage) break;
@@ -200,9 +217,15 @@ describe('admin operations', () => {
     const adminToken = await makeAdmin(app, admin.id);
     const other = await app.signup();
     const otherAdminToken = await makeAdmin(app, other.id);
-    const res = await app.gql('mutation($id: ID!) { setUserRole(id: $id, role: USER) { id role } }', { id: other.id }, { token: adminToken });
+    const res = await app.gql(
+      'mutation($id: ID!) { setUserRole(id: $id, role: USER) { id role } }',
+      { id: other.id },
+      { token: adminToken },
+    );
     expect(res.body.data?.setUserRole).toEqual({ id: other.id, role: 'USER' });
-    expect((await app.gql(ME, undefined, { token: otherAdminToken })).body.errors?.[0]?.message).toBe('Token has been revoked');
+    expect((await app.gql(ME, undefined, { token: otherAdminToken })).body.errors?.[0]?.message).toBe(
+      'Token has been revoked',
+    );
   });
 
   it('npm run user:promote makes an existing account ADMIN from the command line', async () => {

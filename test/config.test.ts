@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
-const strong = 'k'.repeat(10) + 'Zq8!xV2#mP9$wL4&tR7*yB3@nH6%';
+const strong = `${'k'.repeat(10)}Zq8!xV2#mP9$wL4&tR7*yB3@nH6%`;
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -16,7 +16,13 @@ describe('loadConfig', () => {
       graphiql: true,
       introspection: true,
       logLevel: 'info',
-      jwt: { secret: undefined, expiresIn: 3600, issuer: 'graphql-auth-api', audience: 'graphql-auth-api', clockTolerance: 5 },
+      jwt: {
+        secret: undefined,
+        expiresIn: 3600,
+        issuer: 'graphql-auth-api',
+        audience: 'graphql-auth-api',
+        clockTolerance: 5,
+      },
       password: { hashConcurrency: 2, hashQueueLimit: 64 },
     });
   });
@@ -45,9 +51,18 @@ describe('loadConfig', () => {
   });
 
   it('parses sqlite: and postgres:// database URLs', () => {
-    expect(loadConfig({ DATABASE_URL: 'sqlite:./x/db.sqlite' }).database).toEqual({ type: 'sqlite', path: path.resolve('x/db.sqlite') });
-    expect(loadConfig({ DATABASE_URL: 'sqlite:///tmp/db.sqlite' }).database).toEqual({ type: 'sqlite', path: '/tmp/db.sqlite' });
-    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d' }).database).toEqual({ type: 'postgres', url: 'postgres://u:p@h:5432/d' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:./x/db.sqlite' }).database).toEqual({
+      type: 'sqlite',
+      path: path.resolve('x/db.sqlite'),
+    });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:///tmp/db.sqlite' }).database).toEqual({
+      type: 'sqlite',
+      path: '/tmp/db.sqlite',
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@h:5432/d' }).database).toEqual({
+      type: 'postgres',
+      url: 'postgres://u:p@h:5432/d',
+    });
     expect(loadConfig({ DATABASE_URL: 'postgresql://h/d' }).database.type).toBe('postgres');
   });
 
@@ -59,12 +74,18 @@ describe('loadConfig', () => {
     it('refuses a secret shorter than 32 bytes', () => {
       const secret = 'Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0a';
       expect(secret).toHaveLength(31);
-      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret })).toThrowError(/31 bytes; production needs at least 32/);
+      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret })).toThrowError(
+        /31 bytes; production needs at least 32/,
+      );
       expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${secret}c` })).not.toThrow();
     });
 
     it('refuses well-known placeholders, however long', () => {
-      for (const s of ['changeme-changeme-changeme-changeme', 'your-256-bit-secret-your-256-bit-secret', 'a'.repeat(64)]) {
+      for (const s of [
+        'changeme-changeme-changeme-changeme',
+        'your-256-bit-secret-your-256-bit-secret',
+        'a'.repeat(64),
+      ]) {
         expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: s }), s).toThrowError(/placeholder/);
       }
     });
@@ -72,7 +93,9 @@ describe('loadConfig', () => {
     it('accepts a strong secret and turns GraphiQL and introspection off by default', () => {
       const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong });
       expect([c.env, c.graphiql, c.introspection]).toEqual(['production', false, false]);
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, GRAPHIQL: 'true', INTROSPECTION: '1' })).toMatchObject({
+      expect(
+        loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, GRAPHIQL: 'true', INTROSPECTION: '1' }),
+      ).toMatchObject({
         graphiql: true,
         introspection: true,
       });

@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestApp, LOGIN, SIGNUP, uniqueEmail } from './helpers/app.js';
 import { databasePerFile, dbKind } from './helpers/db.js';
 import { startServer } from './helpers/server.js';

@@ -29,9 +29,10 @@ describe.skipIf(dbKind !== 'sqlite')('SQLite settings (sqlite project)', () => {
 
 describe.skipIf(dbKind !== 'postgres')(`PostgreSQL schema ${NEEDS_POSTGRES}`, () => {
   it('stores timestamps as timestamptz and compares ids byte-wise (collation C)', async () => {
-    const cols: Array<{ column_name: string; data_type: string; collation_name: string | null }> = await app.dataSource.query(
-      `SELECT column_name, data_type, collation_name FROM information_schema.columns WHERE table_name = 'users'`,
-    );
+    const cols: Array<{ column_name: string; data_type: string; collation_name: string | null }> =
+      await app.dataSource.query(
+        `SELECT column_name, data_type, collation_name FROM information_schema.columns WHERE table_name = 'users'`,
+      );
     const by = Object.fromEntries(cols.map((c) => [c.column_name, c]));
     expect(by.created_at?.data_type).toBe('timestamp with time zone');
     expect(by.updated_at?.data_type).toBe('timestamp with time zone');
@@ -58,7 +59,7 @@ describe(`timestamps (${dbKind})`, () => {
     const epochSql =
       app.dbKind === 'postgres'
         ? 'SELECT extract(epoch FROM created_at)::float8 AS e FROM users WHERE id = $1'
-        : "SELECT (julianday(created_at) - 2440587.5) * 86400.0 AS e FROM users WHERE id = ?";
+        : 'SELECT (julianday(created_at) - 2440587.5) * 86400.0 AS e FROM users WHERE id = ?';
     const [{ e }] = await app.dataSource.query(epochSql, [id]);
     expect(Math.abs(Number(e) * 1000 - createdAt)).toBeLessThan(1000);
 
@@ -112,7 +113,9 @@ describe(`concurrent signups (${dbKind})`, () => {
   it('gives one account for 12 simultaneous signups with one address, and BAD_USER_INPUT to the rest', async () => {
     const email = uniqueEmail('race');
     // Different spellings of one address: the normalised value is what must be unique.
-    const variants = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? email : i % 3 === 1 ? email.toUpperCase() : ` ${email} `));
+    const variants = Array.from({ length: 12 }, (_, i) =>
+      i % 3 === 0 ? email : i % 3 === 1 ? email.toUpperCase() : ` ${email} `,
+    );
     const results = await Promise.all(
       variants.map((v, i) => app.gql(SIGNUP, { input: { name: `Racer ${i}`, email: v, password: 'race password' } })),
     );

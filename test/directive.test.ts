@@ -75,7 +75,9 @@ describe('the @auth directive', () => {
     const anon = await run('{ secret { code } }', null);
     expect(anon.data).toEqual({ secret: null });
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(await run('{ secret { code owner } }', caller('USER'))).toEqual({ data: { secret: { code: 's3cr3t', owner: 'u1' } } });
+    expect(await run('{ secret { code owner } }', caller('USER'))).toEqual({
+      data: { secret: { code: 's3cr3t', owner: 'u1' } },
+    });
   });
 
   it("lets a field's own @auth override its type's", async () => {
@@ -84,7 +86,9 @@ describe('the @auth directive', () => {
     expect(res.errors?.[0]).toMatchObject({ path: ['report', 'total'], extensions: { code: 'FORBIDDEN' } });
     const summaryOnly = await run('{ report { summary } }', caller('USER'));
     expect(summaryOnly).toEqual({ data: { report: { summary: 'fine' } } });
-    expect(await run('{ report { total summary } }', caller('ADMIN'))).toEqual({ data: { report: { total: 42, summary: 'fine' } } });
+    expect(await run('{ report { total summary } }', caller('ADMIN'))).toEqual({
+      data: { report: { total: 42, summary: 'fine' } },
+    });
   });
 
   it('refuses a bad token on @auth fields', async () => {
@@ -97,7 +101,10 @@ describe('deny by default', () => {
   it('refuses to build a schema whose root field has neither @auth nor @public, naming the field', () => {
     const build = () =>
       buildSchema({
-        typeDefs: [...directives, 'type Query { ok: String @public forgotten: String } type Mutation { alsoForgotten: Int }'],
+        typeDefs: [
+          ...directives,
+          'type Query { ok: String @public forgotten: String } type Mutation { alsoForgotten: Int }',
+        ],
         resolvers: {} as never,
       });
     expect(build).toThrowError(UndecidedFieldsError);

@@ -5,7 +5,10 @@ import { createTestApp } from './helpers/app.js';
 describe('unexpected failures', () => {
   it('are masked: no SQL, no stack, no driver message; logged on the server instead', async () => {
     const lines: string[] = [];
-    const app = await createTestApp({}, { logger: createLogger({ level: 'error', json: true, write: (l) => lines.push(l) }) });
+    const app = await createTestApp(
+      {},
+      { logger: createLogger({ level: 'error', json: true, write: (l) => lines.push(l) }) },
+    );
     try {
       const { id } = await app.signup();
       await app.dataSource.destroy(); // the database goes away under the server

@@ -24,7 +24,9 @@ describe('GraphiQL page (without a browser; test/browser/graphiql.test.ts drives
   });
 
   it('the script is valid JavaScript on its own', () => {
-    const body = tokenKeeperScript().replace(/^<script>/, '').replace(/<\/script>$/, '');
+    const body = tokenKeeperScript()
+      .replace(/^<script>/, '')
+      .replace(/<\/script>$/, '');
     expect(() => new Function(body)).not.toThrow();
   });
 

@@ -17,7 +17,17 @@ const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/
 async function post(body: string, headers: Record<string, string> = JSON_HEADERS) {
   const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers, body });
   const text = await res.text();
-  return { status: res.status, text, json: (() => { try { return JSON.parse(text); } catch { return null; } })() };
+  return {
+    status: res.status,
+    text,
+    json: (() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return null;
+      }
+    })(),
+  };
 }
 
 describe('the running server', () => {
@@ -28,12 +38,21 @@ describe('the running server', () => {
 
   it('walks signup, me and deleteUser over real HTTP', async () => {
     const email = uniqueEmail();
-    const s = await post(JSON.stringify({ query: SIGNUP, variables: { input: { name: 'Http', email, password: 'correct horse battery' } } }));
+    const s = await post(
+      JSON.stringify({
+        query: SIGNUP,
+        variables: { input: { name: 'Http', email, password: 'correct horse battery' } },
+      }),
+    );
     const token = s.json.data.signup.token;
     const auth = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     expect((await post(JSON.stringify({ query: '{ me { email } }' }), auth)).json).toEqual({ data: { me: { email } } });
-    expect((await post(JSON.stringify({ query: 'mutation { deleteUser { email } }' }), auth)).json).toEqual({ data: { deleteUser: { email } } });
-    expect((await post(JSON.stringify({ query: '{ me { email } }' }), auth)).json.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await post(JSON.stringify({ query: 'mutation { deleteUser { email } }' }), auth)).json).toEqual({
+      data: { deleteUser: { email } },
+    });
+    expect((await post(JSON.stringify({ query: '{ me { email } }' }), auth)).json.errors[0].extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('serves GraphiQL to browsers with every asset inline (no CDN)', async () => {
@@ -55,7 +74,11 @@ describe('malformed requests get a 4xx with a clear error and no stack', () => {
     ['a query that is not a string', () => post(JSON.stringify({ query: 42 })), 400],
     ['a syntax error', () => post(JSON.stringify({ query: '{ me { ' })), 400],
     ['an unknown field', () => post(JSON.stringify({ query: '{ nope }' })), 400],
-    ['variables of the wrong type', () => post(JSON.stringify({ query: SIGNUP, variables: { input: { name: 1 } } })), 200],
+    [
+      'variables of the wrong type',
+      () => post(JSON.stringify({ query: SIGNUP, variables: { input: { name: 1 } } })),
+      200,
+    ],
     ['an unsupported content type', () => post('query', { 'content-type': 'application/xml' }), 415],
     ['no content type', () => post('{"query":"{ __typename }"}', {}), 415],
   ];
@@ -83,7 +106,9 @@ describe('malformed requests get a 4xx with a clear error and no stack', () => {
     const bare = await fetch(url, { headers: { accept: 'application/json' } });
     expect(bare.status).toBe(403);
     expect((await bare.json()).errors[0].extensions.code).toBe('CSRF_HEADER_REQUIRED');
-    const withHeader = await fetch(url, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    const withHeader = await fetch(url, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
     expect(await withHeader.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
@@ -95,7 +120,9 @@ describe('process lifecycle', () => {
   });
 
   it('refuses to start in production without a strong JWT_SECRET', async () => {
-    await expect(startServer({ JWT_SECRET: '' })).rejects.toThrow(/exited \(1\)[\s\S]*JWT_SECRET is required in production/);
+    await expect(startServer({ JWT_SECRET: '' })).rejects.toThrow(
+      /exited \(1\)[\s\S]*JWT_SECRET is required in production/,
+    );
     await expect(startServer({ JWT_SECRET: 'too-short' })).rejects.toThrow(
       /exited \(1\)[\s\S]*JWT_SECRET is 9 bytes; production needs at least 32/,
     );

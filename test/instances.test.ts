@@ -24,7 +24,7 @@ describe.skipIf(dbKind !== 'postgres')(`two instances on one PostgreSQL database
     for (const e of exits) if (e) expect(e).toEqual({ code: 0, signal: null });
   });
 
-  it('accept each other\'s tokens', async () => {
+  it("accept each other's tokens", async () => {
     const email = uniqueEmail('multi');
     const signup = await a.gql(SIGNUP, { input: { name: 'Multi', email, password: 'multi password' } });
     const token = signup.body.data!.signup.token;
@@ -55,7 +55,9 @@ describe.skipIf(dbKind !== 'postgres')(`two instances on one PostgreSQL database
   it('create exactly one account for one address signed up on both at once', async () => {
     const email = uniqueEmail('split');
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).gql(SIGNUP, { input: { name: `S${i}`, email, password: 'split password' } })),
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? a : b).gql(SIGNUP, { input: { name: `S${i}`, email, password: 'split password' } }),
+      ),
     );
     expect(results.filter((r) => r.body.data?.signup)).toHaveLength(1);
     for (const r of results.filter((x) => x.body.errors)) {
@@ -66,7 +68,9 @@ describe.skipIf(dbKind !== 'postgres')(`two instances on one PostgreSQL database
   it('keep every one of many signups spread over both', async () => {
     const emails = Array.from({ length: 30 }, () => uniqueEmail('spread'));
     const results = await Promise.all(
-      emails.map((email, i) => (i % 2 ? a : b).gql(SIGNUP, { input: { name: 'Spread', email, password: 'spread password' } })),
+      emails.map((email, i) =>
+        (i % 2 ? a : b).gql(SIGNUP, { input: { name: 'Spread', email, password: 'spread password' } }),
+      ),
     );
     for (const r of results) expect(r.body.errors).toBeUndefined();
     const ids = new Set(results.map((r) => r.body.data!.signup.user.id));

@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/auth/password.js';
 import { parseDatabaseUrl } from '../src/config.js';
 import { createDataSource, openDatabase } from '../src/db/data-source.js';
@@ -9,7 +6,7 @@ import { CreateUsers1732400000000 } from '../src/db/migrations/1732400000000-cre
 import { migrations } from '../src/db/migrations/index.js';
 import { UserStore } from '../src/db/user-store.js';
 import { createTestApp, LOGIN, uniqueEmail } from './helpers/app.js';
-import { createTestDatabase, databasePerFile, dbKind, NEEDS_POSTGRES, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, databasePerFile, dbKind, NEEDS_POSTGRES } from './helpers/db.js';
 import { runScript } from './helpers/server.js';
 
 // On the project's database: SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
@@ -29,14 +26,22 @@ describe(`upgrading a populated database (${dbKind})`, () => {
   it('keeps every account, able to log in, from the first migration to the latest and back', async () => {
     const env = { DATABASE_URL: file.db.url, DATA_DIR: file.dir };
     // 1. A database as the first release left it, with accounts in it.
-    const old = await openDatabase(parseDatabaseUrl(file.db.url, file.dir), { migrate: true, migrations: [CreateUsers1732400000000] });
+    const old = await openDatabase(parseDatabaseUrl(file.db.url, file.dir), {
+      migrate: true,
+      migrations: [CreateUsers1732400000000],
+    });
     const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 100 });
     const store = new UserStore(old);
     const accounts = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
         const email = uniqueEmail(`old${i}`);
         const password = `old password ${i}`;
-        const user = await store.create({ name: `Old ${i}`, email, passwordHash: await hasher.hash(password), role: i === 0 ? 'ADMIN' : 'USER' });
+        const user = await store.create({
+          name: `Old ${i}`,
+          email,
+          passwordHash: await hasher.hash(password),
+          role: i === 0 ? 'ADMIN' : 'USER',
+        });
         return { id: user.id, email, password, role: user.role };
       }),
     );

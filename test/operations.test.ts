@@ -1,7 +1,4 @@
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, LOGIN, ME, SIGNUP, uniqueEmail, type TestApp } from './helpers/app.js';
 import { databasePerFile, dbKind, dropPostgresDatabase } from './helpers/db.js';
@@ -113,20 +110,23 @@ describe(`SIGTERM (${dbKind})`, () => {
   });
 
   // Does not depend on the database: run once, in the sqlite project.
-  it.skipIf(dbKind !== 'sqlite')('gives up on a request that never finishes after SHUTDOWN_TIMEOUT and still exits 0', async () => {
-    const server = await startServer({ DATABASE_URL: file.db.url, SHUTDOWN_TIMEOUT: '1', LOG_LEVEL: 'debug' });
-    const stuck = halfSentRequest(server.url, JSON.stringify({ query: ME }));
-    stuck.response.catch(() => {}); // the server cuts it off
-    await server.waitForLine((l) => l.includes('"requestId":"slow-one"'));
-    const started = Date.now();
-    const exit = await server.stop('SIGTERM');
-    const took = Date.now() - started;
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(took).toBeGreaterThanOrEqual(900);
-    expect(took).toBeLessThan(8000); // 1 s of grace, then closing; generous for a loaded machine
-    expect(server.logs().map((l) => l.msg)).toContain('shutdown timeout: closing remaining connections');
-    stuck.abort();
-  });
+  it.skipIf(dbKind !== 'sqlite')(
+    'gives up on a request that never finishes after SHUTDOWN_TIMEOUT and still exits 0',
+    async () => {
+      const server = await startServer({ DATABASE_URL: file.db.url, SHUTDOWN_TIMEOUT: '1', LOG_LEVEL: 'debug' });
+      const stuck = halfSentRequest(server.url, JSON.stringify({ query: ME }));
+      stuck.response.catch(() => {}); // the server cuts it off
+      await server.waitForLine((l) => l.includes('"requestId":"slow-one"'));
+      const started = Date.now();
+      const exit = await server.stop('SIGTERM');
+      const took = Date.now() - started;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(took).toBeGreaterThanOrEqual(900);
+      expect(took).toBeLessThan(8000); // 1 s of grace, then closing; generous for a loaded machine
+      expect(server.logs().map((l) => l.msg)).toContain('shutdown timeout: closing remaining connections');
+      stuck.abort();
+    },
+  );
 });
 
 // What is logged does not depend on the database: run once, in the sqlite project.
@@ -140,7 +140,11 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
     server = await startServer({ DATABASE_URL: file.db.url, LOG_LEVEL: 'debug' });
     const password = 'Tr0ub4dor&3-secret-pw';
     const email = uniqueEmail('logs');
-    const signup = await server.gql(SIGNUP, { input: { name: 'Logs', email, password } }, { headers: { 'x-request-id': 'req-signup-1' } });
+    const signup = await server.gql(
+      SIGNUP,
+      { input: { name: 'Logs', email, password } },
+      { headers: { 'x-request-id': 'req-signup-1' } },
+    );
     expect(signup.headers.get('x-request-id')).toBe('req-signup-1');
     const signupToken = signup.body.data!.signup.token as string;
     const login = await server.gql(LOGIN, { email, password });
@@ -160,7 +164,14 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
 
     await server.stop();
     const text = server.lines.join('\n');
-    for (const secret of [password, `${password}-wrong`, signupToken, loginToken, forged, 'not-a-jwt-but-secret-looking-garbage']) {
+    for (const secret of [
+      password,
+      `${password}-wrong`,
+      signupToken,
+      loginToken,
+      forged,
+      'not-a-jwt-but-secret-looking-garbage',
+    ]) {
       expect(text).not.toContain(secret);
     }
     // No token signature part either, in case a token was split up somewhere.
@@ -170,7 +181,8 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
     // Every line is one JSON object with time, level and msg.
     const logs = server.logs();
     expect(logs).toHaveLength(server.lines.filter((l) => l.trim() !== '').length);
-    for (const l of logs) expect(l).toMatchObject({ time: expect.any(String), level: expect.any(String), msg: expect.any(String) });
+    for (const l of logs)
+      expect(l).toMatchObject({ time: expect.any(String), level: expect.any(String), msg: expect.any(String) });
     // Lines written while handling a request carry its id.
     const requests = logs.filter((l) => l.msg === 'request');
     expect(requests.length).toBeGreaterThanOrEqual(7);
@@ -178,9 +190,17 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
     expect(logs.filter((l) => l.requestId === 'req-signup-1').map((l) => l.msg)).toEqual(
       expect.arrayContaining(['signup', 'request']),
     );
-    expect(logs.find((l) => l.requestId === 'req-bad-token' && l.msg === 'token refused')).toMatchObject({ problem: 'invalid' });
+    expect(logs.find((l) => l.requestId === 'req-bad-token' && l.msg === 'token refused')).toMatchObject({
+      problem: 'invalid',
+    });
     // The app's and Yoga's lines about a request all carry an id (start-up and shutdown lines have none).
-    const perRequest = ['signup', 'login failed', 'token refused', 'request', 'Parsing request to extract GraphQL parameters'];
+    const perRequest = [
+      'signup',
+      'login failed',
+      'token refused',
+      'request',
+      'Parsing request to extract GraphQL parameters',
+    ];
     const handled = logs.filter((l) => perRequest.includes(l.msg));
     expect(new Set(handled.map((l) => l.msg))).toEqual(new Set(perRequest));
     for (const l of handled) expect(l.requestId, JSON.stringify(l)).toEqual(expect.any(String));
@@ -191,7 +211,9 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
     await dev.gql(ME, undefined, { headers: { 'x-request-id': 'dev-req' } });
     await dev.stop();
     const started = dev.lines.find((l) => l.includes('listening on'))!;
-    expect(started).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  listening on 127\.0\.0\.1:\d+/);
-    expect(dev.lines.find((l) => l.includes(' request '))).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  request \{"requestId":"dev-req",/);
+    expect(started).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}listening on 127\.0\.0\.1:\d+/);
+    expect(dev.lines.find((l) => l.includes(' request '))).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request \{"requestId":"dev-req",/,
+    );
   });
 });

@@ -58,7 +58,9 @@ describe('password policy', () => {
   it('allows 8 to 256 characters', () => {
     expect(() => assertPasswordPolicy('12345678')).not.toThrow();
     expect(() => assertPasswordPolicy('x'.repeat(256))).not.toThrow();
-    expect(() => assertPasswordPolicy('1234567')).toThrowError(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'password' } }));
+    expect(() => assertPasswordPolicy('1234567')).toThrowError(
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'password' } }),
+    );
     expect(() => assertPasswordPolicy('x'.repeat(257))).toThrowError(/at most 256/);
   });
 });

@@ -48,7 +48,11 @@ describe('the published schema (schema.graphql, schema.introspection.json, schem
       expect(Object.keys(live.getTypeMap()).sort()).toEqual(Object.keys(published.getTypeMap()).sort());
       for (const root of ['Query', 'Mutation'] as const) {
         const describe = (s: typeof live) =>
-          Object.fromEntries(Object.values(s.getRootType(root === 'Query' ? OperationTypeNode.QUERY : OperationTypeNode.MUTATION)!.getFields()).map((f) => [f.name, f.description]));
+          Object.fromEntries(
+            Object.values(
+              s.getRootType(root === 'Query' ? OperationTypeNode.QUERY : OperationTypeNode.MUTATION)!.getFields(),
+            ).map((f) => [f.name, f.description]),
+          );
         expect(describe(live)).toEqual(describe(published));
       }
       expect(live.getQueryType()!.getFields().me!.description).toContain('Requires a token');

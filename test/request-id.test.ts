@@ -14,7 +14,9 @@ afterAll(() => app.close());
 describe('request ids', () => {
   it('generates an id when none is sent, echoes it, and puts it on every log line of the request', async () => {
     lines.length = 0;
-    const res = await app.gql(SIGNUP, { input: { name: 'R', email: uniqueEmail(), password: 'correct horse battery' } });
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'R', email: uniqueEmail(), password: 'correct horse battery' },
+    });
     expect(res.body.errors).toBeUndefined();
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -52,7 +54,10 @@ describe('request ids', () => {
     await Promise.all(
       ids.map((id) => app.gql(ME, undefined, { token: `bad.${id}.x`, headers: { 'x-request-id': id } })),
     );
-    const refused = lines.filter((l) => l.msg === 'token refused').map((l) => l.requestId).sort();
+    const refused = lines
+      .filter((l) => l.msg === 'token refused')
+      .map((l) => l.requestId)
+      .sort();
     expect(refused).toEqual(ids);
   });
 
@@ -87,6 +92,6 @@ describe('the logger', () => {
     log.debug('hidden');
     log.info('hello', { userId: 'u1' });
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  hello \{"userId":"u1"\}$/);
+    expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}hello \{"userId":"u1"\}$/);
   });
 });

@@ -70,7 +70,10 @@ describe('refresh tokens (body transport)', () => {
 
   it('lets exactly one of two simultaneous refreshes with one token win', async () => {
     const s = await session(app);
-    const results = await Promise.all([app.gql(REFRESH, { rt: s.refreshToken }), app.gql(REFRESH, { rt: s.refreshToken })]);
+    const results = await Promise.all([
+      app.gql(REFRESH, { rt: s.refreshToken }),
+      app.gql(REFRESH, { rt: s.refreshToken }),
+    ]);
     expect(results.filter((r) => r.body.data?.refresh).length).toBe(1);
     expect(results.filter((r) => r.code === 'UNAUTHENTICATED').length).toBe(1);
   });
@@ -103,7 +106,8 @@ describe('refresh tokens (body transport)', () => {
     for (const token of [s.token, other.token]) {
       expect((await app.gql(ME, undefined, { token })).body.errors?.[0]?.message).toBe('Token has been revoked');
     }
-    for (const rt of [s.refreshToken, other.refreshToken]) expect((await app.gql(REFRESH, { rt })).code).toBe('UNAUTHENTICATED');
+    for (const rt of [s.refreshToken, other.refreshToken])
+      expect((await app.gql(REFRESH, { rt })).code).toBe('UNAUTHENTICATED');
     // A new login works as usual.
     const fresh = (await app.gql(LOGIN, { email: s.email, password: s.password })).body.data!.login;
     expect((await app.gql(ME, undefined, { token: fresh.token })).body.data?.me.id).toBe(s.id);
@@ -175,7 +179,9 @@ describe('cookie transport', () => {
   }
 
   it('puts the refresh token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /graphql, never in the body', async () => {
-    const res = await app.gql(SIGNUP, { input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' } });
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' },
+    });
     expect(res.body.data?.signup.refreshToken).toBeNull();
     const setCookie = res.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^refresh_token=[A-Za-z0-9_-]{43};/);
@@ -187,7 +193,9 @@ describe('cookie transport', () => {
   });
 
   it('refresh without an argument reads the cookie, rotates it, and reuse still revokes the family', async () => {
-    const res = await app.gql(SIGNUP, { input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' } });
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' },
+    });
     const first = cookieOf(res.headers);
     const r1 = await app.gql(REFRESH, {}, { headers: { cookie: first } });
     expect(r1.body.errors).toBeUndefined();
@@ -199,7 +207,9 @@ describe('cookie transport', () => {
   });
 
   it('refuses the cookie on a request a cross-site form could send (CSRF), and from an unlisted origin', async () => {
-    const res = await app.gql(SIGNUP, { input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' } });
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' },
+    });
     const cookie = cookieOf(res.headers);
     const form = await app.yoga.fetch('http://localhost/graphql', {
       method: 'POST',
@@ -223,7 +233,9 @@ describe('cookie transport', () => {
   });
 
   it('logout revokes the session and clears the cookie', async () => {
-    const res = await app.gql(SIGNUP, { input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' } });
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' },
+    });
     const cookie = cookieOf(res.headers);
     const out = await app.gql(LOGOUT, {}, { headers: { cookie } });
     expect(out.body.data).toEqual({ logout: true });

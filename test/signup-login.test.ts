@@ -29,7 +29,9 @@ describe('signup', () => {
 
   it('stores the e-mail trimmed and lower-cased', async () => {
     const email = uniqueEmail('MiXeD').toUpperCase();
-    const res = await app.gql(SIGNUP, { input: { name: 'Case', email: `  ${email}\t`, password: 'correct horse battery' } });
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'Case', email: `  ${email}\t`, password: 'correct horse battery' },
+    });
     expect(res.body.data?.signup.user.email).toBe(email.toLowerCase());
   });
 
@@ -95,7 +97,9 @@ describe('signup', () => {
   });
 
   it('never returns the password hash, and the schema has no field for it', async () => {
-    const res = await app.gql(SIGNUP, { input: { name: 'H', email: uniqueEmail(), password: 'correct horse battery' } });
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'H', email: uniqueEmail(), password: 'correct horse battery' },
+    });
     expect(JSON.stringify(res.body)).not.toContain('$argon2');
     const probe = await app.gql('{ me { passwordHash } }');
     expect(probe.code).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -7,7 +7,11 @@ const SUBSCRIBE = 'subscription { accountEvents { kind user { name } } }';
 function subscribe(app: TestApp, token?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
   if (token) headers.authorization = `Bearer ${token}`;
-  return app.yoga.fetch('http://localhost/graphql', { method: 'POST', headers, body: JSON.stringify({ query: SUBSCRIBE }) });
+  return app.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: SUBSCRIBE }),
+  });
 }
 
 /** Collects the stream's events while `act` runs, until the server ends it. */
@@ -45,8 +49,13 @@ describe('accountEvents subscription', () => {
     });
     const results = events.filter((e) => e.event === 'next').map((e) => e.data);
     expect(results[0]).toEqual({ data: { accountEvents: { kind: 'PROFILE_UPDATED', user: { name: 'Renamed' } } } });
-    expect(results[1]).toEqual({ data: { accountEvents: { kind: 'SIGNED_OUT_EVERYWHERE', user: { name: 'Renamed' } } } });
-    expect(results[2]?.errors?.[0]).toMatchObject({ message: 'Token has been revoked', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(results[1]).toEqual({
+      data: { accountEvents: { kind: 'SIGNED_OUT_EVERYWHERE', user: { name: 'Renamed' } } },
+    });
+    expect(results[2]?.errors?.[0]).toMatchObject({
+      message: 'Token has been revoked',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     expect(events.at(-1)?.event).toBe('complete');
   });
 
@@ -58,7 +67,9 @@ describe('accountEvents subscription', () => {
       await app.gql('mutation { updateMe(input: { name: "Other" }) { id } }', undefined, { token: other.token });
       await app.gql('mutation { deleteUser { id } }', undefined, { token: me.token });
     });
-    const kinds = events.filter((e) => e.event === 'next').map((e) => e.data.data?.accountEvents?.kind ?? e.data.errors?.[0]?.message);
+    const kinds = events
+      .filter((e) => e.event === 'next')
+      .map((e) => e.data.data?.accountEvents?.kind ?? e.data.errors?.[0]?.message);
     expect(kinds).toEqual(['DELETED', 'Invalid token']);
   });
 
@@ -67,7 +78,10 @@ describe('accountEvents subscription', () => {
     try {
       const user = await short.signup();
       const events = await collect(await subscribe(short, user.token), async () => {});
-      expect(events[0]?.data.errors[0]).toMatchObject({ message: 'Token expired', extensions: { code: 'UNAUTHENTICATED' } });
+      expect(events[0]?.data.errors[0]).toMatchObject({
+        message: 'Token expired',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
       expect(events.at(-1)?.event).toBe('complete');
     } finally {
       await short.close();
@@ -86,10 +100,16 @@ describe.skipIf(!process.env.REDIS_URL)('accountEvents across instances (REDIS_U
       const u = await httpClient(a.url).signup();
       const res = await fetch(`${b.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${u.token}` },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${u.token}`,
+        },
         body: JSON.stringify({ query: SUBSCRIBE }),
       });
-      const events = await collect(res, () => httpClient(a.url).gql('mutation { logoutAll }', undefined, { token: u.token }));
+      const events = await collect(res, () =>
+        httpClient(a.url).gql('mutation { logoutAll }', undefined, { token: u.token }),
+      );
       const results = events.filter((e) => e.event === 'next').map((e) => e.data);
       expect(results[0]?.data?.accountEvents.kind).toBe('SIGNED_OUT_EVERYWHERE');
       expect(results[1]?.errors?.[0]?.message).toBe('Token has been revoked');

@@ -21,7 +21,16 @@ function forge(
   opts: { alg?: string; key?: Uint8Array; header?: Record<string, unknown> } = {},
 ) {
   const iat = now();
-  return new SignJWT({ ver: 0, role: 'USER', iss: 'graphql-auth-api', aud: 'graphql-auth-api', sub: user.id, iat, exp: iat + 3600, ...claims })
+  return new SignJWT({
+    ver: 0,
+    role: 'USER',
+    iss: 'graphql-auth-api',
+    aud: 'graphql-auth-api',
+    sub: user.id,
+    iat,
+    exp: iat + 3600,
+    ...claims,
+  })
     .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT', ...opts.header })
     .sign(opts.key ?? key);
 }
@@ -29,7 +38,6 @@ function forge(
 async function meWith(authorization: string) {
   return app.gql(ME, undefined, { headers: { authorization } });
 }
-
 
 describe('the Authorization header', () => {
   it('accepts "Bearer <token>"', async () => {
@@ -49,7 +57,11 @@ describe('the Authorization header', () => {
     expect(res.body).toMatchObject({
       data: null,
       errors: [
-        { message: 'Authentication required: send Authorization: Bearer <token>', path: ['me'], extensions: { code: 'UNAUTHENTICATED' } },
+        {
+          message: 'Authentication required: send Authorization: Bearer <token>',
+          path: ['me'],
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
       ],
     });
   });
@@ -117,7 +129,11 @@ describe('token verification', () => {
   });
 
   it('signs with JWT_EXPIRES_IN, iss and aud from the configuration', async () => {
-    const custom = await createTestApp({ JWT_EXPIRES_IN: '120', JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'web' });
+    const custom = await createTestApp({
+      JWT_EXPIRES_IN: '120',
+      JWT_ISSUER: 'https://auth.example',
+      JWT_AUDIENCE: 'web',
+    });
     try {
       const { token } = await custom.signup();
       const { claims } = decodeJwt(token);
@@ -125,7 +141,9 @@ describe('token verification', () => {
       expect(claims).toMatchObject({ iss: 'https://auth.example', aud: 'web' });
       expect((await custom.gql(ME, undefined, { token })).body.data?.me).toBeTruthy();
       // A token from the default issuer is not accepted here.
-      expect((await custom.gql(ME, undefined, { token: await forge({ sub: claims.sub }) })).code).toBe('UNAUTHENTICATED');
+      expect((await custom.gql(ME, undefined, { token: await forge({ sub: claims.sub }) })).code).toBe(
+        'UNAUTHENTICATED',
+      );
     } finally {
       await custom.close();
     }

@@ -15,14 +15,17 @@ export type AuthRequirement = { auth: true; requires: Role } | { auth: false };
 /** `Type.field` -> what it needs, for every field under `@auth` and every `@public` root field. */
 export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequirement> {
   const out: Record<string, AuthRequirement> = {};
-  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
+  const roots = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name),
+  );
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     const typeAuth = getDirective(schema, type, AUTH_DIRECTIVE)?.[0];
     for (const field of Object.values(type.getFields())) {
       const auth = getDirective(schema, field, AUTH_DIRECTIVE)?.[0] ?? typeAuth;
       if (auth) out[`${type.name}.${field.name}`] = { auth: true, requires: (auth.requires ?? 'USER') as Role };
-      else if (roots.has(type.name) && getDirective(schema, field, PUBLIC_DIRECTIVE)?.[0]) out[`${type.name}.${field.name}`] = { auth: false };
+      else if (roots.has(type.name) && getDirective(schema, field, PUBLIC_DIRECTIVE)?.[0])
+        out[`${type.name}.${field.name}`] = { auth: false };
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
@@ -49,7 +52,10 @@ export function describeAuth(schema: GraphQLSchema): GraphQLSchema {
       if (description.includes(sentence)) return fieldConfig;
       const next = description ? `${description}\n\n${sentence}` : sentence;
       // Printers read the AST node's description, introspection the config's: change both.
-      const astNode = fieldConfig.astNode && { ...fieldConfig.astNode, description: { kind: Kind.STRING as const, value: next, block: true } };
+      const astNode = fieldConfig.astNode && {
+        ...fieldConfig.astNode,
+        description: { kind: Kind.STRING as const, value: next, block: true },
+      };
       return { ...fieldConfig, description: next, astNode };
     },
   });

@@ -128,6 +128,13 @@ export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array
     if (typeof sub !== 'string' || sub === '' || !Number.isInteger(ver) || (role !== 'USER' && role !== 'ADMIN')) {
       throw new TokenError('invalid', 'missing or malformed sub/ver/role claims');
     }
-    return Object.freeze({ sub, ver: ver as number, role, iat, exp: exp as number, jti: typeof jti === 'string' ? jti : '' });
+    return Object.freeze({
+      sub,
+      ver: ver as number,
+      role,
+      iat,
+      exp: exp as number,
+      jti: typeof jti === 'string' ? jti : '',
+    });
   }
 }

@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type IRateLimiterOptions } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+  type IRateLimiterOptions,
+} from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { rateLimited } from '../errors.js';
 
@@ -58,16 +63,20 @@ export function createLoginThrottle(config: Config['throttle'], redis?: Redis, p
     async recordFailure(account, address) {
       // consume() rejects once over the limit; that is the point, not an error.
       await Promise.all(
-        [byAccountAddress.consume(pair(account, address)), byAddress.consume(address), byAccount.consume(account)].map((p) =>
-          p.catch((e: unknown) => {
-            if (e instanceof Error) throw e;
-          }),
+        [byAccountAddress.consume(pair(account, address)), byAddress.consume(address), byAccount.consume(account)].map(
+          (p) =>
+            p.catch((e: unknown) => {
+              if (e instanceof Error) throw e;
+            }),
         ),
       );
     },
 
     async recordSuccess(account, address) {
-      await Promise.all([byAccountAddress.delete(pair(account, address)), trusted.set(pair(account, address), 1, TRUSTED_SECONDS)]);
+      await Promise.all([
+        byAccountAddress.delete(pair(account, address)),
+        trusted.set(pair(account, address), 1, TRUSTED_SECONDS),
+      ]);
     },
   };
 }

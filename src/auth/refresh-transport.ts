@@ -28,7 +28,8 @@ function assertCookieRequestIsSafe(context: GraphQLContext): void {
   const origin = request.headers.get('origin');
   if (origin && origin !== sameOrigin(request)) {
     const allowed = services.config.corsOrigins;
-    if (allowed !== '*' && !allowed.includes(origin)) throw forbidden(`Origin ${origin} may not use the refresh cookie`);
+    if (allowed !== '*' && !allowed.includes(origin))
+      throw forbidden(`Origin ${origin} may not use the refresh cookie`);
   }
 }
 
@@ -53,7 +54,10 @@ export async function deliverRefreshToken(
 }
 
 /** The refresh token of this request: the argument if given, else (cookie mode) the cookie. */
-export async function receiveRefreshToken(context: GraphQLContext, argument: string | null | undefined): Promise<string> {
+export async function receiveRefreshToken(
+  context: GraphQLContext,
+  argument: string | null | undefined,
+): Promise<string> {
   if (argument) return argument;
   const { transport, cookie } = context.services.config.refresh;
   if (transport === 'body') throw badUserInput('refreshToken is required', 'refreshToken');

@@ -9,7 +9,9 @@ import { loadTypeDefs, SCHEMA_DIR } from '../schema.js';
 const dir = process.argv[2] ?? SCHEMA_DIR;
 const problems = findUndecidedRootFields(makeExecutableSchema({ typeDefs: loadTypeDefs(dir) }));
 if (problems.length > 0) {
-  process.stderr.write(`Every root field must be marked @auth or @public:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+  process.stderr.write(
+    `Every root field must be marked @auth or @public:\n${problems.map((p) => `  - ${p}\n`).join('')}`,
+  );
   process.exit(1);
 }
 process.stdout.write('lint:auth: every root field is marked @auth or @public\n');

@@ -123,7 +123,10 @@ export class UserStore {
 
   /** One page in id order (UUIDv7, so oldest first), plus whether more follow. */
   async page(first: number, afterId: string | null): Promise<{ users: UserEntity[]; hasNextPage: boolean }> {
-    const qb = this.repo.createQueryBuilder('u').orderBy('u.id', 'ASC').limit(first + 1);
+    const qb = this.repo
+      .createQueryBuilder('u')
+      .orderBy('u.id', 'ASC')
+      .limit(first + 1);
     if (afterId !== null) qb.where('u.id > :afterId', { afterId });
     const rows = await qb.getMany();
     return { users: rows.slice(0, first), hasNextPage: rows.length > first };

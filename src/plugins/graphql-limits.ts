@@ -15,7 +15,9 @@ export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
       if (node.operation !== 'mutation') return;
-      const hits = node.selectionSet.selections.filter((s) => s.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(s.name.value));
+      const hits = node.selectionSet.selections.filter(
+        (s) => s.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(s.name.value),
+      );
       if (hits.length > 1) {
         context.reportError(
           new GraphQLError('Only one login, signup, changePassword or refresh per request', {

@@ -5,7 +5,7 @@ import { type Logger, withLogContext } from '../logger.js';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** What a client (or the proxy in front) may choose as an id: short, printable, no spaces or quotes. */
-const SANE_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
+const SANE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** The client's X-Request-Id when it is sane, otherwise a new UUID. */
 export function requestIdFor(header: string | null): string {

@@ -15,13 +15,18 @@ import {
 
 /** AuthPayload as the client gets it: the refresh token in the body or in the cookie. */
 async function payload(context: GraphQLContext, session: Session) {
-  return { token: session.token, refreshToken: await deliverRefreshToken(context, session.refresh), user: session.user };
+  return {
+    token: session.token,
+    refreshToken: await deliverRefreshToken(context, session.refresh),
+    user: session.user,
+  };
 }
 
 export const Mutation: MutationResolvers = {
   signup: async (_parent, { input }, ctx) => payload(ctx, await signup(ctx.services, input)),
 
-  login: async (_parent, { email, password }, ctx) => payload(ctx, await login(ctx.services, email, password, ctx.clientAddress)),
+  login: async (_parent, { email, password }, ctx) =>
+    payload(ctx, await login(ctx.services, email, password, ctx.clientAddress)),
 
   changePassword: async (_parent, { currentPassword, newPassword }, ctx) =>
     payload(ctx, await changePassword(ctx.services, ctx.caller.user, currentPassword, newPassword, ctx.clientAddress)),

@@ -160,7 +160,12 @@ export async function signOutEverywhere(services: Services, userId: string): Pro
   publishAccountEvent(services.events, userId, 'SIGNED_OUT_EVERYWHERE');
 }
 
-export async function setRole(services: Services, id: string, role: UserEntity['role'], by: string): Promise<UserEntity> {
+export async function setRole(
+  services: Services,
+  id: string,
+  role: UserEntity['role'],
+  by: string,
+): Promise<UserEntity> {
   // A role change refuses the account's older access tokens, so a demotion counts at once;
   // its refresh tokens stay, and the next refresh carries the new role.
   const user = await services.users.update(id, { role, bumpTokenVersion: true });

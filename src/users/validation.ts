@@ -6,7 +6,8 @@ export const NAME_MAX_LENGTH = 100;
 
 // The WHATWG HTML "valid e-mail address": what browsers' <input type=email> accept, so a
 // frontend's own check and ours agree.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 /** Trimmed and lower-cased: one account per address, whatever case it is typed in. */
 export function normalizeEmail(raw: string): string {
@@ -21,13 +22,14 @@ export function validEmail(raw: string, field = 'email'): string {
 }
 
 // Control characters (C0, DEL, C1) would corrupt logs and UIs that show the name.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function validName(raw: string, field = 'name'): string {
   const name = raw.normalize('NFC').trim();
   if (name.length === 0) throw badUserInput('Name is required', field);
-  if ([...name].length > NAME_MAX_LENGTH) throw badUserInput(`Name must be at most ${NAME_MAX_LENGTH} characters`, field);
+  if ([...name].length > NAME_MAX_LENGTH)
+    throw badUserInput(`Name must be at most ${NAME_MAX_LENGTH} characters`, field);
   if (CONTROL.test(name)) throw badUserInput('Name must not contain control characters', field);
   return name;
 }

@@ -1,6 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, NO_CHROMIUM_MESSAGE, isLocalUrl, launchChromium, recordRequests, screenshot, withScreenshotOnFailure } from '../helpers/browser.js';
+import {
+  HAVE_CHROMIUM,
+  NO_CHROMIUM_MESSAGE,
+  isLocalUrl,
+  launchChromium,
+  recordRequests,
+  screenshot,
+  withScreenshotOnFailure,
+} from '../helpers/browser.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
 import { SIGNUP } from '../helpers/app.js';
 
@@ -28,7 +36,9 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL in Chromium', () => {
     await page.getByRole('menuitem', { name: operation, exact: true }).click();
   }
 
-  it('loads with every request staying on this machine, logs in and runs `me` with the kept token', { timeout: 120_000 }, async () => {
+  it('loads with every request staying on this machine, logs in and runs `me` with the kept token', {
+    timeout: 120_000,
+  }, async () => {
     const signup = await server.app.gql(SIGNUP, { input: ADA });
     expect(signup.body.errors).toBeUndefined();
 

@@ -4,7 +4,15 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, NO_CHROMIUM_MESSAGE, isLocalUrl, launchChromium, recordRequests, screenshot, withScreenshotOnFailure } from '../helpers/browser.js';
+import {
+  HAVE_CHROMIUM,
+  NO_CHROMIUM_MESSAGE,
+  isLocalUrl,
+  launchChromium,
+  recordRequests,
+  screenshot,
+  withScreenshotOnFailure,
+} from '../helpers/browser.js';
 import { uniqueEmail } from '../helpers/app.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
 
@@ -20,7 +28,12 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
   beforeAll(async () => {
     // The page as `vite build` makes it, served with the API on one origin (as Vite's proxy does).
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-example-'));
-    await build({ root: WEB, configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    await build({
+      root: WEB,
+      configFile: path.join(WEB, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
     // Cookie mode, as recommended for browser frontends: the refresh token is an HttpOnly cookie.
     server = await startHttpApp({ staticDir: outDir, env: { REFRESH_TOKEN_TRANSPORT: 'cookie' } });
     browser = await launchChromium();
@@ -31,7 +44,9 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
     if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('signs up, shows the profile, logs out, logs in, survives a reload and a refused token (cookie refresh), deletes the account', { timeout: 120_000 }, async () => {
+  it('signs up, shows the profile, logs out, logs in, survives a reload and a refused token (cookie refresh), deletes the account', {
+    timeout: 120_000,
+  }, async () => {
     const page = await browser.newPage();
     const urls = await recordRequests(page);
     const email = uniqueEmail('web');
@@ -71,7 +86,9 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
       await login.getByLabel('E-mail').fill(email);
       await login.getByLabel('Password').fill('wrong password!');
       await login.getByRole('button', { name: 'Log in' }).click();
-      await expect.poll(() => page.locator('#error').textContent(), { timeout: 20_000 }).toBe('Invalid email or password');
+      await expect
+        .poll(() => page.locator('#error').textContent(), { timeout: 20_000 })
+        .toBe('Invalid email or password');
 
       // Log in.
       await login.getByLabel('E-mail').fill(email);
@@ -82,14 +99,20 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
 
       // A reload keeps the session (sessionStorage) and loads the profile again.
       await page.reload({ waitUntil: 'load' });
-      await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toBe(`Signed in as ${email}.`);
+      await expect
+        .poll(() => page.locator('#status').textContent(), { timeout: 20_000 })
+        .toBe(`Signed in as ${email}.`);
 
       // The access token is refused (here: replaced by a bad one; in life: expired): the page
       // refreshes it once with the HttpOnly cookie and the profile still loads.
       const before = await page.evaluate(() => window.sessionStorage.getItem('graphql-auth-api:token'));
-      await page.evaluate(() => window.sessionStorage.setItem('graphql-auth-api:token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad'));
+      await page.evaluate(() =>
+        window.sessionStorage.setItem('graphql-auth-api:token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad'),
+      );
       await page.reload({ waitUntil: 'load' });
-      await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toBe(`Signed in as ${email}.`);
+      await expect
+        .poll(() => page.locator('#status').textContent(), { timeout: 20_000 })
+        .toBe(`Signed in as ${email}.`);
       const after = await page.evaluate(() => window.sessionStorage.getItem('graphql-auth-api:token'));
       expect(after?.split('.')).toHaveLength(3);
       expect(after).not.toBe(before);
@@ -102,9 +125,14 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
       // Delete the account (after the confirm dialog): signed out, and the account is gone.
       page.once('dialog', (d) => void d.accept());
       await page.getByRole('button', { name: 'Delete my account' }).click();
-      await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toBe(`Account ${email} deleted.`);
+      await expect
+        .poll(() => page.locator('#status').textContent(), { timeout: 20_000 })
+        .toBe(`Account ${email} deleted.`);
       await screenshot(page, 'web-deleted');
-      const again = await server.app.gql('mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }', { e: email, p: password });
+      const again = await server.app.gql('mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }', {
+        e: email,
+        p: password,
+      });
       expect(again.code).toBe('UNAUTHENTICATED');
     });
 

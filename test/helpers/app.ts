@@ -41,7 +41,9 @@ export interface TestApp {
     opts?: { token?: string; headers?: Record<string, string> },
   ): Promise<GqlResult<T>>;
   /** Signs up a fresh account; returns its token and id. */
-  signup(overrides?: Partial<{ name: string; email: string; password: string }>): Promise<{ token: string; id: string; email: string; password: string }>;
+  signup(
+    overrides?: Partial<{ name: string; email: string; password: string }>,
+  ): Promise<{ token: string; id: string; email: string; password: string }>;
   close(): Promise<void>;
 }
 
@@ -75,7 +77,11 @@ export async function createTestApp(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-test-'));
   const secret = randomBytes(48).toString('base64url');
   const db = opts.database
-    ? { kind: (opts.database.startsWith('sqlite:') ? 'sqlite' : 'postgres') as DbKind, url: opts.database, drop: async () => {} }
+    ? {
+        kind: (opts.database.startsWith('sqlite:') ? 'sqlite' : 'postgres') as DbKind,
+        url: opts.database,
+        drop: async () => {},
+      }
     : await createTestDatabase(dir, dbKind);
   let config: Config;
   let dataSource: DataSource;
@@ -110,7 +116,12 @@ export async function createTestApp(
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as GqlResult['body'];
-    return { status: res.status, body, code: body.errors?.[0]?.extensions?.code ?? null, headers: res.headers } as never;
+    return {
+      status: res.status,
+      body,
+      code: body.errors?.[0]?.extensions?.code ?? null,
+      headers: res.headers,
+    } as never;
   };
 
   return {
@@ -132,7 +143,12 @@ export async function createTestApp(
       const input = { name: 'Test User', email: uniqueEmail(), password: 'correct horse battery', ...overrides };
       const res = await gql<{ signup: { token: string; user: { id: string } } }>(SIGNUP, { input });
       if (!res.body.data?.signup) throw new Error(`signup failed: ${JSON.stringify(res.body)}`);
-      return { token: res.body.data.signup.token, id: res.body.data.signup.user.id, email: input.email, password: input.password };
+      return {
+        token: res.body.data.signup.token,
+        id: res.body.data.signup.user.id,
+        email: input.email,
+        password: input.password,
+      };
     },
     async close() {
       if (dataSource.isInitialized) await dataSource.destroy();

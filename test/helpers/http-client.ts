@@ -10,7 +10,11 @@ export interface HttpResult {
 
 /** A GraphQL client for a real server URL, as any outside client would be. */
 export function httpClient(url: string) {
-  async function gql(query: string, variables?: Record<string, unknown>, opts: { token?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+  async function gql(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts: { token?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
@@ -37,7 +41,8 @@ export function httpClient(url: string) {
   }
 
   const LOGIN = 'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }';
-  const login = (email: string, password: string, headers: Record<string, string> = {}) => gql(LOGIN, { email, password }, { headers });
+  const login = (email: string, password: string, headers: Record<string, string> = {}) =>
+    gql(LOGIN, { email, password }, { headers });
 
   return { gql, signup, login };
 }

@@ -36,11 +36,14 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
  * With `staticDir`, every path but /graphql, /health and /ready serves that folder (a built
  * frontend), so the page and the API share one origin as they do behind Vite's dev proxy.
  */
-export async function startHttpApp(opts: { env?: Record<string, string>; staticDir?: string } = {}): Promise<HttpTestApp> {
+export async function startHttpApp(
+  opts: { env?: Record<string, string>; staticDir?: string } = {},
+): Promise<HttpTestApp> {
   const app = await createTestApp(opts.env);
   const server: Server = createServer((req, res) => {
     const p = (req.url ?? '/').split('?')[0];
-    if (opts.staticDir && !['/graphql', '/health', '/ready'].includes(p ?? '')) return serveStatic(opts.staticDir, req, res);
+    if (opts.staticDir && !['/graphql', '/health', '/ready'].includes(p ?? ''))
+      return serveStatic(opts.staticDir, req, res);
     return app.yoga(req, res);
   });
   await new Promise<void>((resolve, reject) => {

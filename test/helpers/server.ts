@@ -37,7 +37,11 @@ export interface SpawnedServer {
     query: string,
     variables?: Record<string, unknown>,
     opts?: { token?: string; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> }; headers: Headers }>;
+  ): Promise<{
+    status: number;
+    body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
+    headers: Headers;
+  }>;
 }
 
 const running = new Set<ChildProcess>();
@@ -56,7 +60,10 @@ export function newSecret(): string {
  * in production mode (JSON logs) unless `env` says otherwise, and waits until it listens.
  * REDIS_URL is passed on when the suite has one (CI sets it when Redis answers).
  */
-export async function startServer(env: Record<string, string> = {}, opts: { readyTimeoutMs?: number } = {}): Promise<SpawnedServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  opts: { readyTimeoutMs?: number } = {},
+): Promise<SpawnedServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-server-'));
   // Only what a deployment would set: not vitest's own variables, not the test database's.
   const base: Record<string, string> = {};
@@ -65,8 +72,14 @@ export async function startServer(env: Record<string, string> = {}, opts: { read
     ...base,
     // A key prefix of its own, so counters left in a shared Redis by other tests or runs cannot
     // leak in; servers that must share counters are given one prefix explicitly.
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test-${newSecret().slice(0, 12)}` } : {}),
-    NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: newSecret(),
+    ...(process.env.REDIS_URL
+      ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test-${newSecret().slice(0, 12)}` }
+      : {}),
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    JWT_SECRET: newSecret(),
     ...env,
   };
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -104,8 +117,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { read
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
         buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
           onLine(buf.slice(0, i));
           buf = buf.slice(i + 1);
         }
@@ -157,14 +169,22 @@ export async function startServer(env: Record<string, string> = {}, opts: { read
     async gql(query, variables, o = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
       if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables }),
+      });
       return { status: res.status, body: (await res.json()) as never, headers: res.headers };
     },
   };
 }
 
 /** Runs `node --import tsx <script> ...args` to completion (the CLI: npm run migrate). */
-export function runScript(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const base: Record<string, string> = {};
     for (const k of ['PATH', 'HOME', 'TMPDIR']) if (process.env[k]) base[k] = process.env[k]!;

@@ -6,8 +6,7 @@ export async function* readSse(res: Response): AsyncGenerator<{ event: string; d
     const { value, done } = await reader.read();
     if (done) return;
     buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
       const chunk = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       let event = 'message';

@@ -17,7 +17,10 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 let n = 0;
-const fresh = () => ({ 'x-forwarded-for': `203.0.113.${(n += 1) % 250}` });
+const fresh = () => {
+  n += 1;
+  return { 'x-forwarded-for': `203.0.113.${n % 250}` };
+};
 
 describe('no account enumeration', () => {
   it('an unknown email and a wrong password give byte-identical answers', async () => {
@@ -64,7 +67,13 @@ describe('no leaks', () => {
       (await client.gql('{ users { nodes { id name email } } }')).text,
       (await client.gql('mutation { signup(input: { name: "x", email: "bad", password: "short" }) { token } }')).text,
       (await client.gql('{ user(id: "\' OR 1=1 --") { id } }')).text,
-      (await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' })).text(),
+      (
+        await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":',
+        })
+      ).text(),
     ].join('\n');
     expect(bodies).not.toMatch(/\$argon2/);
     expect(bodies).not.toMatch(/SELECT|INSERT|SQLITE|QueryFailedError/i);
@@ -85,7 +94,14 @@ describe('no leaks', () => {
     const lines = log.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
-    for (const secret of [password, 'Wrong-Canary-Passw0rd!', u.token, u.token.split('.')[2]!, u.refreshToken, server.secret]) {
+    for (const secret of [
+      password,
+      'Wrong-Canary-Passw0rd!',
+      u.token,
+      u.token.split('.')[2]!,
+      u.refreshToken,
+      server.secret,
+    ]) {
       expect(log).not.toContain(secret);
     }
   });

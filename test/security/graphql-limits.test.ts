@@ -40,25 +40,37 @@ describe('query limits', () => {
 
   it('refuses more than 15 aliases', async () => {
     const q = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: user(id: "x") { id }`).join(' ')} }`;
-    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/aliases/i), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(refused(await D.gql(q))).toMatchObject({
+      message: expect.stringMatching(/aliases/i),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
     const ok = `{ ${Array.from({ length: 15 }, (_, i) => `a${i}: user(id: "x") { id }`).join(' ')} }`;
     expect((await D.gql(ok)).body.errors).toBeUndefined();
   });
 
   it('refuses more than 1000 tokens', async () => {
     const q = `{ ${Array.from({ length: 300 }, () => 'user(id: "x") { id }').join(' ')} }`;
-    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/token limit/i), extensions: { code: expect.any(String) } });
+    expect(refused(await D.gql(q))).toMatchObject({
+      message: expect.stringMatching(/token limit/i),
+      extensions: { code: expect.any(String) },
+    });
   });
 
   it('refuses more than 50 directives', async () => {
     const q = `{ __typename ${'@include(if: true) '.repeat(51)} }`;
-    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/directive/i), extensions: { code: expect.any(String) } });
+    expect(refused(await D.gql(q))).toMatchObject({
+      message: expect.stringMatching(/directive/i),
+      extensions: { code: expect.any(String) },
+    });
   });
 
   it('refuses a query over the cost limit', async () => {
     const fields = 'id name email role createdAt';
     const q = `{ ${Array.from({ length: 15 }, (_, i) => `u${i}: users(first: 100) { edges { cursor node { ${fields} } } nodes { ${fields} } pageInfo { hasNextPage endCursor } totalCount }`).join(' ')} }`;
-    expect(refused(await D.gql(q))).toMatchObject({ message: expect.stringMatching(/cost/i), extensions: { code: expect.any(String) } });
+    expect(refused(await D.gql(q))).toMatchObject({
+      message: expect.stringMatching(/cost/i),
+      extensions: { code: expect.any(String) },
+    });
   });
 
   it('allows one login per request however aliased, before any password is checked', async () => {

@@ -31,8 +31,12 @@ const claims = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 /** A token signed with the server's own key; only what the test names is off. */
-const forge = (extra: Record<string, unknown> = {}, header: Record<string, unknown> = {}, alg = 'HS256', k: Uint8Array = key) =>
-  new SignJWT(claims(extra)).setProtectedHeader({ alg, typ: 'JWT', ...header }).sign(k);
+const forge = (
+  extra: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+  alg = 'HS256',
+  k: Uint8Array = key,
+) => new SignJWT(claims(extra)).setProtectedHeader({ alg, typ: 'JWT', ...header }).sign(k);
 /** Hand-built HMAC-SHA256 over any header: for headers jose would refuse to produce. */
 const handmade = (header: Record<string, unknown>, payload = claims()) => {
   const signingInput = `${b64(header)}.${b64(payload)}`;
@@ -97,7 +101,9 @@ describe('JWT attacks', () => {
   });
 
   it('a token signed with another secret is refused', async () => {
-    await expectRefused(await forge({}, {}, 'HS256', new TextEncoder().encode('a-different-secret-a-different-secret')));
+    await expectRefused(
+      await forge({}, {}, 'HS256', new TextEncoder().encode('a-different-secret-a-different-secret')),
+    );
   });
 
   it('exp is required', async () => {

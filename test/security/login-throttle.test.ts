@@ -18,16 +18,23 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 let n = 0;
-const address = () => `198.51.100.${(n += 1)}`;
+const address = () => {
+  n += 1;
+  return `198.51.100.${n}`;
+};
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 describe('login throttling', () => {
   it('stops one address guessing one account with RATE_LIMITED and the seconds to wait', async () => {
     const victim = await client.signup();
     const attacker = address();
-    for (let i = 0; i < 5; i += 1) expect((await client.login(victim.email, `guess-${i}-xx`, from(attacker))).code).toBe('UNAUTHENTICATED');
+    for (let i = 0; i < 5; i += 1)
+      expect((await client.login(victim.email, `guess-${i}-xx`, from(attacker))).code).toBe('UNAUTHENTICATED');
     const limited = await client.login(victim.email, victim.password, from(attacker));
-    expect(limited.body.errors[0]).toMatchObject({ message: 'Too many attempts, try again later', extensions: { code: 'RATE_LIMITED' } });
+    expect(limited.body.errors[0]).toMatchObject({
+      message: 'Too many attempts, try again later',
+      extensions: { code: 'RATE_LIMITED' },
+    });
     expect(limited.body.errors[0].extensions.retryAfter).toBeGreaterThan(500);
     expect(limited.body.errors[0].extensions.retryAfter).toBeLessThanOrEqual(600);
   });
@@ -36,7 +43,9 @@ describe('login throttling', () => {
     const victim = await client.signup();
     const attacker = address();
     for (let i = 0; i < 6; i += 1) await client.login(victim.email, `guess-${i}-xx`, from(attacker));
-    expect((await client.login(victim.email, victim.password, from(address()))).body.data.login.token).toEqual(expect.any(String));
+    expect((await client.login(victim.email, victim.password, from(address()))).body.data.login.token).toEqual(
+      expect.any(String),
+    );
   });
 
   it('leaves other accounts alone', async () => {
@@ -100,7 +109,11 @@ describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the
       LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '4',
     };
     const one = await startServer(prefix);
-    const two = await startServer({ ...prefix, DATABASE_URL: `sqlite:${one.dataDir}/app.sqlite`, JWT_SECRET: one.secret });
+    const two = await startServer({
+      ...prefix,
+      DATABASE_URL: `sqlite:${one.dataDir}/app.sqlite`,
+      JWT_SECRET: one.secret,
+    });
     try {
       const c1 = httpClient(one.url);
       const c2 = httpClient(two.url);

@@ -46,7 +46,9 @@ describe('revocation on every instance', () => {
     await B.gql('mutation { logoutAll }', undefined, { token: second });
     expect((await A.gql(ME, undefined, { token: u.token })).code).toBe('UNAUTHENTICATED');
     expect((await A.gql(ME, undefined, { token: second })).code).toBe('UNAUTHENTICATED');
-    const refresh = await A.gql('mutation($rt: String) { refresh(refreshToken: $rt) { token } }', { rt: u.refreshToken });
+    const refresh = await A.gql('mutation($rt: String) { refresh(refreshToken: $rt) { token } }', {
+      rt: u.refreshToken,
+    });
     expect(refresh.code).toBe('UNAUTHENTICATED');
   });
 

@@ -45,7 +45,9 @@ describe('key rotation', () => {
       // Once the previous key is dropped from the list, its tokens are refused.
       const dropped = await startServer({ DATABASE_URL, JWT_SECRET: rotated });
       try {
-        expect((await httpClient(dropped.url).gql('{ me { id } }', undefined, { token: u.token })).code).toBe('UNAUTHENTICATED');
+        expect((await httpClient(dropped.url).gql('{ me { id } }', undefined, { token: u.token })).code).toBe(
+          'UNAUTHENTICATED',
+        );
       } finally {
         await dropped.stop();
       }

@@ -1,6 +1,6 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
-import { from, mergeMap, Observable, of } from 'rxjs';
-import { AuthSession, bearer, isTokenRejection } from './session.js';
+import { from, mergeMap, type Observable, of } from 'rxjs';
+import { type AuthSession, bearer, isTokenRejection } from './session.js';
 
 /**
  * An Apollo link that sends the session's token and reacts to UNAUTHENTICATED:
@@ -28,7 +28,10 @@ export function authLink(session: AuthSession): ApolloLink {
 
 export function createApolloClient(opts: { uri: string; session: AuthSession; fetch?: typeof fetch }): ApolloClient {
   return new ApolloClient({
-    link: ApolloLink.from([authLink(opts.session), new HttpLink({ uri: opts.uri, ...(opts.fetch ? { fetch: opts.fetch } : {}) })]),
+    link: ApolloLink.from([
+      authLink(opts.session),
+      new HttpLink({ uri: opts.uri, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
+    ]),
     cache: new InMemoryCache(),
     // An account's data must not outlive its session: clearStore() on sign-out (see below).
     defaultOptions: { query: { fetchPolicy: 'network-only' } },

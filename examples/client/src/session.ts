@@ -12,7 +12,12 @@ export interface TokenStore {
 /** In memory only: gone when the process or page goes away. The default. */
 export function memoryTokenStore(initial: string | null = null): TokenStore {
   let token = initial;
-  return { get: () => token, set: (t) => void (token = t) };
+  return {
+    get: () => token,
+    set: (t) => {
+      token = t;
+    },
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Client, cacheExchange, fetchExchange, type Exchange } from '@urql/core';
 import { authExchange } from '@urql/exchange-auth';
-import { AuthSession, bearer, isTokenRejection } from './session.js';
+import { type AuthSession, bearer, isTokenRejection } from './session.js';
 
 /** The token an operation was sent with, read back from its headers. */
 function sentToken(headers: HeadersInit | undefined): string | null {

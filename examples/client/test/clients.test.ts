@@ -31,23 +31,30 @@ interface Runner {
 const clients: Record<'apollo' | 'urql', (session: AuthSession) => Runner> = {
   apollo(session) {
     const client = createApolloClient({ uri: server.endpoint, session });
-    const wrap = async <T,>(p: Promise<{ data?: T | undefined; error?: unknown }>): Promise<Result<T>> => {
+    const wrap = async <T>(p: Promise<{ data?: T | undefined; error?: unknown }>): Promise<Result<T>> => {
       const { data, error } = await p;
-      const errors = (error as { errors?: Result<T>['errors'] } | undefined)?.errors ?? (error ? [{ message: String(error) }] : []);
+      const errors =
+        (error as { errors?: Result<T>['errors'] } | undefined)?.errors ?? (error ? [{ message: String(error) }] : []);
       return { data, errors };
     };
     return {
-      query: <T,>(doc: TypedDocumentNode<T, any>, variables?: Record<string, unknown>) =>
+      query: <T>(doc: TypedDocumentNode<T, any>, variables?: Record<string, unknown>) =>
         wrap<T>(client.query({ query: doc, variables, errorPolicy: 'all' }) as never),
-      mutate: <T,>(doc: TypedDocumentNode<T, any>, variables?: Record<string, unknown>) =>
+      mutate: <T>(doc: TypedDocumentNode<T, any>, variables?: Record<string, unknown>) =>
         wrap<T>(client.mutate({ mutation: doc, variables, errorPolicy: 'all' }) as never),
     };
   },
   urql(session) {
     const client = createUrqlClient({ url: server.endpoint, session });
-    const wrap = async <T,>(p: PromiseLike<{ data?: T; error?: { graphQLErrors: Result<T>['errors']; networkError?: Error } }>) => {
+    const wrap = async <T>(
+      p: PromiseLike<{ data?: T; error?: { graphQLErrors: Result<T>['errors']; networkError?: Error } }>,
+    ) => {
       const { data, error } = await p;
-      const errors = error ? (error.graphQLErrors.length ? error.graphQLErrors : [{ message: String(error.networkError) }]) : [];
+      const errors = error
+        ? error.graphQLErrors.length
+          ? error.graphQLErrors
+          : [{ message: String(error.networkError) }]
+        : [];
       return { data, errors } as Result<T>;
     };
     return {
@@ -70,7 +77,9 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s client ag
     const api = make(session);
     const email = uniqueEmail(name);
 
-    const signup = await api.mutate(SignupMutation, { input: { name: 'Grace', email, password: 'correct horse battery' } });
+    const signup = await api.mutate(SignupMutation, {
+      input: { name: 'Grace', email, password: 'correct horse battery' },
+    });
     expect(signup.errors).toEqual([]);
     session.signIn(signup.data!.signup.token);
 
@@ -113,10 +122,17 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s client ag
   async function signedIn() {
     let calls = 0;
     const real = refreshViaMutation({ endpoint: server.endpoint });
-    const session = new AuthSession({ refresh: (rt) => ((calls += 1), real(rt)) });
+    const session = new AuthSession({
+      refresh: (rt) => {
+        calls += 1;
+        return real(rt);
+      },
+    });
     const api = make(session);
     const email = uniqueEmail(`${name}-refresh`);
-    const res = await api.mutate(SignupMutation, { input: { name: 'Refresh', email, password: 'correct horse battery' } });
+    const res = await api.mutate(SignupMutation, {
+      input: { name: 'Refresh', email, password: 'correct horse battery' },
+    });
     const { token, refreshToken } = res.data!.signup;
     expect(refreshToken).toEqual(expect.any(String));
     return { session, api, email, token, refreshToken: refreshToken!, calls: () => calls };

@@ -1,4 +1,10 @@
-import { DeleteUserMutation, LoginMutation, LogoutMutation, MeQuery, SignupMutation } from '@examples/client/operations';
+import {
+  DeleteUserMutation,
+  LoginMutation,
+  LogoutMutation,
+  MeQuery,
+  SignupMutation,
+} from '@examples/client/operations';
 import { refreshViaMutation } from '@examples/client/refresh';
 import { AuthSession, webStorageTokenStore } from '@examples/client/session';
 import { createUrqlClient } from '@examples/client/urql';
@@ -28,7 +34,8 @@ const signedOut = $('#signed-out');
 const signedIn = $('#signed-in');
 
 function showError(error: CombinedError | string | null): void {
-  const message = typeof error === 'string' ? error : (error?.graphQLErrors[0]?.message ?? error?.networkError?.message ?? null);
+  const message =
+    typeof error === 'string' ? error : (error?.graphQLErrors[0]?.message ?? error?.networkError?.message ?? null);
   errorBox.textContent = message ?? '';
   errorBox.hidden = !message;
 }
@@ -46,7 +53,12 @@ async function showProfile(): Promise<void> {
     return;
   }
   const me = result.data.me;
-  for (const [field, value] of Object.entries({ name: me.name, email: me.email, role: me.role, createdAt: new Date(me.createdAt).toLocaleString() })) {
+  for (const [field, value] of Object.entries({
+    name: me.name,
+    email: me.email,
+    role: me.role,
+    createdAt: new Date(me.createdAt).toLocaleString(),
+  })) {
     $(`#profile [data-field="${field}"]`).textContent = value;
   }
   status.textContent = `Signed in as ${me.email}.`;
@@ -59,7 +71,7 @@ function render(): void {
   if (!on) {
     status.textContent = 'Not signed in.';
     // The previous account's data does not stay in the page.
-    document.querySelectorAll('#profile dd').forEach((dd) => (dd.textContent = ''));
+    for (const dd of document.querySelectorAll('#profile dd')) dd.textContent = '';
   }
 }
 

@@ -9,7 +9,10 @@ export class IndexUsersCreatedAt1764000000000 implements MigrationInterface {
   name = 'IndexUsersCreatedAt1764000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.createIndex('users', new TableIndex({ name: 'idx_users_created_at', columnNames: ['created_at'] }));
+    await queryRunner.createIndex(
+      'users',
+      new TableIndex({ name: 'idx_users_created_at', columnNames: ['created_at'] }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

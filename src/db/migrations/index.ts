@@ -3,4 +3,8 @@ import { CreateRefreshTokens1732500000000 } from './1732500000000-create-refresh
 import { IndexUsersCreatedAt1764000000000 } from './1764000000000-index-users-created-at.js';
 
 /** Every migration, oldest first. Listed by hand (not a glob) so tsx, vitest and tsc builds all find them. */
-export const migrations = [CreateUsers1732400000000, CreateRefreshTokens1732500000000, IndexUsersCreatedAt1764000000000];
+export const migrations = [
+  CreateUsers1732400000000,
+  CreateRefreshTokens1732500000000,
+  IndexUsersCreatedAt1764000000000,
+];
