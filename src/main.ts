@@ -1,3 +1,4 @@
+import './runtime-check.js';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { loadOrCreateDevSecret } from './auth/dev-secret.js';

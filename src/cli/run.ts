@@ -1,3 +1,4 @@
+import '../runtime-check.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 
 /** The environment's configuration, or a one-line message and exit 1 (no stack for a typo). */
