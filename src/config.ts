@@ -119,6 +119,17 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. @default 10 */
   shutdownTimeout: number;
+  metrics: MetricsConfig;
+}
+
+/** Prometheus metrics: collected only when one of `token` or `port` turns an endpoint on. */
+export interface MetricsConfig {
+  /** METRICS_TOKEN: GET /metrics on the API's port answers `Authorization: Bearer <it>` only. @default undefined (off) */
+  token: string | undefined;
+  /** METRICS_PORT: also serve /metrics on this port (0: any free one). @default undefined (none) */
+  port: number | undefined;
+  /** METRICS_HOST: where METRICS_PORT listens. @default '127.0.0.1' */
+  host: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -199,6 +210,18 @@ function parseRedisUrl(raw: string | undefined): string | undefined {
   if (!url) return undefined;
   if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   return url;
+}
+
+/** At least 16 visible characters without spaces: it travels as `Bearer <token>`. */
+function parseMetricsToken(raw: string | undefined): string | undefined {
+  const token = raw?.trim();
+  if (!token) return undefined;
+  if (!/^[\x21-\x7e]{16,512}$/.test(token) || isPlaceholder(token)) {
+    throw new ConfigError(
+      'METRICS_TOKEN must be 16 to 512 visible characters without spaces, and not a placeholder; e.g. METRICS_TOKEN="$(openssl rand -hex 32)"',
+    );
+  }
+  return token;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = {}): Config {
@@ -320,5 +343,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     introspection: bool(env, 'INTROSPECTION', !production),
     logLevel: logLevelRaw,
     shutdownTimeout: int(env, 'SHUTDOWN_TIMEOUT', 10, 0, 600),
+    metrics: {
+      token: parseMetricsToken(env.METRICS_TOKEN),
+      port: env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
+      host: env.METRICS_HOST?.trim() || '127.0.0.1',
+    },
   };
 }

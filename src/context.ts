@@ -11,6 +11,7 @@ import { unauthenticated, type TokenProblem } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import type { Events } from './events.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   throttle: LoginThrottle;
   events: Events;
   logger: Logger;
+  /** Named Prometheus series (src/metrics/metrics.ts); no-ops when metrics are off. */
+  metrics: Metrics;
 }
 
 /** The authenticated user behind a request. */

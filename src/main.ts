@@ -5,6 +5,7 @@ import { loadOrCreateDevSecret } from './auth/dev-secret.js';
 import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
 import { createLogger } from './logger.js';
+import { listenMetrics } from './metrics/endpoint.js';
 import { createApp } from './server.js';
 import { createServices } from './services.js';
 
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
     timer.unref();
     await closed;
     clearTimeout(timer);
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     // Closing the pool waits for checked-out connections; a stalled database must not keep the
     // process alive past its shutdown budget, so that wait is bounded too.
     const dbClosed = await Promise.race([
@@ -88,6 +91,17 @@ async function main(): Promise<void> {
   const address = server.address();
   const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address);
   logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
+
+  // METRICS_PORT: /metrics on a port of its own, on loopback unless METRICS_HOST says otherwise.
+  const { port: metricsPort, host: metricsHost, token: metricsToken } = config.metrics;
+  const metricsServer =
+    metricsPort === undefined
+      ? undefined
+      : await listenMetrics(services.metrics, { port: metricsPort, host: metricsHost, token: metricsToken });
+  if (metricsServer) {
+    const a = metricsServer.address();
+    logger.info(`metrics listening on ${typeof a === 'object' && a ? `${a.address}:${a.port}` : String(a)}`);
+  }
 }
 
 main().catch((e: unknown) => {

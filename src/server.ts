@@ -14,6 +14,8 @@ import { useMediaTypeErrors } from './plugins/media-type.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
+import { useMetricsEndpoint } from './metrics/endpoint.js';
+import { useGraphQLMetrics } from './metrics/graphql.js';
 
 export interface AppDeps {
   services: Services;
@@ -66,6 +68,9 @@ export function createApp({ services, dataSource }: AppDeps) {
     },
     plugins: [
       useRequestId({ logger }),
+      // Nothing at all when metrics are off: the plugin hooks every request and every phase.
+      ...(services.metrics.registry ? [useGraphQLMetrics(services.metrics.registry)] : []),
+      ...(config.metrics.token ? [useMetricsEndpoint(services.metrics, config.metrics.token)] : []),
       useBodyLimit(config.limits.maxBodyBytes),
       useMediaTypeErrors('/graphql'),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are

@@ -10,6 +10,8 @@ import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
+import { countThrottled } from './metrics/instrument.js';
+import { createMetrics } from './metrics/metrics.js';
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
@@ -18,21 +20,37 @@ export async function createServices(
   logger: Logger,
   opts: { redis?: Redis } = {},
 ): Promise<Services> {
+  // Collected only when an endpoint serves them; otherwise every hook below stays unset.
+  const metrics = createMetrics({ enabled: config.metrics.token !== undefined || config.metrics.port !== undefined });
+  const on = metrics.enabled;
   const [tokens, passwords] = await Promise.all([
-    createTokenSigner(config.jwt),
+    createTokenSigner(
+      config.jwt,
+      on ? (hit) => metrics.tokenCacheLookups.inc({ result: hit ? 'hit' : 'miss' }) : undefined,
+    ),
     createPasswordHasher({
       concurrency: config.password.hashConcurrency,
       queueLimit: config.password.hashQueueLimit,
+      ...(on
+        ? { onWait: (s: number) => metrics.hashWait.observe(s), onRejected: () => metrics.hashRejected.inc() }
+        : {}),
     }),
   ]);
+  metrics.hashQueue.read((set) => {
+    const { active, pending } = passwords.stats();
+    set({ state: 'active' }, active);
+    set({ state: 'pending' }, pending);
+  });
+  metrics.tokenCacheEntries.read((set) => set(tokens.cacheSize()));
   return {
     config,
     users: new UserStore(dataSource),
     tokens,
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
-    throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
+    throttle: countThrottled(createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix), metrics),
     events: createEvents(opts.redis),
     logger,
+    metrics,
   };
 }
