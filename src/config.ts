@@ -212,13 +212,13 @@ function parseRedisUrl(raw: string | undefined): string | undefined {
   return url;
 }
 
-/** At least 16 visible characters without spaces: it travels as `Bearer <token>`. */
+/** 16 to 512 characters of RFC 6750's b64token (letters, digits, -._~+/ and trailing =): it travels as `Bearer <token>`. */
 function parseMetricsToken(raw: string | undefined): string | undefined {
   const token = raw?.trim();
   if (!token) return undefined;
-  if (!/^[\x21-\x7e]{16,512}$/.test(token) || isPlaceholder(token)) {
+  if (!/^[A-Za-z0-9\-._~+/]{16,512}=*$/.test(token) || isPlaceholder(token)) {
     throw new ConfigError(
-      'METRICS_TOKEN must be 16 to 512 visible characters without spaces, and not a placeholder; e.g. METRICS_TOKEN="$(openssl rand -hex 32)"',
+      'METRICS_TOKEN must be 16 to 512 letters, digits or -._~+/ (base64 or hex), and not a placeholder; e.g. METRICS_TOKEN="$(openssl rand -hex 32)"',
     );
   }
   return token;

@@ -5,13 +5,34 @@ import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
-import type { Services } from './context.js';
 import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
 import { countThrottled } from './metrics/instrument.js';
-import { createMetrics } from './metrics/metrics.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { type Authenticator, createAuthenticator } from './auth/authenticate.js';
+import type { TokenSigner } from './auth/jwt.js';
+import type { PasswordHasher } from './auth/password.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
+import type { RefreshTokens } from './auth/refresh-tokens.js';
+import type { Events } from './events.js';
+
+/** What the app is built from; tests build the same with their own database and secret. */
+export interface Services {
+  config: Config;
+  users: UserStore;
+  tokens: TokenSigner;
+  /** Credential -> caller, for every transport (src/auth/authenticate.ts). */
+  auth: Authenticator;
+  passwords: PasswordHasher;
+  refreshTokens: RefreshTokens;
+  throttle: LoginThrottle;
+  events: Events;
+  logger: Logger;
+  /** Named Prometheus series (src/metrics/metrics.ts); no-ops when metrics are off. */
+  metrics: Metrics;
+}
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
@@ -42,10 +63,12 @@ export async function createServices(
     set({ state: 'pending' }, pending);
   });
   metrics.tokenCacheEntries.read((set) => set(tokens.cacheSize()));
+  const users = new UserStore(dataSource);
   return {
     config,
-    users: new UserStore(dataSource),
+    users,
     tokens,
+    auth: createAuthenticator({ tokens, users, logger }),
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
     throttle: countThrottled(createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix), metrics),

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
+import { readAuthorization } from '../auth/bearer.js';
 import type { Metrics } from './metrics.js';
 
-const BEARER = /^Bearer +(\S+) *$/i;
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
@@ -12,10 +12,12 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * leak through timing.
  */
 export function bearerMatches(header: string | null | undefined, expected: string): boolean {
-  const m = header ? BEARER.exec(header.trim()) : null;
-  // Compared even when absent, so a missing header costs what a wrong one does.
-  const ok = timingSafeEqual(digest(m?.[1] ?? ''), digest(expected));
-  return ok && m !== null;
+  // The API's own parsing of "Bearer <token>"; the token is compared even when absent or
+  // malformed, so those cost what a wrong token does.
+  const presented = readAuthorization(header);
+  const sent = presented.kind === 'token' ? presented.token : '';
+  const ok = timingSafeEqual(digest(sent), digest(expected));
+  return ok && presented.kind === 'token';
 }
 
 /** The answer to a GET /metrics: 200 with the text format, or why not. */
