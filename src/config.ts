@@ -120,6 +120,15 @@ export interface Config {
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. @default 10 */
   shutdownTimeout: number;
   metrics: MetricsConfig;
+  websocket: WebSocketConfig;
+}
+
+/** graphql-ws subscriptions on /graphql (src/ws/). */
+export interface WebSocketConfig {
+  /** WS_MAX_CONNECTIONS: open WebSocket connections in total; 0 turns WebSocket off. @default 1000 */
+  maxConnections: number;
+  /** WS_MAX_CONNECTIONS_PER_USER: per account, and per client address for connections without a token. @default 10 */
+  maxConnectionsPerUser: number;
 }
 
 /** Prometheus metrics: collected only when one of `token` or `port` turns an endpoint on. */
@@ -343,6 +352,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     introspection: bool(env, 'INTROSPECTION', !production),
     logLevel: logLevelRaw,
     shutdownTimeout: int(env, 'SHUTDOWN_TIMEOUT', 10, 0, 600),
+    websocket: {
+      maxConnections: int(env, 'WS_MAX_CONNECTIONS', 1000, 0, 1_000_000),
+      maxConnectionsPerUser: int(env, 'WS_MAX_CONNECTIONS_PER_USER', 10, 1, 10_000),
+    },
     metrics: {
       token: parseMetricsToken(env.METRICS_TOKEN),
       port: env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : undefined,

@@ -8,6 +8,7 @@ import { createLogger } from './logger.js';
 import { listenMetrics } from './metrics/endpoint.js';
 import { createApp } from './server.js';
 import { createServices } from './services.js';
+import { attachWebSocket } from './ws/server.js';
 
 /** How long SIGTERM waits for the database pool to close after the last request. */
 const DB_CLOSE_TIMEOUT_MS = 5000;
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
+  // graphql-ws subscriptions on the same port and path (ws://host:port/graphql).
+  const websocket = attachWebSocket(server, yoga, services);
 
   let stopping = false;
   // While draining, a keep-alive connection whose last response has just gone out is closed at
@@ -50,6 +53,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: draining`);
+    // WebSocket clients are told the server is going away (1001) and reconnect elsewhere.
+    await websocket.close().catch((e: unknown) => logger.warn('closing WebSockets failed', { err: e }));
     // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

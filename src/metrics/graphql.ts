@@ -64,7 +64,7 @@ export function useGraphQLMetrics(registry: Registry): Plugin {
         registry,
         counter: {
           name: 'graphql_envelop_request',
-          help: 'GraphQL operations executed (subscriptions: started), by type and root field',
+          help: 'GraphQL operations executed (a subscription counts when it ends), by type and root field',
           labelNames: ['operationType', 'operation'],
         },
         fillLabelsFn: labels,
@@ -73,7 +73,7 @@ export function useGraphQLMetrics(registry: Registry): Plugin {
         registry,
         histogram: {
           name: 'graphql_envelop_request_duration',
-          help: 'Time to execute a GraphQL operation, by type and root field (seconds)',
+          help: 'Time to execute a GraphQL operation (a subscription: its whole life), by type and root field (seconds)',
           labelNames: ['operationType', 'operation'],
           buckets: DURATION_BUCKETS,
         },

@@ -2,6 +2,15 @@ import type { CORSOptions } from 'graphql-yoga';
 import type { Config } from '../config.js';
 
 /**
+ * Whether a browser on `origin` may call the API: listed in CORS_ORIGINS (or any, with '*').
+ * No Origin header: not a cross-origin browser request, nothing for CORS to decide.
+ */
+export function originAllowed(corsOrigins: Config['corsOrigins'], origin: string | null): boolean {
+  if (!origin) return true;
+  return corsOrigins === '*' || corsOrigins.includes(origin);
+}
+
+/**
  * CORS for CORS_ORIGINS. A function rather than Yoga's origin list: an empty list there means
  * "allow every origin", and an unlisted origin still gets headers. Here an unlisted origin gets
  * none, so the browser blocks it.
@@ -10,8 +19,7 @@ export function corsFor(config: Pick<Config, 'corsOrigins' | 'refresh'>) {
   const credentials = config.refresh.transport === 'cookie';
   return (request: Request): CORSOptions | false => {
     const origin = request.headers.get('origin');
-    if (!origin) return false;
-    if (config.corsOrigins !== '*' && !config.corsOrigins.includes(origin)) return false;
+    if (!origin || !originAllowed(config.corsOrigins, origin)) return false;
     return {
       // ['*'] makes Yoga echo the request's origin with Vary: Origin; we only get here for allowed ones.
       origin: ['*'],
