@@ -218,11 +218,15 @@ describe('METRICS_PORT', () => {
 
 describe('settings and the token check', () => {
   it('refuses a short, spaced or placeholder METRICS_TOKEN, and a bad METRICS_PORT', () => {
+    const base = { JWT_SECRET: 'x'.repeat(8) + 'a-test-secret-that-is-long-enough' };
     for (const t of ['short', 'has a space in it 1234', 'changeme-changeme-1234', 'aaaaaaaaaaaaaaaaaaaa'])
-      expect(() => loadConfig({ METRICS_TOKEN: t }), t).toThrow(/METRICS_TOKEN/);
-    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
-    expect(loadConfig({}).metrics).toEqual({ token: undefined, port: undefined, host: '127.0.0.1' });
-    expect(loadConfig({ METRICS_TOKEN: TOKEN, METRICS_PORT: '9464' }).metrics).toMatchObject({
+      expect(() => loadConfig({ ...base, METRICS_TOKEN: t }), t).toThrow(/METRICS_TOKEN/);
+    // The token itself is never echoed in the error.
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'has a space in it 1234' })).not.toThrow(/space in it/);
+    for (const p of ['70000', '-1', 'http'])
+      expect(() => loadConfig({ ...base, METRICS_PORT: p })).toThrow(/METRICS_PORT/);
+    expect(loadConfig(base).metrics).toEqual({ token: undefined, port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ ...base, METRICS_TOKEN: TOKEN, METRICS_PORT: '9464' }).metrics).toMatchObject({
       token: TOKEN,
       port: 9464,
     });

@@ -50,7 +50,7 @@ function importHmacKey(bytes: Uint8Array, usages: KeyUsage[]): Promise<CryptoKey
 }
 
 export async function createTokenSigner(
-  config: JwtConfig & { secret: Uint8Array },
+  config: JwtConfig,
   /** Told of every cache lookup (true: a hit): for metrics; unset, nothing is called. */
   onCacheLookup?: (hit: boolean) => void,
 ): Promise<TokenSigner> {

@@ -1,14 +1,6 @@
 import type { CORSOptions } from 'graphql-yoga';
 import type { Config } from '../config.js';
-
-/**
- * Whether a browser on `origin` may call the API: listed in CORS_ORIGINS (or any, with '*').
- * No Origin header: not a cross-origin browser request, nothing for CORS to decide.
- */
-export function originAllowed(corsOrigins: Config['corsOrigins'], origin: string | null): boolean {
-  if (!origin) return true;
-  return corsOrigins === '*' || corsOrigins.includes(origin);
-}
+import { isAllowedOrigin } from '../http/origins.js';
 
 /**
  * CORS for CORS_ORIGINS. A function rather than Yoga's origin list: an empty list there means
@@ -19,7 +11,8 @@ export function corsFor(config: Pick<Config, 'corsOrigins' | 'refresh'>) {
   const credentials = config.refresh.transport === 'cookie';
   return (request: Request): CORSOptions | false => {
     const origin = request.headers.get('origin');
-    if (!origin || !originAllowed(config.corsOrigins, origin)) return false;
+    if (!origin) return false;
+    if (!isAllowedOrigin(origin, config.corsOrigins)) return false;
     return {
       // ['*'] makes Yoga echo the request's origin with Vary: Origin; we only get here for allowed ones.
       origin: ['*'],

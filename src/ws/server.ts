@@ -9,7 +9,7 @@ import type { Caller } from '../auth/caller.js';
 import { onExpiry } from '../auth/expiry.js';
 import { badUserInput } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
-import { originAllowed } from '../plugins/cors.js';
+import { isAllowedOrigin } from '../http/origins.js';
 import type { App } from '../server.js';
 import type { Services } from '../services.js';
 import { ConnectionCounts } from './connections.js';
@@ -72,8 +72,8 @@ export function attachWebSocket(server: Server, app: App, services: Services, pa
     // A browser always sends Origin on a WebSocket, and nothing like CORS stops a page on another
     // site from opening one: refuse the origins CORS would refuse. The page's own origin (same
     // host) is always fine, as for same-origin HTTP requests.
-    const origin = req.headers.origin ?? null;
-    if (!sameHost(origin, req.headers.host) && !originAllowed(config.corsOrigins, origin)) {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !sameHost(origin, req.headers.host) && !isAllowedOrigin(origin, config.corsOrigins)) {
       logger.info('websocket refused: origin', { origin });
       refuse(socket, 403, 'origin_refused', 'Origin not allowed\n');
       return;
@@ -209,9 +209,12 @@ function forwarded(req: IncomingMessage): Headers {
   return headers;
 }
 
-/** The page's own origin: its host is the one the upgrade request was sent to. */
-function sameHost(origin: string | null, host: string | undefined): boolean {
-  if (!origin || !host) return false;
+/**
+ * The page's own origin: its host is the one the upgrade request was sent to. The host only, not
+ * the scheme: behind a TLS-terminating proxy the page is https:// and the request reaches us as http.
+ */
+function sameHost(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
   try {
     return new URL(origin).host === host.toLowerCase();
   } catch {
