@@ -87,12 +87,16 @@ export function attachWebSocket(server: Server, app: App, services: Services, pa
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   }
 
+  /** Closes a connection whose token has run out (once, however many signals say so). */
+  function endConnection(ws: WebSocket, reason: string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    metrics.websocketConnections.inc({ outcome: 'token_ended' });
+    ws.close(CLOSE_TOKEN_REFUSED, reason);
+  }
+
   /** Ends the connection when its token expires, or when an account event shows it is no longer current. */
   function watch(ws: WebSocket, caller: Caller): () => void {
-    const end = (reason: string) => {
-      metrics.websocketConnections.inc({ outcome: 'token_ended' });
-      ws.close(CLOSE_TOKEN_REFUSED, reason);
-    };
+    const end = (reason: string) => endConnection(ws, reason);
     const cancelExpiry = onExpiry(caller.claims.exp, () => end('Token expired'));
     const events = services.events.subscribe('account', caller.id)[Symbol.asyncIterator]();
     void (async () => {
@@ -150,6 +154,17 @@ export function attachWebSocket(server: Server, app: App, services: Services, pa
         connections.set(socket, { authorization, caller });
         metrics.websocketConnections.inc({ outcome: 'accepted' });
         return true;
+      },
+
+      // On a connection opened with a token, a token-level UNAUTHENTICATED from a running
+      // subscription (expired, revoked, user gone) closes the connection instead of reaching the
+      // client as an error that completes it: the client reconnects with a fresh token and
+      // graphql-ws resubscribes. The close comes first, so the error and its complete are not sent.
+      onNext(ctx, _id, _payload, _args, result) {
+        const { socket } = ctx.extra;
+        if (!connections.get(socket)?.caller) return;
+        const refused = result.errors?.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+        if (refused) endConnection(socket, refused.message);
       },
 
       async onSubscribe(ctx, _id, payload) {

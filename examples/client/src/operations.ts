@@ -43,3 +43,9 @@ export const LogoutMutation = graphql(`
     logout(refreshToken: $refreshToken)
   }
 `);
+
+export const AccountEventsSubscription = graphql(`
+  subscription AccountEvents {
+    accountEvents { kind at user { id name } }
+  }
+`);
