@@ -19,6 +19,19 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  */
 export function rootFieldLabel(document: DocumentNode | undefined, operationName?: string): string {
   if (!document) return '(unknown)';
+  // Yoga's parser cache hands back the same DocumentNode for the same text, and four series ask
+  // per request: work it out once per document and operation.
+  let byName = labelCache.get(document);
+  if (!byName) labelCache.set(document, (byName = new Map()));
+  const key = operationName ?? '';
+  let label = byName.get(key);
+  if (label === undefined) byName.set(key, (label = computeRootFieldLabel(document, operationName)));
+  return label;
+}
+
+const labelCache = new WeakMap<DocumentNode, Map<string, string>>();
+
+function computeRootFieldLabel(document: DocumentNode, operationName: string | undefined): string {
   // One operation: that one (envelop names an anonymous one "Anonymous"); several: the one named.
   const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
   const operation = operations.length === 1 ? operations[0] : operations.find((d) => d.name?.value === operationName);
