@@ -22,10 +22,16 @@ export function rootFieldLabel(document: DocumentNode | undefined, operationName
   // Yoga's parser cache hands back the same DocumentNode for the same text, and four series ask
   // per request: work it out once per document and operation.
   let byName = labelCache.get(document);
-  if (!byName) labelCache.set(document, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    labelCache.set(document, byName);
+  }
   const key = operationName ?? '';
   let label = byName.get(key);
-  if (label === undefined) byName.set(key, (label = computeRootFieldLabel(document, operationName)));
+  if (label === undefined) {
+    label = computeRootFieldLabel(document, operationName);
+    byName.set(key, label);
+  }
   return label;
 }
 
