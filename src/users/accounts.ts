@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
-import { badUserInput, notFound, unauthenticated } from '../errors.js';
+import { ErrorCode, badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 
@@ -58,7 +58,11 @@ export async function login(services: Services, rawEmail: string, password: stri
   } catch (e) {
     const code = e instanceof GraphQLError ? e.extensions.code : undefined;
     const outcome =
-      code === 'UNAUTHENTICATED' ? 'invalid_credentials' : code === 'RATE_LIMITED' ? 'rate_limited' : 'error';
+      code === ErrorCode.UNAUTHENTICATED
+        ? 'invalid_credentials'
+        : code === ErrorCode.RATE_LIMITED
+          ? 'rate_limited'
+          : 'error';
     services.metrics.logins.inc({ outcome });
     throw e;
   }

@@ -7,7 +7,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { isAuthenticationFailure } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import { onExpiry } from '../auth/expiry.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput, ErrorCode } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { isAllowedOrigin } from '../http/origins.js';
 import type { App } from '../server.js';
@@ -163,7 +163,7 @@ export function attachWebSocket(server: Server, app: App, services: Services, pa
       onNext(ctx, _id, _payload, _args, result) {
         const { socket } = ctx.extra;
         if (!connections.get(socket)?.caller) return;
-        const refused = result.errors?.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+        const refused = result.errors?.find((e) => e.extensions?.code === ErrorCode.UNAUTHENTICATED);
         if (refused) endConnection(socket, refused.message);
       },
 
