@@ -1,7 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type GraphQLObjectType, type GraphQLSchema, isObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { authRequirements, authSentence, describeAuth } from '../src/auth/describe.js';
+import { type AuthRequirement, authRequirements, authSentence, describeAuth } from '../src/auth/describe.js';
 import { findUndecidedRootFields } from '../src/auth/directive.js';
 import { fieldRequirement } from '../src/auth/requirement.js';
 import { buildSchema, loadTypeDefs } from '../src/schema.js';
@@ -76,7 +76,7 @@ describe('the directive, lint:auth and the descriptions all follow it', () => {
       for (const field of Object.values(type.getFields())) {
         const coordinate = `${type.name}.${field.name}`;
         const r = fieldRequirement(schema, type, field);
-        const expected =
+        const expected: AuthRequirement | undefined =
           r.kind === 'auth'
             ? { auth: true, requires: r.requires }
             : r.kind === 'public' && roots.has(type)
