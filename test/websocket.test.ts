@@ -55,7 +55,9 @@ describe('graphql-ws on /graphql', () => {
 
     await server.app.gql('mutation { logoutAll }', undefined, { token: user.token });
     expect(await s.closed).toEqual({ code: CLOSE_TOKEN_REFUSED, reason: 'Token has been revoked' });
-    await s.done;
+    // No UNAUTHENTICATED error message reached the subscription: it ended with the close.
+    expect(s.results.filter((r) => r.errors)).toEqual([]);
+    expect(await s.done).toMatchObject({ code: CLOSE_TOKEN_REFUSED });
   });
 
   it("does not deliver other accounts' events", async () => {
@@ -100,6 +102,10 @@ describe('expiry', () => {
     await s.connected;
     expect(await s.closed).toEqual({ code: CLOSE_TOKEN_REFUSED, reason: 'Token expired' });
     expect(Date.now() - started).toBeLessThan(4000);
+    // The subscription ended with the close (which graphql-ws clients retry), not with an error
+    // message that would complete it: the stream's own "Token expired" error was never sent.
+    expect(s.results).toEqual([]);
+    expect(await s.done).toMatchObject({ code: CLOSE_TOKEN_REFUSED });
     // And an expired token cannot open a new one.
     const again = wsSubscribe(server.wsEndpoint, { query: SUBSCRIBE, connectionParams: bearer(user.token) });
     expect(await again.closed).toEqual({ code: CLOSE_TOKEN_REFUSED, reason: 'Token expired' });

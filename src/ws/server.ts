@@ -94,6 +94,13 @@ export function attachWebSocket(server: Server, app: App, services: Services, pa
     ws.close(CLOSE_TOKEN_REFUSED, reason);
   }
 
+  /** A token-level refusal on a connection opened with a token ends the connection (see onNext). */
+  function endIfRefused(ws: WebSocket, errors: ReadonlyArray<GraphQLError> = []) {
+    if (!connections.get(ws)?.caller) return;
+    const refused = errors.find((e) => e.extensions?.code === ErrorCode.UNAUTHENTICATED);
+    if (refused) endConnection(ws, refused.message);
+  }
+
   /** Ends the connection when its token expires, or when an account event shows it is no longer current. */
   function watch(ws: WebSocket, caller: Caller): () => void {
     const end = (reason: string) => endConnection(ws, reason);
@@ -160,11 +167,12 @@ export function attachWebSocket(server: Server, app: App, services: Services, pa
       // subscription (expired, revoked, user gone) closes the connection instead of reaching the
       // client as an error that completes it: the client reconnects with a fresh token and
       // graphql-ws resubscribes. The close comes first, so the error and its complete are not sent.
+      // Both ways it can arrive: in a result (onNext), or thrown by the event stream (onError).
       onNext(ctx, _id, _payload, _args, result) {
-        const { socket } = ctx.extra;
-        if (!connections.get(socket)?.caller) return;
-        const refused = result.errors?.find((e) => e.extensions?.code === ErrorCode.UNAUTHENTICATED);
-        if (refused) endConnection(socket, refused.message);
+        endIfRefused(ctx.extra.socket, result.errors);
+      },
+      onError(ctx, _id, _payload, errors) {
+        endIfRefused(ctx.extra.socket, errors);
       },
 
       async onSubscribe(ctx, _id, payload) {
