@@ -16,7 +16,6 @@ import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
 import { useMetricsEndpoint } from './metrics/endpoint.js';
-import { useGraphQLMetrics } from './metrics/graphql.js';
 import { yogaLogger } from './yoga-logger.js';
 
 export interface AppDeps {
@@ -66,7 +65,7 @@ export function createApp({ services, dataSource }: AppDeps) {
     plugins: [
       useRequestId({ logger }),
       // Nothing at all when metrics are off: the plugin hooks every request and every phase.
-      ...(services.metrics.registry ? [useGraphQLMetrics(services.metrics.registry)] : []),
+      ...(services.metrics.yogaPlugin ? [services.metrics.yogaPlugin] : []),
       ...(config.metrics.token ? [useMetricsEndpoint(services.metrics, config.metrics.token)] : []),
       useBodyLimit(config.limits.maxBodyBytes),
       useMediaTypeErrors('/graphql'),

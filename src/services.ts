@@ -42,7 +42,9 @@ export async function createServices(
   opts: { redis?: Redis } = {},
 ): Promise<Services> {
   // Collected only when an endpoint serves them; otherwise every hook below stays unset.
-  const metrics = createMetrics({ enabled: config.metrics.token !== undefined || config.metrics.port !== undefined });
+  const metrics = await createMetrics({
+    enabled: config.metrics.token !== undefined || config.metrics.port !== undefined,
+  });
   const on = metrics.enabled;
   const [tokens, passwords] = await Promise.all([
     createTokenSigner(

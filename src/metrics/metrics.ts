@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Plugin } from 'graphql-yoga';
+import type { Gauge } from 'prom-client';
 
 /**
  * The server's own Prometheus series, by name. To count something new, add one line to
@@ -97,8 +98,8 @@ export interface GaugeMetric<L extends readonly string[]> {
 export type Metrics = {
   /** False when no endpoint serves them: callers may skip work done only for metrics. */
   readonly enabled: boolean;
-  /** The registry the Yoga plugin records into; undefined when off. */
-  readonly registry: Registry | undefined;
+  /** The Yoga plugin for per-operation series (src/metrics/graphql.ts); undefined when off. */
+  readonly yogaPlugin: Plugin | undefined;
   /** The text format of every series, for GET /metrics. */
   scrape(): Promise<{ contentType: string; body: string }>;
 } & { readonly [K in keyof typeof COUNTERS]: CountMetric<(typeof COUNTERS)[K]['labelNames']> } & {
@@ -107,18 +108,26 @@ export type Metrics = {
 
 const NOOP = { inc() {}, observe() {}, read() {} };
 
-export function createMetrics(opts: { enabled: boolean }): Metrics {
+/**
+ * The instruments. prom-client and the Yoga plugin are loaded only when metrics are on (they take
+ * a few hundred milliseconds to import): a server without them starts as fast as before.
+ */
+export async function createMetrics(opts: { enabled: boolean }): Promise<Metrics> {
   const all = [...Object.keys(COUNTERS), ...Object.keys(HISTOGRAMS), ...Object.keys(GAUGES)];
   if (!opts.enabled) {
     const off = Object.fromEntries(all.map((k) => [k, NOOP]));
     return {
       ...off,
       enabled: false,
-      registry: undefined,
+      yogaPlugin: undefined,
       scrape: () => Promise.reject(new Error('metrics are off')),
     } as unknown as Metrics;
   }
 
+  const [{ Counter, collectDefaultMetrics, Gauge, Histogram, Registry }, { useGraphQLMetrics }] = await Promise.all([
+    import('prom-client'),
+    import('./graphql.js'),
+  ]);
   // A registry of our own, not prom-client's global one: two apps in one process (tests) stay apart.
   const registry = new Registry();
   // process_* and nodejs_* series: CPU, memory, event-loop delay, handles, GC.
@@ -159,7 +168,7 @@ export function createMetrics(opts: { enabled: boolean }): Metrics {
   return {
     ...instruments,
     enabled: true,
-    registry,
+    yogaPlugin: useGraphQLMetrics(registry),
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
