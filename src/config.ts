@@ -119,6 +119,41 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. @default 10 */
   shutdownTimeout: number;
+  mail: MailConfig;
+}
+
+/** Mail for password reset, address verification and e-mail change (src/mail/). */
+export interface MailConfig {
+  /**
+   * Where mail goes. 'smtp': SMTP_URL. 'file': DATA_DIR/mail/*.eml plus a log line with the link
+   * (the default outside production). 'disabled': production without SMTP_URL; the server starts,
+   * warns at start, and the mutations that need mail answer MAIL_DISABLED.
+   */
+  transport: 'smtp' | 'file' | 'disabled';
+  /** SMTP_URL: smtp://[user:pass@]host:port or smtps://... @default undefined */
+  smtpUrl: string | undefined;
+  /** MAIL_FROM: the sender of every mail. @default '"<PRODUCT_NAME>" <no-reply@localhost>' */
+  from: string;
+  /** PRODUCT_NAME: named in every subject and mail. @default 'GraphQL Auth API' */
+  productName: string;
+  /** APP_URL: base of every mailed link; undefined = this server's own URL once it listens. */
+  appUrl: string | undefined;
+  /** MAIL_TIMEOUT: seconds one send may take (connect, greeting, each socket wait, and in all). @default 10 */
+  timeoutSeconds: number;
+  /** PASSWORD_RESET_TTL, seconds. @default 1800 */
+  passwordResetTtl: number;
+  /** EMAIL_VERIFICATION_TTL, seconds (also e-mail change links). @default 86400 */
+  emailVerificationTtl: number;
+  /** EMAIL_VERIFICATION_REQUIRED: unverified callers get FORBIDDEN on most @auth fields. @default false */
+  verificationRequired: boolean;
+  throttle: {
+    /** MAIL_THROTTLE_WINDOW, seconds. @default 3600 */
+    windowSeconds: number;
+    /** MAIL_MAX_PER_RECIPIENT: mails of one kind to one address per window. @default 5 */
+    perRecipient: number;
+    /** MAIL_MAX_PER_ADDRESS: mail requests from one client address per window. @default 30 */
+    perAddress: number;
+  };
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -192,6 +227,70 @@ export function parseDatabaseUrl(raw: string | undefined, dataDir: string): Data
     return { type: 'postgres', url };
   }
   throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+}
+
+function parseSmtpUrl(raw: string | undefined): string | undefined {
+  const url = raw?.trim();
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('SMTP_URL is not a valid URL; expected smtp://[user:pass@]host:port or smtps://...');
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:')
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  if (!parsed.hostname) throw new ConfigError('SMTP_URL needs a host');
+  return url;
+}
+
+function parseAppUrl(raw: string | undefined): string | undefined {
+  const url = raw?.trim();
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`APP_URL must be an absolute http(s) URL like https://app.example.com; got "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ConfigError(`APP_URL must start with http:// or https://; got "${url}"`);
+  if (parsed.search || parsed.hash) throw new ConfigError('APP_URL must not carry a query or fragment');
+  // Links are APP_URL + '/reset-password?token=...': keep a path prefix, drop the trailing slash.
+  return url.replace(/\/+$/, '');
+}
+
+function loadMailConfig(env: Record<string, string | undefined>, production: boolean): MailConfig {
+  const smtpUrl = parseSmtpUrl(env.SMTP_URL);
+  const productName = env.PRODUCT_NAME?.trim() || 'GraphQL Auth API';
+  const from = env.MAIL_FROM?.trim() || `"${productName.replace(/["\\]/g, '')}" <no-reply@localhost>`;
+  if (production && smtpUrl && !env.MAIL_FROM?.trim())
+    throw new ConfigError(
+      'MAIL_FROM is required in production with SMTP_URL, e.g. MAIL_FROM="Acme <no-reply@acme.com>"',
+    );
+  const transport: MailConfig['transport'] = smtpUrl ? 'smtp' : production ? 'disabled' : 'file';
+  const verificationRequired = bool(env, 'EMAIL_VERIFICATION_REQUIRED', false);
+  if (verificationRequired && transport === 'disabled')
+    throw new ConfigError(
+      'EMAIL_VERIFICATION_REQUIRED=true needs SMTP_URL in production: nobody could verify an address otherwise',
+    );
+  const appUrl = parseAppUrl(env.APP_URL);
+  return {
+    transport,
+    smtpUrl,
+    from,
+    productName,
+    appUrl,
+    timeoutSeconds: int(env, 'MAIL_TIMEOUT', 10, 1, 120),
+    passwordResetTtl: int(env, 'PASSWORD_RESET_TTL', 1800, 60, 86_400),
+    emailVerificationTtl: int(env, 'EMAIL_VERIFICATION_TTL', 86_400, 60, 30 * 86_400),
+    verificationRequired,
+    throttle: {
+      windowSeconds: int(env, 'MAIL_THROTTLE_WINDOW', 3600, 1, 86_400),
+      perRecipient: int(env, 'MAIL_MAX_PER_RECIPIENT', 5, 1, 10_000),
+      perAddress: int(env, 'MAIL_MAX_PER_ADDRESS', 30, 1, 1_000_000),
+    },
+  };
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {
@@ -320,5 +419,6 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     introspection: bool(env, 'INTROSPECTION', !production),
     logLevel: logLevelRaw,
     shutdownTimeout: int(env, 'SHUTDOWN_TIMEOUT', 10, 0, 600),
+    mail: loadMailConfig(env, production),
   };
 }

@@ -11,6 +11,11 @@ import { unauthenticated, type TokenProblem } from './errors.js';
 import { clientAddress } from './http/client-address.js';
 import type { Events } from './events.js';
 import type { Logger } from './logger.js';
+import type { AccountTokens } from './auth/account-tokens.js';
+import type { Background } from './mail/background.js';
+import type { Links } from './mail/links.js';
+import type { Mailer } from './mail/mailer.js';
+import type { MailThrottle } from './mail/throttle.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -22,6 +27,13 @@ export interface Services {
   throttle: LoginThrottle;
   events: Events;
   logger: Logger;
+  /** Mail and the tokens of mailed links (password reset, verification, e-mail change). */
+  mailer: Mailer;
+  links: Links;
+  accountTokens: AccountTokens;
+  mailThrottle: MailThrottle;
+  /** Work nobody waits for (mails after signup, reset requests); shutdown waits for it. */
+  background: Background;
 }
 
 /** The authenticated user behind a request. */

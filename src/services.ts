@@ -10,6 +10,12 @@ import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
+import { createAccountTokens } from './auth/account-tokens.js';
+import { AccountTokenStore } from './db/account-token-store.js';
+import { createBackground } from './mail/background.js';
+import { createLinks } from './mail/links.js';
+import { createMailer } from './mail/mailer.js';
+import { createMailThrottle } from './mail/throttle.js';
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
@@ -25,6 +31,7 @@ export async function createServices(
       queueLimit: config.password.hashQueueLimit,
     }),
   ]);
+  const background = createBackground(logger);
   return {
     config,
     users: new UserStore(dataSource),
@@ -34,5 +41,11 @@ export async function createServices(
     throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),
     logger,
+    background,
+    mailer: createMailer(config.mail, { dataDir: config.dataDir, logger, background }),
+    // Until the server listens (main.ts calls setServerOrigin), links point at localhost:PORT.
+    links: createLinks(config.mail.appUrl, `http://localhost:${config.port}`),
+    accountTokens: createAccountTokens(new AccountTokenStore(dataSource)),
+    mailThrottle: createMailThrottle(config.mail.throttle, opts.redis, config.redisKeyPrefix),
   };
 }

@@ -10,7 +10,7 @@ import { AUTH_DIRECTIVE, PUBLIC_DIRECTIVE } from './directive.js';
  * sentence at the end of each field's description.
  */
 
-export type AuthRequirement = { auth: true; requires: Role } | { auth: false };
+export type AuthRequirement = { auth: true; requires: Role; allowUnverified?: true } | { auth: false };
 
 /** `Type.field` -> what it needs, for every field under `@auth` and every `@public` root field. */
 export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequirement> {
@@ -23,7 +23,12 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
     const typeAuth = getDirective(schema, type, AUTH_DIRECTIVE)?.[0];
     for (const field of Object.values(type.getFields())) {
       const auth = getDirective(schema, field, AUTH_DIRECTIVE)?.[0] ?? typeAuth;
-      if (auth) out[`${type.name}.${field.name}`] = { auth: true, requires: (auth.requires ?? 'USER') as Role };
+      if (auth)
+        out[`${type.name}.${field.name}`] = {
+          auth: true,
+          requires: (auth.requires ?? 'USER') as Role,
+          ...(auth.allowUnverified === true ? { allowUnverified: true as const } : {}),
+        };
       else if (roots.has(type.name) && getDirective(schema, field, PUBLIC_DIRECTIVE)?.[0])
         out[`${type.name}.${field.name}`] = { auth: false };
     }
@@ -34,10 +39,11 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
 /** The sentence a field's description ends with. */
 export function authSentence(req: AuthRequirement): string {
   if (!req.auth) return 'Public: no token needed.';
+  const unverified = req.allowUnverified ? ' Open to accounts whose e-mail is not verified yet.' : '';
   if (req.requires === 'USER') {
-    return 'Requires a token (`Authorization: Bearer <token>`); without a valid one: UNAUTHENTICATED.';
+    return `Requires a token (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED.${unverified}`;
   }
-  return `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.`;
+  return `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.${unverified}`;
 }
 
 /** The schema with each field's auth requirement appended to its description (idempotent). */

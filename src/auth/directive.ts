@@ -9,9 +9,9 @@ export const PUBLIC_DIRECTIVE = 'public';
 
 type Resolver = GraphQLFieldResolver<unknown, GraphQLContext>;
 
-function guard(next: Resolver, requires: Role): Resolver {
+function guard(next: Resolver, requires: Role, allowUnverified: boolean): Resolver {
   return async (source, args, context, info) => {
-    const caller = await requireAuth(context, requires);
+    const caller = await requireAuth(context, requires, { allowUnverified });
     // The resolver gets the checked caller in its context and never sees the token.
     const authed: AuthedContext = { ...context, caller };
     return next(source, args, authed, info);
@@ -31,11 +31,12 @@ export function authDirectiveTransformer(schema: GraphQLSchema): GraphQLSchema {
       const directive = own ?? inherited;
       if (!directive) return fieldConfig;
       const requires = (directive.requires ?? 'USER') as Role;
+      const allowUnverified = directive.allowUnverified === true;
       const { resolve = defaultFieldResolver, subscribe } = fieldConfig;
       return {
         ...fieldConfig,
-        resolve: guard(resolve as Resolver, requires),
-        ...(subscribe ? { subscribe: guard(subscribe as Resolver, requires) } : {}),
+        resolve: guard(resolve as Resolver, requires, allowUnverified),
+        ...(subscribe ? { subscribe: guard(subscribe as Resolver, requires, allowUnverified) } : {}),
       };
     },
   });

@@ -1,6 +1,6 @@
 import type { Role } from '../db/entities/user.js';
 import type { Caller, GraphQLContext } from '../context.js';
-import { forbidden, unauthenticated } from '../errors.js';
+import { forbidden, forbiddenBecause, unauthenticated } from '../errors.js';
 
 /** Each role includes the ones ranked below it. */
 const RANK: Record<Role, number> = { USER: 1, ADMIN: 2 };
@@ -19,7 +19,25 @@ export function requireRole(caller: Caller | null, requires: Role): Caller {
   return caller;
 }
 
-/** Authenticates the request (once, memoised in the context) and applies the rule. */
-export async function requireAuth(context: GraphQLContext, requires: Role): Promise<Caller> {
-  return requireRole(await context.authenticate(), requires);
+/**
+ * With EMAIL_VERIFICATION_REQUIRED, an account whose address is unproven may use only the fields
+ * marked `@auth(allowUnverified: true)`; everything else is FORBIDDEN with a reason it can act on.
+ */
+export function requireVerified(caller: Caller, required: boolean, allowUnverified: boolean): Caller {
+  if (required && !allowUnverified && !caller.user.emailVerifiedAt)
+    throw forbiddenBecause(
+      'EMAIL_NOT_VERIFIED',
+      'Confirm your e-mail address first: open the link we mailed you (resendVerificationEmail sends a new one)',
+    );
+  return caller;
+}
+
+/** Authenticates the request (once, memoised in the context) and applies the rules. */
+export async function requireAuth(
+  context: GraphQLContext,
+  requires: Role,
+  opts: { allowUnverified?: boolean } = {},
+): Promise<Caller> {
+  const caller = requireRole(await context.authenticate(), requires);
+  return requireVerified(caller, context.services.config.mail.verificationRequired, opts.allowUnverified ?? false);
 }

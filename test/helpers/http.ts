@@ -52,6 +52,8 @@ export async function startHttpApp(
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
+  // Mailed links open this server, as main.ts arranges once it listens.
+  app.services.links.setServerOrigin(origin);
   return {
     app,
     origin,
