@@ -15,6 +15,13 @@ export const ErrorCode = {
   MAIL_DISABLED: 'MAIL_DISABLED',
   /** The mail server refused the mail or did not answer in time; nothing was changed. */
   MAIL_FAILED: 'MAIL_FAILED',
+  // Request errors: the HTTP request or the GraphQL document is refused before any resolver runs.
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  LENGTH_REQUIRED: 'LENGTH_REQUIRED',
+  CSRF_HEADER_REQUIRED: 'CSRF_HEADER_REQUIRED',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -67,6 +74,35 @@ export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
 }
 
+export function csrfHeaderRequired(): GraphQLError {
+  return new GraphQLError(
+    'GET requests need an x-graphql-yoga-csrf (or apollo-require-preflight) header; or use POST with JSON',
+    { extensions: { code: ErrorCode.CSRF_HEADER_REQUIRED, http: { status: 403 } } },
+  );
+}
+
+/** The request errors answered before GraphQL runs, with their HTTP status. */
+const REQUEST_ERRORS = {
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  LENGTH_REQUIRED: 411,
+} as const satisfies Partial<Record<ErrorCode, number>>;
+
+/**
+ * A refusal written by a plugin's onRequest, before Yoga parses anything: the same JSON shape as
+ * every other error (`{ errors: [{ message, extensions: { code } }] }`), with its HTTP status.
+ */
+export function requestErrorResponse(
+  fetchAPI: { Response: typeof Response },
+  code: keyof typeof REQUEST_ERRORS,
+  message: string,
+): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+    status: REQUEST_ERRORS[code],
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+}
+
 /**
  * FORBIDDEN because of something the caller can fix, named in `extensions.reason`
  * (e.g. EMAIL_NOT_VERIFIED), so clients can show the way out rather than a dead end.
@@ -75,10 +111,10 @@ export function forbiddenBecause(reason: string, message: string): GraphQLError 
   return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, reason } });
 }
 
-/** A mailed link's token refused: the contract's BAD_USER_INPUT on `token`, with why. */
 /** Why a mailed link's token was refused. */
 export type TokenRefusal = 'TOKEN_INVALID' | 'TOKEN_USED' | 'TOKEN_EXPIRED' | 'TOKEN_REPLACED';
 
+/** A mailed link's token refused: the contract's BAD_USER_INPUT on `token`, with why. */
 export function badToken(reason: TokenRefusal): GraphQLError {
   const messages = {
     TOKEN_INVALID: 'This link is not valid: check that it was copied whole, or ask for a new one',

@@ -1,13 +1,14 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
-import { createContextFactory, type GraphQLContext, type Services } from './context.js';
+import { createContextFactory, type GraphQLContext } from './context.js';
+import type { Services } from './services.js';
 import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
 import { describeAuth } from './auth/describe.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
+import { useCsrfPrevention } from './plugins/csrf.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useLinkPages } from './pages/link-pages.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
@@ -49,16 +50,6 @@ export function createApp({ services, dataSource }: AppDeps) {
     maskedErrors: {
       // Never echo the original error, whatever NODE_ENV says; log it instead.
       maskError(error, message) {
-        if (
-          error instanceof GraphQLError &&
-          error.message === 'Required CSRF header(s) not present' &&
-          !error.extensions.code
-        ) {
-          return new GraphQLError(
-            'GET requests need an x-graphql-yoga-csrf (or apollo-require-preflight) header; or use POST with JSON',
-            { extensions: { ...error.extensions, code: 'CSRF_HEADER_REQUIRED' } },
-          );
-        }
         const masked = maskError(error, message, false);
         if (masked !== error)
           logger.error('unexpected error', { err: (error as { originalError?: unknown }).originalError ?? error });
@@ -73,9 +64,7 @@ export function createApp({ services, dataSource }: AppDeps) {
       useLinkPages(config.mail.productName),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.
-      useCSRFPrevention({
-        requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'apollo-require-preflight'],
-      }),
+      useCsrfPrevention(),
       ...useGraphQLLimits(config),
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),

@@ -4,22 +4,48 @@ import type { Redis } from 'ioredis';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
-import type { Config } from './config.js';
-import type { Services } from './context.js';
+import { type Config, mailTransport } from './config.js';
 import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
-import { createAccountTokens } from './auth/account-tokens.js';
+import { type Authenticator, createAuthenticator } from './auth/authenticate.js';
+import type { TokenSigner } from './auth/jwt.js';
+import type { PasswordHasher } from './auth/password.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
+import type { RefreshTokens } from './auth/refresh-tokens.js';
+import type { Events } from './events.js';
+import { type AccountTokens, createAccountTokens } from './auth/account-tokens.js';
 import { AccountTokenStore } from './db/account-token-store.js';
-import { createBackground } from './mail/background.js';
-import { createLinks } from './mail/links.js';
-import { createMailer } from './mail/mailer.js';
-import { createMailThrottle } from './mail/throttle.js';
+import { type Background, createBackground } from './mail/background.js';
+import { createLinks, type Links } from './mail/links.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { createMailThrottle, type MailThrottle } from './mail/throttle.js';
+
+/** What the app is built from; tests build the same with their own database and secret. */
+export interface Services {
+  config: Config;
+  users: UserStore;
+  tokens: TokenSigner;
+  /** Credential -> caller, for every transport (src/auth/authenticate.ts). */
+  auth: Authenticator;
+  passwords: PasswordHasher;
+  refreshTokens: RefreshTokens;
+  throttle: LoginThrottle;
+  events: Events;
+  logger: Logger;
+  /** Mail and the tokens of mailed links (password reset, verification, e-mail change). */
+  mailer: Mailer;
+  links: Links;
+  accountTokens: AccountTokens;
+  mailThrottle: MailThrottle;
+  /** Work nobody waits for (mails after signup, reset requests); shutdown waits for it. */
+  background: Background;
+}
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
-  config: Config & { jwt: { secret: Uint8Array } },
+  config: Config,
   dataSource: DataSource,
   logger: Logger,
   opts: { redis?: Redis } = {},
@@ -31,18 +57,25 @@ export async function createServices(
       queueLimit: config.password.hashQueueLimit,
     }),
   ]);
+  const users = new UserStore(dataSource);
   const background = createBackground(logger);
   return {
     config,
-    users: new UserStore(dataSource),
+    users,
     tokens,
+    auth: createAuthenticator({ tokens, users, logger }),
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
     throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),
     logger,
     background,
-    mailer: createMailer(config.mail, { dataDir: config.dataDir, logger, background }),
+    mailer: createMailer(config.mail, {
+      transport: mailTransport(config),
+      dataDir: config.dataDir,
+      logger,
+      background,
+    }),
     // Until the server listens (main.ts calls setServerOrigin), links point at localhost:PORT.
     links: createLinks(config.mail.appUrl, `http://localhost:${config.port}`),
     accountTokens: createAccountTokens(new AccountTokenStore(dataSource)),

@@ -53,7 +53,6 @@ function run(query: string, authed: Caller | null | 'bad') {
     } as never,
   });
   const contextValue = {
-    services: { config: { mail: { verificationRequired: false } } },
     authenticate: async () => {
       if (authed === 'bad') throw new GraphQLError('Invalid token', { extensions: { code: 'UNAUTHENTICATED' } });
       return authed;

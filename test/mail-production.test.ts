@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, mailTransport } from '../src/config.js';
 import { uniqueEmail } from './helpers/app.js';
 import { REQUEST_RESET, RESET, SIGNUP_WITH_REFRESH } from './helpers/mail-ops.js';
 import { type SpawnedServer, newSecret, startServer } from './helpers/server.js';
@@ -8,13 +8,15 @@ import { startSmtp, tokenIn, type TestSmtp } from './helpers/smtp.js';
 // Mail as an operator meets it: settings, what a production server says at start, what it logs.
 
 describe('mail settings', () => {
+  // A JWT_SECRET in every case: without one, development would keep a generated one in DATA_DIR.
+  const dev = { JWT_SECRET: newSecret() };
   const prod = { NODE_ENV: 'production', JWT_SECRET: newSecret() };
 
   it('picks the transport: SMTP_URL, else files outside production, else disabled', () => {
-    expect(loadConfig({ SMTP_URL: 'smtp://mail:2525' }).mail.transport).toBe('smtp');
-    expect(loadConfig({}).mail.transport).toBe('file');
-    expect(loadConfig(prod).mail.transport).toBe('disabled');
-    expect(loadConfig({}).mail).toMatchObject({
+    expect(mailTransport(loadConfig({ ...dev, SMTP_URL: 'smtp://mail:2525' }))).toBe('smtp');
+    expect(mailTransport(loadConfig(dev))).toBe('file');
+    expect(mailTransport(loadConfig(prod))).toBe('disabled');
+    expect(loadConfig(dev).mail).toMatchObject({
       passwordResetTtl: 1800,
       emailVerificationTtl: 86_400,
       appUrl: undefined,
@@ -29,12 +31,13 @@ describe('mail settings', () => {
       [{ APP_URL: 'https://app.example.com/?x=1' }, /APP_URL must not carry a query/],
       [{ PASSWORD_RESET_TTL: '5' }, /PASSWORD_RESET_TTL/],
       [{ EMAIL_VERIFICATION_TTL: 'soon' }, /EMAIL_VERIFICATION_TTL/],
-      [{ ...prod, EMAIL_VERIFICATION_REQUIRED: 'true' }, /EMAIL_VERIFICATION_REQUIRED=true needs SMTP_URL/],
+      [{ ...prod, EMAIL_VERIFICATION_REQUIRED: 'true' }, /EMAIL_VERIFICATION_REQUIRED is true, which needs SMTP_URL/],
       [{ ...prod, SMTP_URL: 'smtp://mail:25' }, /MAIL_FROM is required in production/],
     ];
-    for (const [env, message] of bad) expect(() => loadConfig(env), JSON.stringify(env)).toThrowError(message);
-    expect(() => loadConfig({ SMTP_URL: 'ftp://x' })).toThrowError(ConfigError);
-    expect(loadConfig({ APP_URL: 'https://app.example.com/' }).mail.appUrl).toBe('https://app.example.com');
+    for (const [env, message] of bad)
+      expect(() => loadConfig({ ...dev, ...env }), JSON.stringify(env)).toThrowError(message);
+    expect(() => loadConfig({ ...dev, SMTP_URL: 'ftp://x' })).toThrowError(ConfigError);
+    expect(loadConfig({ ...dev, APP_URL: 'https://app.example.com/' }).mail.appUrl).toBe('https://app.example.com');
   });
 });
 

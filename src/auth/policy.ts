@@ -1,5 +1,5 @@
 import type { Role } from '../db/entities/user.js';
-import type { Caller, GraphQLContext } from '../context.js';
+import type { Authenticates, Caller } from './caller.js';
 import { forbidden, forbiddenBecause, unauthenticated } from '../errors.js';
 
 /** Each role includes the ones ranked below it. */
@@ -34,10 +34,10 @@ export function requireVerified(caller: Caller, required: boolean, allowUnverifi
 
 /** Authenticates the request (once, memoised in the context) and applies the rules. */
 export async function requireAuth(
-  context: GraphQLContext,
+  context: Authenticates,
   requires: Role,
   opts: { allowUnverified?: boolean } = {},
 ): Promise<Caller> {
   const caller = requireRole(await context.authenticate(), requires);
-  return requireVerified(caller, context.services.config.mail.verificationRequired, opts.allowUnverified ?? false);
+  return requireVerified(caller, context.emailVerificationRequired === true, opts.allowUnverified ?? false);
 }

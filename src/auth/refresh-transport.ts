@@ -1,17 +1,19 @@
 // Declares request.cookieStore, which the useCookies plugin (server.ts) provides.
 import type {} from '@whatwg-node/server-plugin-cookies';
-import type { GraphQLContext } from '../context.js';
+import type { Config } from '../config.js';
 import { badUserInput, forbidden, unauthenticated } from '../errors.js';
+import { isJsonRequest } from '../http/media-types.js';
+import { isAllowedOrigin } from '../http/origins.js';
 
 /**
  * Where the refresh token travels: in the response body (default) or, for browser frontends,
  * in an HttpOnly cookie that scripts cannot read (REFRESH_TOKEN_TRANSPORT=cookie).
  */
 
-const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
-
-function sameOrigin(request: Request): string {
-  return new URL(request.url).origin;
+/** What the transport needs of a request's context (GraphQLContext satisfies it). */
+export interface TransportContext {
+  request: Request;
+  services: { config: Pick<Config, 'refresh' | 'corsOrigins'> };
 }
 
 /**
@@ -19,23 +21,20 @@ function sameOrigin(request: Request): string {
  * Only a JSON POST (which a cross-site page cannot send without a CORS preflight) from this
  * origin or an allowed one may use it; SameSite on the cookie is the second lock.
  */
-function assertCookieRequestIsSafe(context: GraphQLContext): void {
+function assertCookieRequestIsSafe(context: TransportContext): void {
   const { request, services } = context;
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (request.method !== 'POST' || !JSON_TYPES.includes(type)) {
+  if (request.method !== 'POST' || !isJsonRequest(request)) {
     throw forbidden('Requests that use the refresh cookie must be JSON POSTs');
   }
   const origin = request.headers.get('origin');
-  if (origin && origin !== sameOrigin(request)) {
-    const allowed = services.config.corsOrigins;
-    if (allowed !== '*' && !allowed.includes(origin))
-      throw forbidden(`Origin ${origin} may not use the refresh cookie`);
+  if (origin && !isAllowedOrigin(origin, services.config.corsOrigins, request)) {
+    throw forbidden(`Origin ${origin} may not use the refresh cookie`);
   }
 }
 
 /** Returns the token for the client to keep, or null when it went into the cookie. */
 export async function deliverRefreshToken(
-  context: GraphQLContext,
+  context: TransportContext,
   refresh: { token: string; expiresAt: Date },
 ): Promise<string | null> {
   const { transport, cookie } = context.services.config.refresh;
@@ -55,7 +54,7 @@ export async function deliverRefreshToken(
 
 /** The refresh token of this request: the argument if given, else (cookie mode) the cookie. */
 export async function receiveRefreshToken(
-  context: GraphQLContext,
+  context: TransportContext,
   argument: string | null | undefined,
 ): Promise<string> {
   if (argument) return argument;
@@ -67,7 +66,7 @@ export async function receiveRefreshToken(
   return stored.value;
 }
 
-export async function clearRefreshCookie(context: GraphQLContext): Promise<void> {
+export async function clearRefreshCookie(context: TransportContext): Promise<void> {
   const { transport, cookie } = context.services.config.refresh;
   if (transport !== 'cookie') return;
   await context.request.cookieStore?.delete({ name: cookie.name, path: cookie.path });

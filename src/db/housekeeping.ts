@@ -1,4 +1,4 @@
-import type { Services } from '../context.js';
+import type { Services } from '../services.js';
 
 /** How often expired mailed-link tokens are deleted. */
 export const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;

@@ -3,12 +3,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailConfig } from '../config.js';
+
+export type MailTransport = 'smtp' | 'file' | 'disabled';
 import type { Logger } from '../logger.js';
 import type { Background } from './background.js';
 import { renderMail, type MailKind, type MailTemplate } from './templates.js';
 
 /**
- * The mailer's one job: render a template and send it. Three transports (MailConfig.transport):
+ * The mailer's one job: render a template and send it. Three transports (mailTransport in config.ts):
  *  - smtp: nodemailer over SMTP_URL, each send bounded in time (connect, greeting, socket
  *    inactivity, and the whole send), so a dead or slow server cannot hold a request;
  *  - file: outside production without SMTP_URL, each mail is written to DATA_DIR/mail/*.eml and
@@ -37,7 +39,7 @@ export class MailError extends Error {
 }
 
 export interface Mailer {
-  readonly transport: MailConfig['transport'];
+  readonly transport: MailTransport;
   /** Sends and waits (bounded by MAIL_TIMEOUT); throws MailError. For requests whose user waits. */
   send(mail: OutgoingMail): Promise<void>;
   /** Sends without anyone waiting; a failure is logged, then `onFailure` runs (e.g. to void the link). */
@@ -62,15 +64,16 @@ function redactedUrl(url: string): string {
 
 export function createMailer(
   config: MailConfig,
-  opts: { dataDir: string; logger: Logger; background: Background },
+  opts: { transport: MailTransport; dataDir: string; logger: Logger; background: Background },
 ): Mailer {
-  const { logger, background } = opts;
+  const { logger, background, transport } = opts;
+  const from = config.from ?? `"${config.productName.replace(/["\\]/g, '')}" <no-reply@localhost>`;
   const timeoutMs = config.timeoutSeconds * 1000;
   let smtp: Transporter | undefined;
   // Builds the RFC 5322 message without sending it, for the file transport.
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
 
-  if (config.transport === 'smtp') {
+  if (transport === 'smtp') {
     smtp = nodemailer.createTransport({
       url: config.smtpUrl,
       connectionTimeout: timeoutMs,
@@ -86,7 +89,7 @@ export function createMailer(
     return {
       rendered,
       options: {
-        from: config.from,
+        from,
         to: mail.to,
         subject: rendered.subject,
         text: rendered.text,
@@ -98,10 +101,10 @@ export function createMailer(
   async function deliver(mail: OutgoingMail): Promise<void> {
     const kind: MailKind = mail.template.kind;
     const { rendered, options } = message(mail);
-    if (config.transport === 'disabled') {
+    if (transport === 'disabled') {
       throw new MailError('DISABLED', 'mail is disabled: set SMTP_URL');
     }
-    if (config.transport === 'file') {
+    if (transport === 'file') {
       const info = (await composer.sendMail(options)) as { message: Buffer };
       const dir = path.join(opts.dataDir, 'mail');
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -147,7 +150,7 @@ export function createMailer(
   }
 
   return {
-    transport: config.transport,
+    transport,
     send: sendLogged,
     sendLater(mail, onFailure) {
       background.run(`mail ${mail.template.kind}`, async () => {
@@ -159,8 +162,8 @@ export function createMailer(
       });
     },
     describe() {
-      if (config.transport === 'smtp') return `mail: SMTP via ${redactedUrl(config.smtpUrl!)}`;
-      if (config.transport === 'file')
+      if (transport === 'smtp') return `mail: SMTP via ${redactedUrl(config.smtpUrl!)}`;
+      if (transport === 'file')
         return `mail: no SMTP_URL, so each mail is written to ${path.join(opts.dataDir, 'mail')} and its link logged`;
       return 'MAIL DISABLED: NODE_ENV=production and no SMTP_URL. Signup works, but no verification mail is sent, and password reset, resending verification and e-mail change answer MAIL_DISABLED. Set SMTP_URL (and MAIL_FROM) to turn mail on.';
     },

@@ -1,7 +1,7 @@
 import { IsNull } from 'typeorm';
 import { AccountTokenError } from '../auth/account-tokens.js';
 import { assertPasswordPolicy } from '../auth/password.js';
-import type { Services } from '../context.js';
+import type { Services } from '../services.js';
 import type { AccountTokenEntity } from '../db/entities/account-token.js';
 import { RefreshTokenSchema } from '../db/entities/refresh-token.js';
 import { UserSchema } from '../db/entities/user.js';

@@ -1,5 +1,5 @@
 import { AccountTokenError } from '../auth/account-tokens.js';
-import type { Services } from '../context.js';
+import type { Services } from '../services.js';
 import type { AccountTokenEntity } from '../db/entities/account-token.js';
 import { type UserEntity, UserSchema } from '../db/entities/user.js';
 import { isUniqueViolation } from '../db/user-store.js';

@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/db/data-source.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
 import { createApp, type App } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
-import type { Services } from '../../src/context.js';
+import type { Services } from '../../src/services.js';
 import { createTestDatabase, dbKind, type DbKind } from './db.js';
 
 export interface GqlResult<T = Record<string, any>> {
@@ -100,11 +100,7 @@ export async function createTestApp(
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const services = await createServices(
-    { ...config, jwt: { ...config.jwt, secret: config.jwt.secret! } },
-    dataSource,
-    opts.logger ?? silentLogger,
-  );
+  const services = await createServices(config, dataSource, opts.logger ?? silentLogger);
   const yoga = createApp({ services, dataSource });
 
   const gql: TestApp['gql'] = async (query, variables, o = {}) => {
