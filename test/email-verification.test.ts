@@ -185,6 +185,26 @@ describe(`e-mail change with proof (${dbKind})`, () => {
   });
 });
 
+describe('resendVerificationEmail throttling', () => {
+  let tight: HttpTestApp;
+  beforeAll(async () => {
+    tight = await startHttpApp({ env: { SMTP_URL: smtp.url, MAIL_MAX_PER_RECIPIENT: '2' } });
+  });
+  afterAll(() => tight?.close());
+
+  it('answers RATE_LIMITED with retryAfter past MAIL_MAX_PER_RECIPIENT, and mails nothing more', async () => {
+    const account = await signup(uniqueEmail('resend'), tight.endpoint);
+    await tight.app.services.background.idle();
+    for (let i = 0; i < 2; i++)
+      expect((await post(tight.endpoint, RESEND, {}, account.token)).data).toEqual({ resendVerificationEmail: true });
+    const sent = smtp.mails.filter((m) => m.to === account.email).length;
+    const third = await post(tight.endpoint, RESEND, {}, account.token);
+    expect(third.code).toBe('RATE_LIMITED');
+    expect(third.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
+    expect(smtp.mails.filter((m) => m.to === account.email)).toHaveLength(sent);
+  });
+});
+
 describe('EMAIL_VERIFICATION_REQUIRED=true', () => {
   let strict: HttpTestApp;
   beforeAll(async () => {

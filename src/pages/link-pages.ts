@@ -70,7 +70,7 @@ const SCRIPT = `
         // A refused link cannot succeed on a retry; a weak password can.
         if (ext.field === 'token') form.hidden = true;
         button.disabled = false;
-        say(error.message + (ext.code === 'RATE_LIMITED' && ext.retryAfter ? ' (' + ext.retryAfter + ' s)' : ''), false);
+        say(error.message + (ext.retryAfter ? ' (try again in ' + ext.retryAfter + ' s)' : ''), false);
         return;
       }
       form.hidden = true;
