@@ -1,6 +1,7 @@
 import type { Role } from '../db/entities/user.js';
 import type { Authenticates, Caller } from './caller.js';
 import { forbidden, forbiddenBecause, unauthenticated } from '../errors.js';
+import type { AuthRule } from './requirement.js';
 
 /** Each role includes the ones ranked below it. */
 const RANK: Record<Role, number> = { USER: 1, ADMIN: 2 };
@@ -32,12 +33,8 @@ export function requireVerified(caller: Caller, required: boolean, allowUnverifi
   return caller;
 }
 
-/** Authenticates the request (once, memoised in the context) and applies the rules. */
-export async function requireAuth(
-  context: Authenticates,
-  requires: Role,
-  opts: { allowUnverified?: boolean } = {},
-): Promise<Caller> {
-  const caller = requireRole(await context.authenticate(), requires);
-  return requireVerified(caller, context.emailVerificationRequired === true, opts.allowUnverified ?? false);
+/** Authenticates the request (once, memoised in the context) and applies the field's rule. */
+export async function requireAuth(context: Authenticates, rule: AuthRule): Promise<Caller> {
+  const caller = requireRole(await context.authenticate(), rule.requires);
+  return requireVerified(caller, context.emailVerificationRequired === true, rule.allowUnverified);
 }
