@@ -2,10 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHousekeeping } from '../src/db/housekeeping.js';
 import { createLogger } from '../src/logger.js';
 import { createTestApp, uniqueEmail } from './helpers/app.js';
 import { startHttpApp, type HttpTestApp } from './helpers/http.js';
-import { CHANGE_EMAIL, ME_VERIFIED, post, REQUEST_RESET, RESEND, SIGNUP_WITH_REFRESH } from './helpers/mail-ops.js';
+import {
+  CHANGE_EMAIL,
+  expireTokens,
+  ME_VERIFIED,
+  post,
+  REQUEST_RESET,
+  RESEND,
+  SIGNUP_WITH_REFRESH,
+} from './helpers/mail-ops.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 // What happens when mail cannot go out, and where it goes when there is no mail server.
@@ -140,6 +149,30 @@ describe('no SMTP_URL outside production: mail goes to DATA_DIR/mail', () => {
       const dir = path.join(app.dir, 'mail');
       const { text } = await simpleParser(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]!)));
       expect(text).toMatch(/https:\/\/app\.example\.com\/accounts\/verify-email\?token=[A-Za-z0-9_-]{43}/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('housekeeping', () => {
+  it('deletes expired link tokens when it starts (and then hourly), keeping live ones', async () => {
+    const app = await createTestApp();
+    try {
+      const expired = await app.signup();
+      await app.services.background.idle();
+      await expireTokens({ app }, expired.id);
+      const live = await app.signup();
+      await app.services.background.idle();
+      const stop = startHousekeeping(app.services);
+      try {
+        await expect
+          .poll(() => app.query('SELECT user_id FROM account_tokens WHERE user_id = ?', [expired.id]))
+          .toEqual([]);
+        expect(await app.query('SELECT user_id FROM account_tokens WHERE user_id = ?', [live.id])).toHaveLength(1);
+      } finally {
+        stop();
+      }
     } finally {
       await app.close();
     }
