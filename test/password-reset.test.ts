@@ -93,13 +93,17 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
     const time = async (email: string) => {
       const t0 = performance.now();
       const res = await post(server.endpoint, REQUEST_RESET, { email });
+      const elapsed = performance.now() - t0;
       expect(res.data).toEqual({ requestPasswordReset: true });
-      return performance.now() - t0;
+      // The background work (lookup, mail to the SMTP server in this very process) is let finish
+      // between samples, so that one request's aftermath does not slow the next one's answer.
+      await server.app.services.background.idle();
+      return elapsed;
     };
     // Alternating, and the median of each: the answer never waits for the lookup or the mail.
     const a: number[] = [];
     const b: number[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       a.push(await time(known.email));
       b.push(await time(`${i}${unknown}`));
     }
