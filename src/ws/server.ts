@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -10,7 +10,6 @@ import { onExpiry } from '../auth/expiry.js';
 import { badUserInput, ErrorCode } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { isAllowedOrigin } from '../http/origins.js';
-import type { App } from '../server.js';
 import type { Services } from '../services.js';
 import { ConnectionCounts } from './connections.js';
 
@@ -34,6 +33,22 @@ interface Connection {
 /** The upgrade request's headers that a request context reads (client address, logs). */
 const FORWARDED_HEADERS = ['x-forwarded-for', 'user-agent', 'origin', 'x-request-id'];
 
+/**
+ * What the transport needs of the Yoga app (src/server.ts's createApp): its envelop, so that every
+ * plugin (auth, limits, masking, metrics) runs as over HTTP. Structural, so nothing but main.ts
+ * imports the server module.
+ */
+export interface EnvelopedApp {
+  getEnveloped(initial: Record<string, unknown>): {
+    schema: GraphQLSchema;
+    parse(source: string): DocumentNode;
+    validate(schema: GraphQLSchema, document: DocumentNode): ReadonlyArray<GraphQLError>;
+    contextFactory(): unknown;
+    execute(args: ExecutionArgs): unknown;
+    subscribe(args: ExecutionArgs): unknown;
+  };
+}
+
 export interface WebSocketTransport {
   /** Open connections now. */
   open(): number;
@@ -48,7 +63,12 @@ export interface WebSocketTransport {
  * masking and metrics as HTTP), and its context is the HTTP one, built from a request carrying
  * connectionParams.authorization, so authentication is src/auth/authenticate.ts in both.
  */
-export function attachWebSocket(server: Server, app: App, services: Services, path = '/graphql'): WebSocketTransport {
+export function attachWebSocket(
+  server: Server,
+  app: EnvelopedApp,
+  services: Services,
+  path = '/graphql',
+): WebSocketTransport {
   const { config, logger, metrics } = services;
   const counts = new ConnectionCounts(config.websocket.maxConnections, config.websocket.maxConnectionsPerUser);
   // maxPayload: a message may be no larger than an HTTP body may be. No compression (zip bombs).
@@ -181,8 +201,8 @@ export function attachWebSocket(server: Server, app: App, services: Services, pa
         const headers = forwarded(req);
         if (connection?.authorization) headers.set('authorization', connection.authorization);
         const request = new Request(`http://${req.headers.host ?? 'localhost'}${path}`, { method: 'POST', headers });
-        const enveloped = app.getEnveloped({ request, req, socket, params: payload } as never);
-        let document: ReturnType<typeof enveloped.parse>;
+        const enveloped = app.getEnveloped({ request, req, socket, params: payload });
+        let document: DocumentNode;
         try {
           document = enveloped.parse(payload.query);
         } catch (e) {

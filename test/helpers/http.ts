@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { attachWebSocket, type WebSocketTransport } from '../../src/ws/server.js';
+import type { Logger } from '../../src/logger.js';
 import { createTestApp, type TestApp } from './app.js';
 
 export interface HttpTestApp {
@@ -41,9 +42,9 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
  * frontend), so the page and the API share one origin as they do behind Vite's dev proxy.
  */
 export async function startHttpApp(
-  opts: { env?: Record<string, string>; staticDir?: string } = {},
+  opts: { env?: Record<string, string>; staticDir?: string; logger?: Logger } = {},
 ): Promise<HttpTestApp> {
-  const app = await createTestApp(opts.env);
+  const app = await createTestApp(opts.env, { logger: opts.logger });
   const server: Server = createServer((req, res) => {
     const p = (req.url ?? '/').split('?')[0];
     if (opts.staticDir && !['/graphql', '/health', '/ready'].includes(p ?? ''))
@@ -57,6 +58,8 @@ export async function startHttpApp(
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
+  // Mailed links open this server, as main.ts arranges once it listens.
+  app.services.links.setServerOrigin(origin);
   return {
     app,
     origin,
