@@ -6,6 +6,7 @@ import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { ErrorCode, badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
+import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 import { mailVerificationLater } from './verification.js';
 
@@ -14,10 +15,6 @@ export interface Session {
   token: string;
   refresh: { token: string; expiresAt: Date };
   user: UserEntity;
-}
-
-export function emailTaken(field = 'email') {
-  return badUserInput('An account with this email already exists', field);
 }
 
 /** An access token and a refresh token; a new family unless continuing one (rotation). */
@@ -97,27 +94,6 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
     services.logger.info('password hash upgraded', { userId: user.id });
   }
   return issue(services, current);
-}
-
-/**
- * For changes that need the password again (new password, new e-mail). A stolen access token must
- * not become an oracle for the password: the login throttle applies, and a wrong one counts.
- */
-export async function assertCurrentPassword(
-  services: Services,
-  caller: UserEntity,
-  currentPassword: string,
-  address: string,
-): Promise<void> {
-  await services.throttle.assertAllowed(caller.email, address);
-  const ok =
-    [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
-    (await services.passwords.verify(caller.passwordHash, currentPassword));
-  // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
-  if (!ok) {
-    await services.throttle.recordFailure(caller.email, address);
-    throw badUserInput('Current password is incorrect', 'currentPassword');
-  }
 }
 
 export async function changePassword(
