@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type JwtKeyConfig, KeyConfigError, parseJwtKeyConfig } from './auth/key-config.js';
 
 /**
  * Every option the server reads, its default and its validation, in one place.
@@ -10,13 +11,18 @@ export type NodeEnv = 'development' | 'production' | 'test';
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
-export interface JwtConfig {
+/** JWT_ALGORITHM and the asymmetric keys: src/auth/key-config.ts. */
+export interface JwtConfig extends JwtKeyConfig {
   /**
-   * HMAC key bytes (UTF-8 of JWT_SECRET). `undefined` only outside production, where
-   * `src/auth/dev-secret.ts` generates one and keeps it in the data folder.
+   * HMAC key bytes (UTF-8 of JWT_SECRET), for HS256. `undefined` outside production, where
+   * `src/auth/dev-secret.ts` generates one and keeps it in the data folder, and under an
+   * asymmetric JWT_ALGORITHM, which does not use it.
    */
   secret: Uint8Array | undefined;
-  /** Verification-only keys from before a rotation (JWT_PREVIOUS_SECRETS). */
+  /**
+   * Verification-only HMAC keys from before a rotation (JWT_PREVIOUS_SECRETS); under an
+   * asymmetric algorithm they keep HS256 tokens from before the switch working until they expire.
+   */
   previousSecrets: Uint8Array[];
   /** @default 3600 */
   expiresIn: number;
@@ -207,10 +213,17 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   const production = nodeEnv === 'production';
   const dataDir = path.resolve(env.DATA_DIR?.trim() || 'data');
 
-  const secretRaw = env.JWT_SECRET;
+  let keys: JwtKeyConfig;
+  try {
+    keys = parseJwtKeyConfig(env, production);
+  } catch (e) {
+    throw e instanceof KeyConfigError ? new ConfigError(e.message) : e;
+  }
+  // An asymmetric algorithm signs with JWT_PRIVATE_KEY; JWT_SECRET is then neither needed nor used.
+  const secretRaw = keys.algorithm === 'HS256' ? env.JWT_SECRET : undefined;
   let secret: Uint8Array | undefined;
   if (secretRaw === undefined || secretRaw === '') {
-    if (production) {
+    if (production && keys.algorithm === 'HS256') {
       throw new ConfigError(
         `JWT_SECRET is required in production: set it to at least ${MIN_SECRET_BYTES} random bytes, ` +
           'e.g. JWT_SECRET="$(openssl rand -base64 48)"',
@@ -277,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     dataDir,
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     jwt: {
+      ...keys,
       secret,
       previousSecrets,
       expiresIn: int(env, 'JWT_EXPIRES_IN', 3600, 1, 60 * 60 * 24 * 30),
