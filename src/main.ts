@@ -1,7 +1,6 @@
 import './runtime-check.js';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
-import { withDevKeys } from './auth/dev-secret.js';
 import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
 import { createLogger } from './logger.js';
@@ -16,7 +15,20 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, json: config.env === 'production' });
 
-  const jwt = await withDevKeys(config.jwt, config.dataDir, logger);
+  const dev = config.jwt.devSecret;
+  if (dev) {
+    logger.warn(
+      `JWT_SECRET is not set: using a ${dev.created ? 'new' : 'stored'} development secret from ${dev.file}. ` +
+        'Set JWT_SECRET (at least 32 random bytes) before running in production.',
+    );
+  }
+  const devKey = config.jwt.devKey;
+  if (devKey) {
+    logger.warn(
+      `JWT_PRIVATE_KEY is not set: signing ${config.jwt.algorithm} tokens with a ${devKey.created ? 'new' : 'stored'} development key from ${devKey.file}. ` +
+        'Set JWT_PRIVATE_KEY before running in production.',
+    );
+  }
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
   // Shared by several instances: login-throttle counters and account events.
@@ -24,7 +36,7 @@ async function main(): Promise<void> {
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
-  const services = await createServices({ ...config, jwt }, dataSource, logger, { redis });
+  const services = await createServices(config, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
 

@@ -32,7 +32,6 @@ export interface Services {
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
-  /** `config.jwt` with its key material in place (src/auth/dev-secret.ts fills it in outside production). */
   config: Config,
   dataSource: DataSource,
   logger: Logger,

@@ -2,13 +2,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { withDevKeys } from '../src/auth/dev-secret.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenSigner } from '../src/auth/jwt.js';
-import { ConfigError, loadConfig } from '../src/config.js';
-import type { Logger } from '../src/logger.js';
+import { ConfigError, loadConfig as load } from '../src/config.js';
 import { ASYMMETRIC, newKeyPair } from './helpers/keys.js';
 
+// Outside production an unset key is generated into DATA_DIR: every load here gets its own.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-keycfg-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const loadConfig = (env: Record<string, string>) => load({ DATA_DIR: fs.mkdtempSync(path.join(tmp, 'd-')), ...env });
 const prod = (env: Record<string, string>) => () => loadConfig({ NODE_ENV: 'production', ...env });
 
 describe('JWT_ALGORITHM and JWT_PRIVATE_KEY', () => {
@@ -136,50 +138,35 @@ describe('JWT_NEXT_PUBLIC_KEY and JWT_PREVIOUS_PUBLIC_KEYS', () => {
 });
 
 describe('the development key', () => {
-  function capture(): Logger & { warnings: string[] } {
-    const warnings: string[] = [];
-    return { warnings, debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) };
-  }
+  it.each(ASYMMETRIC)('%s: generated once into DATA_DIR (0600), reused after', async (alg) => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'devkey-'));
+    const first = load({ JWT_ALGORITHM: alg, DATA_DIR: dir });
+    const file = path.join(dir, `jwt-${alg.toLowerCase()}-private.pem`);
+    expect(first.jwt.devKey).toEqual({ file, created: true });
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.jwt.privateKey).toBe(fs.readFileSync(file, 'utf8'));
+    // Nothing of HS256 is made or kept for it.
+    expect(first.jwt.secret).toBeUndefined();
+    expect(fs.existsSync(path.join(dir, 'jwt-secret'))).toBe(false);
+    // The generated key passes the same check a configured one does.
+    expect(loadConfig({ JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: first.jwt.privateKey! }).jwt.privateKey).toBeTruthy();
 
-  it.each(ASYMMETRIC)('%s: generated once into DATA_DIR (0600) with a warning, reused after', async (alg) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devkey-'));
-    try {
-      const config = loadConfig({ JWT_ALGORITHM: alg, DATA_DIR: dir });
-      const log1 = capture();
-      const first = await withDevKeys(config.jwt, config.dataDir, log1);
-      const file = path.join(dir, `jwt-${alg.toLowerCase()}-private.pem`);
-      expect(log1.warnings).toEqual([expect.stringContaining(`a new development key from ${file}`)]);
-      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-      expect(first.privateKey).toBe(fs.readFileSync(file, 'utf8'));
-      // The generated key passes the same check a configured one does.
-      expect(loadConfig({ JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: first.privateKey! }).jwt.privateKey).toBeTruthy();
-
-      const log2 = capture();
-      const second = await withDevKeys(config.jwt, config.dataDir, log2);
-      expect(second.privateKey).toBe(first.privateKey);
-      expect(log2.warnings).toEqual([expect.stringContaining('a stored development key')]);
-      // Same key, same kid: a token from before the restart verifies after it.
-      const before = await createTokenSigner(first);
-      const after = await createTokenSigner(second);
-      const token = await before.sign({ id: 'u1', tokenVersion: 0, role: 'USER' });
-      expect((await after.verify(token)).sub).toBe('u1');
-      expect(after.jwks).toEqual(before.jwks);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const second = load({ JWT_ALGORITHM: alg, DATA_DIR: dir });
+    expect(second.jwt.devKey).toEqual({ file, created: false });
+    expect(second.jwt.privateKey).toBe(first.jwt.privateKey);
+    // Same key, same kid: a token from before the restart verifies after it.
+    const before = await createTokenSigner(first.jwt);
+    const after = await createTokenSigner(second.jwt);
+    const token = await before.sign({ id: 'u1', tokenVersion: 0, role: 'USER' });
+    expect((await after.verify(token)).sub).toBe('u1');
+    expect(after.jwks).toEqual(before.jwks);
   });
 
-  it('is never made when a key is configured', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devkey-'));
-    const config = loadConfig({
-      JWT_ALGORITHM: 'EdDSA',
-      DATA_DIR: dir,
-      JWT_PRIVATE_KEY: newKeyPair('EdDSA').privateKey,
-    });
-    const log = capture();
-    expect(await withDevKeys(config.jwt, config.dataDir, log)).toBe(config.jwt);
-    expect(log.warnings).toEqual([]);
+  it('is never made when a key is configured, nor in production', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'devkey-'));
+    const c = load({ JWT_ALGORITHM: 'EdDSA', DATA_DIR: dir, JWT_PRIVATE_KEY: newKeyPair('EdDSA').privateKey });
+    expect(c.jwt.devKey).toBeUndefined();
+    expect(() => load({ NODE_ENV: 'production', JWT_ALGORITHM: 'EdDSA', DATA_DIR: dir })).toThrow(ConfigError);
     expect(fs.readdirSync(dir)).toEqual([]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
