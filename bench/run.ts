@@ -11,7 +11,7 @@
  *
  * Every load run has a fixed duration and stops by itself; everything stays on 127.0.0.1.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,18 @@ import { parseArgs } from 'node:util';
 import { hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
 import { ARGON2_PARAMS } from '../src/auth/password.js';
-import { freePort, gql, load, median, resetPeakRss, rssMiB, startServer, type Child, type LoadResult } from './lib.js';
+import {
+  algorithmEnv,
+  freePort,
+  gql,
+  load,
+  median,
+  resetPeakRss,
+  rssMiB,
+  startServer,
+  type Child,
+  type LoadResult,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -120,20 +131,6 @@ async function startRef(name: string, file: string, env: Record<string, string> 
   });
 }
 
-/** JWT_ALGORITHM and a fresh private key for it (HS256: the shared JWT_SECRET already set). */
-function keyEnv(alg: (typeof ALGORITHMS)[number]): Record<string, string> {
-  if (alg === 'HS256') return {};
-  const pkcs8 = { type: 'pkcs8', format: 'pem' } as const;
-  const spki = { type: 'spki', format: 'pem' } as const;
-  const pair =
-    alg === 'EdDSA'
-      ? generateKeyPairSync('ed25519', { privateKeyEncoding: pkcs8, publicKeyEncoding: spki })
-      : alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: pkcs8, publicKeyEncoding: spki })
-        : generateKeyPairSync('rsa', { modulusLength: 3072, privateKeyEncoding: pkcs8, publicKeyEncoding: spki });
-  return { JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: pair.privateKey };
-}
-
 /** Requests per second that argon2 (the server's parameters, the server's concurrency) allows here. */
 async function hashCapacity(concurrency: number, seconds: number): Promise<number> {
   const stored = await hash(PASSWORD, { algorithm: 2, ...ARGON2_PARAMS });
@@ -184,7 +181,7 @@ async function main() {
     const cmd = runtime === 'tsx' ? [node, '--import', 'tsx', 'src/main.ts'] : [node, distMain];
     for (const algorithm of ALGORITHMS) {
       const tag = algorithm === 'HS256' ? runtime : `${runtime}-${algorithm.toLowerCase()}`;
-      const server = await startOurs(`api-${tag}`, path.join(tmp, `${tag}.sqlite`), cmd, keyEnv(algorithm));
+      const server = await startOurs(`api-${tag}`, path.join(tmp, `${tag}.sqlite`), cmd, algorithmEnv(algorithm));
       children.push(server);
       // The test user, created through the API; an HS256 token is valid on the reference servers too (same secret).
       const signup = await gql(server.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {

@@ -4,24 +4,17 @@
  * verified-token cache in src/auth/jwt.ts). The HTTP benchmark (bench/run.ts) shows the same
  * through the whole server; this isolates the part the algorithm changes.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { createTokenSigner } from '../src/auth/jwt.js';
 import type { JwtAlgorithm } from '../src/auth/key-config.js';
 import { loadConfig } from '../src/config.js';
+import { algorithmEnv } from './lib.js';
 
 const ROUNDS = 2;
 const CACHED = 200_000;
 const DISTINCT = 2_000;
 
 function keyEnv(alg: JwtAlgorithm): Record<string, string> {
-  if (alg === 'HS256') return { JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789' };
-  const key =
-    alg === 'EdDSA'
-      ? generateKeyPairSync('ed25519').privateKey
-      : alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
-        : generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey;
-  return { JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: key.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return alg === 'HS256' ? { JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789' } : algorithmEnv(alg);
 }
 
 const user = { id: '0193a7c0-0000-7000-8000-000000000001', tokenVersion: 0, role: 'USER' as const };

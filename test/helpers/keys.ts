@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import type { AsymmetricAlgorithm } from '../../src/auth/key-config.js';
 
 export const ASYMMETRIC: AsymmetricAlgorithm[] = ['EdDSA', 'ES256', 'RS256'];
@@ -26,4 +26,19 @@ export function newKeyPair(alg: AsymmetricAlgorithm): PemPair {
 /** The env that makes a server sign with `pair`. */
 export function keyEnv(pair: PemPair, extra: Record<string, string> = {}): Record<string, string> {
   return { JWT_ALGORITHM: pair.alg, JWT_PRIVATE_KEY: pair.privateKey, ...extra };
+}
+
+/**
+ * A compact JWS over any header and claims, signed with `pair` by node:crypto directly: for
+ * headers jose refuses to write (crit, b64) and forged tokens under someone else's kid.
+ */
+export function signRaw(pair: PemPair, header: Record<string, unknown>, claims: Record<string, unknown>): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64(header)}.${b64(claims)}`;
+  const key = createPrivateKey(pair.privateKey);
+  const sig =
+    pair.alg === 'EdDSA'
+      ? sign(null, Buffer.from(input), key)
+      : sign('sha256', Buffer.from(input), pair.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
+  return `${input}.${sig.toString('base64url')}`;
 }
