@@ -84,6 +84,7 @@ describe.each(ASYMMETRIC)('%s', (alg) => {
   it('discovery names the issuer and, for an https issuer, the JWKS under it', async () => {
     const res = await app.yoga.fetch('http://localhost/.well-known/openid-configuration');
     expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300, stale-if-error=86400');
     expect(await res.json()).toEqual({
       issuer: 'https://auth.example.com',
       jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
@@ -109,7 +110,10 @@ describe('HS256 (the default)', () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual({ keys: [] });
     expect(res.headers.get('cache-control')).toBe('public, max-age=60, stale-if-error=86400');
-    const discovery = await (await app.yoga.fetch('http://localhost/.well-known/openid-configuration')).text();
+    const discoveryRes = await app.yoga.fetch('http://localhost/.well-known/openid-configuration');
+    // Built from the Host header, which the client chooses: never stored by a shared cache.
+    expect(discoveryRes.headers.get('cache-control')).toBe('no-cache');
+    const discovery = await discoveryRes.text();
     // The default issuer is a name, not a URL: jwks_uri is the address the request came to.
     expect(JSON.parse(discovery)).toEqual({
       issuer: 'graphql-auth-api',

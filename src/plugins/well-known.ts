@@ -59,10 +59,12 @@ export function wellKnown(opts: { jwks: { keys: JWK[] }; issuer: string; maxAge:
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return;
       }
-      const doc =
-        path === JWKS_PATH
-          ? jwks
-          : (fixedDiscovery ?? document({ issuer: opts.issuer, jwks_uri: `${url.origin}${JWKS_PATH}` }));
+      let doc = jwks;
+      if (path === DISCOVERY_PATH) {
+        doc = fixedDiscovery ?? document({ issuer: opts.issuer, jwks_uri: `${url.origin}${JWKS_PATH}` });
+        // Built from the request's Host, which the client chooses: no shared cache may keep it.
+        if (!fixedDiscovery) headers['cache-control'] = 'no-cache';
+      }
       headers.etag = doc.etag;
       if (matches(request.headers.get('if-none-match'), doc.etag)) {
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));
