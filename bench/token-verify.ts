@@ -5,7 +5,7 @@
  * through the whole server; this isolates the part the algorithm changes.
  */
 import { createTokenSigner } from '../src/auth/jwt.js';
-import type { JwtAlgorithm } from '../src/auth/key-config.js';
+import type { JwtAlgorithm } from '../src/settings/jwt-keys.js';
 import { loadConfig } from '../src/config.js';
 import { algorithmEnv } from './lib.js';
 

@@ -13,7 +13,7 @@ import {
   setting,
   text,
 } from './settings/define.js';
-import { jwtKeySettings, keyRules } from './auth/key-config.js';
+import { jwtKeySettings, keyRules } from './settings/jwt-keys.js';
 import { loadOrCreateDevPrivateKey, loadOrCreateDevSecret } from './settings/dev-secret.js';
 import { ConfigError, type Env, loadSettings, readSetting, type SettingIssue } from './settings/load.js';
 
@@ -372,7 +372,7 @@ type Loaded = ConfigOf<typeof settings>;
 export interface JwtConfig extends Omit<Loaded['jwt'], 'secret'> {
   /**
    * HMAC key bytes for HS256: the UTF-8 of JWT_SECRET, or the development secret. Undefined under
-   * an asymmetric algorithm, which signs with `privateKey` (src/auth/key-config.ts).
+   * an asymmetric algorithm, which signs with `privateKey` (src/settings/jwt-keys.ts).
    */
   secret: Uint8Array | undefined;
   /** Set when JWT_SECRET was unset (never in production) and the development secret is used. */

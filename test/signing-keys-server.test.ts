@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { httpClient } from './helpers/http-client.js';
+import { httpClient } from './helpers/client.js';
 import { keyEnv, newKeyPair } from './helpers/keys.js';
 import { startServer } from './helpers/server.js';
 
@@ -43,7 +43,10 @@ describe('starting with asymmetric keys', () => {
     }
   });
 
-  it('development: a key made once into DATA_DIR, with a warning, survives a restart with its tokens', async () => {
+  // Two server starts through tsx and a signup: well over the default timeout on a busy 2-core machine.
+  it('development: a key made once into DATA_DIR, with a warning, survives a restart with its tokens', {
+    timeout: 90_000,
+  }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devkey-server-'));
     try {
       const env = { NODE_ENV: 'development', JWT_ALGORITHM: 'ES256', DATA_DIR: dataDir };

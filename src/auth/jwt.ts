@@ -12,7 +12,7 @@ import { LRUCache } from 'lru-cache';
 import type { JwtConfig } from '../config.js';
 import type { Role } from '../db/entities/user.js';
 import type { TokenProblem } from '../errors.js';
-import type { JwtAlgorithm } from './key-config.js';
+import type { JwtAlgorithm } from '../settings/jwt-keys.js';
 import { loadKeySet } from './keys.js';
 
 /** Tokens larger than this are refused before any cryptography runs. */

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
-import { algorithmOfKey, type AsymmetricAlgorithm, type JwtAlgorithm } from './key-config.js';
+import { algorithmOfKey, type AsymmetricAlgorithm, type JwtAlgorithm } from '../settings/jwt-keys.js';
 
 /**
  * Every key this server signs or verifies with, imported once at start. Each verification key is

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AsymmetricAlgorithm } from '../auth/key-config.js';
+import type { AsymmetricAlgorithm } from './jwt-keys.js';
 
 /**
  * Outside production, a missing JWT_SECRET is replaced by a random one kept in the data folder,

@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
-import type { AsymmetricAlgorithm } from '../../src/auth/key-config.js';
+import type { AsymmetricAlgorithm } from '../../src/settings/jwt-keys.js';
 
 export const ASYMMETRIC: AsymmetricAlgorithm[] = ['EdDSA', 'ES256', 'RS256'];
 

@@ -2,6 +2,7 @@ import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync } fr
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
+import { now, ourClaims } from '../helpers/jwt.js';
 import { ASYMMETRIC, keyEnv, newKeyPair, type PemPair, signRaw } from '../helpers/keys.js';
 
 // The attacks on a key set (RFC 8725 section 2, the OWASP JWT cheat sheet, CVE-2015-9235 and
@@ -9,7 +10,6 @@ import { ASYMMETRIC, keyEnv, newKeyPair, type PemPair, signRaw } from '../helper
 // its header: the test counts the signature checks WebCrypto runs while it is refused, and there
 // are none.
 
-const now = () => Math.floor(Date.now() / 1000);
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 /** WebCrypto signature checks in this process (jose verifies through crypto.subtle.verify). */
@@ -30,16 +30,7 @@ describe.each(ASYMMETRIC)('%s', (alg) => {
   let pair: PemPair;
   let user: { id: string; token: string };
   let kid: string;
-  const claims = (extra: Record<string, unknown> = {}) => ({
-    sub: user.id,
-    ver: 0,
-    role: 'USER',
-    iss: 'graphql-auth-api',
-    aud: 'graphql-auth-api',
-    iat: now(),
-    exp: now() + 3600,
-    ...extra,
-  });
+  const claims = (extra: Record<string, unknown> = {}) => ourClaims(user.id, extra);
   /**
    * Signed with OUR private key by node:crypto directly (jose will not write some of these
    * headers); only what the test names is off.

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from '../../../test/helpers/http-client.js';
+import { httpClient } from '../../../test/helpers/client.js';
 import { keyEnv, newKeyPair, type PemPair, signRaw } from '../../../test/helpers/keys.js';
 import { type SpawnedServer, startServer } from '../../../test/helpers/server.js';
 import { createDownstream, type Verifier } from '../src/service.js';
