@@ -7,6 +7,7 @@
  *   npm run bench                      full run (4 interleaved rounds of 4 s, ~3 minutes)
  *   npm run bench -- --rounds 2 --duration 3
  *   npm run bench:guard                short run, exits 1 only on a gross regression (see GUARD below)
+ *   npm run bench -- --algorithms HS256,EdDSA,ES256   which JWT_ALGORITHMs to run the API under (the default)
  *
  * Every load run has a fixed duration and stops by itself; everything stays on 127.0.0.1.
  */
@@ -18,7 +19,18 @@ import { parseArgs } from 'node:util';
 import { hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
 import { ARGON2_PARAMS } from '../src/auth/password.js';
-import { freePort, gql, load, median, resetPeakRss, rssMiB, startServer, type Child, type LoadResult } from './lib.js';
+import {
+  algorithmEnv,
+  freePort,
+  gql,
+  load,
+  median,
+  resetPeakRss,
+  rssMiB,
+  startServer,
+  type Child,
+  type LoadResult,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,6 +40,7 @@ const { values: args } = parseArgs({
     guard: { type: 'boolean', default: false },
     runtime: { type: 'string', default: 'tsx,dist' },
     'no-refs': { type: 'boolean', default: false },
+    algorithms: { type: 'string', default: 'HS256,EdDSA,ES256' },
     out: { type: 'string' },
   },
 });
@@ -39,6 +52,14 @@ const CONNECTIONS = Number(args.connections);
 /** How the API is started: `tsx` = src/main.ts through tsx (what `npm start` runs), `dist` = node dist/main.js. */
 const RUNTIMES = (GUARD ? 'tsx' : args.runtime!).split(',').map((r) => r.trim()) as Array<'tsx' | 'dist'>;
 const REFS = !GUARD && !args['no-refs'];
+/**
+ * The API under each JWT_ALGORITHM: asymmetric verification costs 10-100x an HMAC, and the
+ * verified-token cache must hide it. HS256 comes first: the reference servers verify its token.
+ * Only HS256 also runs the login-flood phase (argon2's, the same under every algorithm).
+ */
+const ALGORITHMS = args.algorithms!.split(',').map((a) => a.trim()) as Array<'HS256' | 'EdDSA' | 'ES256' | 'RS256'>;
+if (ALGORITHMS[0] !== 'HS256')
+  throw new Error('--algorithms must start with HS256 (the reference servers use its token)');
 const loadBefore = os
   .loadavg()
   .map((x) => x.toFixed(2))
@@ -57,6 +78,7 @@ const children: Child[] = [];
 
 interface Api {
   runtime: 'tsx' | 'dist';
+  algorithm: (typeof ALGORITHMS)[number];
   label: string;
   server: Child;
   token: string;
@@ -157,22 +179,27 @@ async function main() {
       continue;
     }
     const cmd = runtime === 'tsx' ? [node, '--import', 'tsx', 'src/main.ts'] : [node, distMain];
-    const server = await startOurs(`api-${runtime}`, path.join(tmp, `${runtime}.sqlite`), cmd);
-    children.push(server);
-    // The test user, created through the API; its token is valid on the reference servers too (same secret).
-    const signup = await gql(server.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {
-      i: { name: 'Bench', email: EMAIL, password: PASSWORD },
-    });
-    const token: string | undefined = signup.body.data?.signup?.token;
-    const userId: string | undefined = signup.body.data?.signup?.user?.id;
-    if (!token || !userId) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
-    apis.push({
-      runtime,
-      label: runtime === 'tsx' ? 'api (tsx src/main.ts)' : 'api (node dist/main.js)',
-      server,
-      token,
-      meBody: meBodyFor(userId),
-    });
+    for (const algorithm of ALGORITHMS) {
+      const tag = algorithm === 'HS256' ? runtime : `${runtime}-${algorithm.toLowerCase()}`;
+      const server = await startOurs(`api-${tag}`, path.join(tmp, `${tag}.sqlite`), cmd, algorithmEnv(algorithm));
+      children.push(server);
+      // The test user, created through the API; an HS256 token is valid on the reference servers too (same secret).
+      const signup = await gql(server.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {
+        i: { name: 'Bench', email: EMAIL, password: PASSWORD },
+      });
+      const token: string | undefined = signup.body.data?.signup?.token;
+      const userId: string | undefined = signup.body.data?.signup?.user?.id;
+      if (!token || !userId) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
+      const where = runtime === 'tsx' ? 'tsx src/main.ts' : 'node dist/main.js';
+      apis.push({
+        runtime,
+        algorithm,
+        label: algorithm === 'HS256' ? `api (${where})` : `api (${where}, ${algorithm})`,
+        server,
+        token,
+        meBody: meBodyFor(userId),
+      });
+    }
   }
   const refs = REFS
     ? [
@@ -269,7 +296,7 @@ async function main() {
       caps: number[];
     }
   >();
-  for (const a of apis) {
+  for (const a of apis.filter((x) => x.algorithm === 'HS256')) {
     const capBefore = await hashCapacity(HASH_CONCURRENCY, capSeconds);
     const loginSpec = (label: string, durationSec: number) => ({
       label,
@@ -341,7 +368,8 @@ async function main() {
   }
   lines.push('');
   for (const a of apis) {
-    const f = flood.get(a.label)!;
+    const f = flood.get(a.label);
+    if (!f) continue;
     lines.push(
       `argon2id verify capacity at concurrency ${HASH_CONCURRENCY} (m=${ARGON2_PARAMS.memoryCost}, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}), ` +
         `measured in the bench process just before and after the ${a.label} login phase: ${f.caps.map((c) => fmt(c, 1)).join(' and ')} /s, mean ${fmt(f.capacity, 1)} /s`,
@@ -380,7 +408,7 @@ async function main() {
   for (const a of apis) {
     const typename = med(`${a.label} { __typename }`);
     const me = med(`${a.label} me`);
-    const f = flood.get(a.label)!;
+    const f = flood.get(a.label);
     add(
       `${a.label}: me / its own { __typename }`,
       ratio(me.rps, typename.rps),
@@ -393,7 +421,8 @@ async function main() {
       '(info: steadier on a busy machine)',
       true,
     );
-    if (plain && jwtDoc && jwtKey) {
+    // The reference servers verify HS256; comparing an EdDSA server with them would mix two questions.
+    if (plain && jwtDoc && jwtKey && a.algorithm === 'HS256') {
       const p = med('plain Yoga { __typename }');
       const d = med('plugin-jwt + generic-auth me (docs: string secret)');
       const k = med('plugin-jwt + generic-auth me (KeyObject)');
@@ -418,6 +447,7 @@ async function main() {
         true,
       );
     }
+    if (!f) continue;
     add(
       `${a.label}: me p99 during flood / me p99 idle`,
       ratio(f.meFlood.p99, f.meIdle.p99),
@@ -461,15 +491,15 @@ async function main() {
     for (const a of apis) {
       const typename = med(`${a.label} { __typename }`);
       const me = med(`${a.label} me`);
-      const f = flood.get(a.label)!;
+      const f = flood.get(a.label);
       const r = ratio(me.rps, typename.rps);
       if (r < GUARD_MIN_RATIO)
         problems.push(`${a.label}: me is ${r.toFixed(2)}x of { __typename }, below ${GUARD_MIN_RATIO}x`);
       if (me.errors > 0 || typename.errors > 0)
         problems.push(`${a.label}: errors under load: me ${me.errors}, __typename ${typename.errors}`);
-      if (f.loginAlone.errors > 0 || f.loginAlone.requests === 0)
+      if (f && (f.loginAlone.errors > 0 || f.loginAlone.requests === 0))
         problems.push(`${a.label}: login ${f.loginAlone.requests} requests, ${f.loginAlone.errors} errors`);
-      if (f.meFlood.errors > 0) problems.push(`${a.label}: me during login flood: ${f.meFlood.errors} errors`);
+      if (f && f.meFlood.errors > 0) problems.push(`${a.label}: me during login flood: ${f.meFlood.errors} errors`);
       process.stdout.write(`${a.label}: me / { __typename } = ${r.toFixed(2)}x (guard floor ${GUARD_MIN_RATIO}x)\n`);
     }
     if (problems.length) {

@@ -25,6 +25,13 @@ async function main(): Promise<void> {
         'Set JWT_SECRET (at least 32 random bytes) before running in production.',
     );
   }
+  const devKey = config.jwt.devKey;
+  if (devKey) {
+    logger.warn(
+      `JWT_PRIVATE_KEY is not set: signing ${config.jwt.algorithm} tokens with a ${devKey.created ? 'new' : 'stored'} development key from ${devKey.file}. ` +
+        'Set JWT_PRIVATE_KEY before running in production.',
+    );
+  }
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
   // Shared by several instances: login-throttle counters and account events.

@@ -15,6 +15,7 @@ import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
+import { wellKnown } from './plugins/well-known.js';
 import { buildSchema } from './schema.js';
 import { useMetricsEndpoint } from './metrics/endpoint.js';
 import { yogaLogger } from './yoga-logger.js';
@@ -79,6 +80,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),
       useErrorCodes(),
+      // The JWKS and discovery document, for services that verify our tokens (src/auth/keys.ts).
+      wellKnown({ jwks: services.tokens.jwks, issuer: config.jwt.issuer, maxAge: config.jwt.jwksMaxAge }),
       readinessCheck(async () => {
         try {
           await dataSource.query('SELECT 1');
