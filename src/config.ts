@@ -1,4 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
+import { defaultHashConcurrency } from './auth/hash-queue.js';
 
 /**
  * Every option the server reads, its default and its validation, in one place.
@@ -106,10 +108,18 @@ export interface Config {
     maxCost: number;
   };
   password: {
-    /** Concurrent argon2 hashes; below libuv's 4 threads so jose and I/O keep a thread. @default 2 */
+    /**
+     * Concurrent argon2 hashes. @default one per core less one for the event loop, at most
+     * UV_THREADPOOL_SIZE - 1 (so 1 on 2 cores, 3 on 4 cores or more with libuv's default pool of 4)
+     */
     hashConcurrency: number;
-    /** Hashes allowed to wait; past this, login/signup answer RATE_LIMITED. @default 64 */
-    hashQueueLimit: number;
+    /**
+     * Longest expected wait in the hashing queue a login, signup or password change is admitted
+     * with, in seconds (queue length x measured hash time / concurrency); beyond it RATE_LIMITED
+     * with retryAfter. Below common proxy and client timeouts (60 s), so an admitted request is
+     * answered before its client gives up. @default 30
+     */
+    hashMaxWaitSeconds: number;
   };
   /** Serve GraphiQL on GET /graphql. @default true outside production */
   graphiql: boolean;
@@ -313,8 +323,14 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       maxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
     },
     password: {
-      hashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
-      hashQueueLimit: int(env, 'PASSWORD_HASH_QUEUE_LIMIT', 64, 0, 100_000),
+      hashConcurrency: int(
+        env,
+        'PASSWORD_HASH_CONCURRENCY',
+        defaultHashConcurrency(os.availableParallelism(), int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024)),
+        1,
+        64,
+      ),
+      hashMaxWaitSeconds: int(env, 'PASSWORD_HASH_MAX_WAIT', 30, 1, 600),
     },
     graphiql: bool(env, 'GRAPHIQL', !production),
     introspection: bool(env, 'INTROSPECTION', !production),

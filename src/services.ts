@@ -22,7 +22,7 @@ export async function createServices(
     createTokenSigner(config.jwt),
     createPasswordHasher({
       concurrency: config.password.hashConcurrency,
-      queueLimit: config.password.hashQueueLimit,
+      maxWaitMs: config.password.hashMaxWaitSeconds * 1000,
     }),
   ]);
   return {

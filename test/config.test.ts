@@ -1,5 +1,7 @@
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultHashConcurrency } from '../src/auth/hash-queue.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const strong = `${'k'.repeat(10)}Zq8!xV2#mP9$wL4&tR7*yB3@nH6%`;
@@ -23,7 +25,7 @@ describe('loadConfig', () => {
         audience: 'graphql-auth-api',
         clockTolerance: 5,
       },
-      password: { hashConcurrency: 2, hashQueueLimit: 64 },
+      password: { hashConcurrency: defaultHashConcurrency(os.availableParallelism(), 4), hashMaxWaitSeconds: 30 },
     });
   });
 

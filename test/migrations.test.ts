@@ -30,7 +30,7 @@ describe(`upgrading a populated database (${dbKind})`, () => {
       migrate: true,
       migrations: [CreateUsers1732400000000],
     });
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 100 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 60_000 });
     const store = new UserStore(old);
     const accounts = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {

@@ -3,7 +3,7 @@ import { assertPasswordPolicy, createPasswordHasher } from '../src/auth/password
 
 describe('password hashing', () => {
   it('hashes with argon2id in PHC format and verifies', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     const stored = await hasher.hash('correct horse battery');
     expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await hasher.verify(stored, 'correct horse battery')).toBe(true);
@@ -11,22 +11,22 @@ describe('password hashing', () => {
   });
 
   it('salts every hash', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     expect(await hasher.hash('same password')).not.toBe(await hasher.hash('same password'));
   });
 
   it('answers false for an unknown account (no stored hash) after doing the same work', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     expect(await hasher.verify(undefined, 'anything at all')).toBe(false);
   });
 
   it('treats a corrupt stored hash as a wrong password, not a crash', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     expect(await hasher.verify('not-a-hash', 'anything at all')).toBe(false);
   });
 
   it('asks for a rehash when the stored parameters are weaker than today', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     const current = await hasher.hash('pw-pw-pw-pw');
     expect(hasher.needsRehash(current)).toBe(false);
     expect(hasher.needsRehash('$argon2id$v=19$m=4096,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$hash')).toBe(true);
@@ -34,23 +34,45 @@ describe('password hashing', () => {
   });
 
   it('runs at most `concurrency` hashes at once and queues the rest', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     const jobs = Array.from({ length: 6 }, (_, i) => hasher.hash(`password-${i}`));
     await new Promise((r) => setImmediate(r));
-    expect(hasher.stats()).toEqual({ active: 2, pending: 4 });
+    expect(hasher.stats()).toMatchObject({ active: 2, pending: 4 });
     await Promise.all(jobs);
-    expect(hasher.stats()).toEqual({ active: 0, pending: 0 });
+    expect(hasher.stats()).toMatchObject({ active: 0, pending: 0 });
   });
 
-  it('refuses work with RATE_LIMITED when the queue is full, instead of growing without bound', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 1, queueLimit: 2 });
-    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => hasher.hash(`password-${i}`)));
-    const refused = results.filter((r) => r.status === 'rejected');
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-    expect(refused).toHaveLength(3);
-    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
-      extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
-    });
+  it('admits by expected wait, not queue length: RATE_LIMITED beyond the bound, with an honest retryAfter', async () => {
+    const hasher = await createPasswordHasher({ concurrency: 1, maxWaitMs: 1000 });
+    const { jobMs } = hasher.stats();
+    // About 1000 / jobMs hashes fit in the bound (a dozen or more at argon2's ~20-80 ms); send 3x that.
+    const fits = Math.floor(1000 / jobMs);
+    const burst = fits * 3 + 3;
+    const jobs = Array.from({ length: burst }, (_, i) => hasher.hash(`password-${i}`));
+    const waiting = hasher.stats();
+    const results = await Promise.allSettled(jobs);
+    const admitted = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // Waiting requests are only closures; at most `concurrency` hashes (and their memory) run.
+    expect(waiting.active).toBe(1);
+    expect(admitted).toBeGreaterThanOrEqual(fits - 1);
+    expect(admitted).toBeLessThanOrEqual(fits + 2);
+    expect(refused).toHaveLength(burst - admitted);
+    const reason = refused[0]!.reason as { extensions: { code: string; retryAfter: number } };
+    expect(reason.extensions.code).toBe('RATE_LIMITED');
+    // One hash has to finish before the next is admitted: retryAfter is that, rounded up to seconds.
+    expect(reason.extensions.retryAfter).toBe(Math.max(1, Math.ceil(jobMs / 1000)));
+  });
+
+  it('a caller refused in a burst is admitted once it waits its retryAfter', async () => {
+    const hasher = await createPasswordHasher({ concurrency: 1, maxWaitMs: 1000 });
+    const burst = Array.from({ length: 200 }, (_, i) => hasher.hash(`password-${i}`).catch((e: unknown) => e));
+    const refused = await hasher.hash('late').catch((e: { extensions: { retryAfter: number } }) => e);
+    expect(refused).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    const retryAfter = (refused as { extensions: { retryAfter: number } }).extensions.retryAfter;
+    await new Promise((r) => setTimeout(r, retryAfter * 1000));
+    await expect(hasher.hash('on time')).resolves.toMatch(/^\$argon2id/);
+    await Promise.all(burst);
   });
 });
 

@@ -1,6 +1,6 @@
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
-import pLimit from 'p-limit';
-import { badUserInput, rateLimited } from '../errors.js';
+import { badUserInput } from '../errors.js';
+import { createHashQueue } from './hash-queue.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -17,8 +17,8 @@ export const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 export interface PasswordHasherOptions {
   /** Hashes running at once; keep below libuv's pool (4) so token checks and I/O keep a thread. */
   concurrency: number;
-  /** Hashes allowed to wait; past this, callers get RATE_LIMITED rather than unbounded memory. */
-  queueLimit: number;
+  /** Longest expected queue wait a hash is admitted with (ms); beyond it, RATE_LIMITED. */
+  maxWaitMs: number;
   params?: { memoryCost: number; timeCost: number; parallelism: number };
 }
 
@@ -28,8 +28,8 @@ export interface PasswordHasher {
   verify(stored: string | undefined, password: string): Promise<boolean>;
   /** True when `stored` was made with weaker parameters than today's. */
   needsRehash(stored: string): boolean;
-  /** Hashes running and waiting now: for tests and metrics. */
-  stats(): { active: number; pending: number };
+  /** Hashes running and waiting now, the measured time of one, the wait a new one would see. */
+  stats(): { active: number; pending: number; jobMs: number; expectedWaitMs: number };
 }
 
 /** 8 to 256 characters, counted as Unicode code points so emoji count as one. */
@@ -46,19 +46,16 @@ export function assertPasswordPolicy(password: string, field = 'password'): void
 export async function createPasswordHasher(opts: PasswordHasherOptions): Promise<PasswordHasher> {
   const params = opts.params ?? ARGON2_PARAMS;
   const options: Options = { algorithm: ARGON2ID, ...params };
-  const limit = pLimit(opts.concurrency);
-
-  // argon2 runs on libuv's thread pool; the queue in front of it keeps a login burst from taking
-  // every thread, and refuses work instead of growing without bound.
-  function run<T>(job: () => Promise<T>): Promise<T> {
-    if (limit.pendingCount >= opts.queueLimit) {
-      return Promise.reject(rateLimited(1, 'Too many sign-ins at once, try again in a moment'));
-    }
-    return limit(job);
-  }
 
   // Verified against when the e-mail is unknown, so that answer costs what a wrong password costs.
+  // Timed, too: the queue's first estimate of what one hash costs on this machine.
+  const began = performance.now();
   const dummyHash = await hash(`dummy-${Math.random()}`, options);
+  const { run, stats } = createHashQueue({
+    concurrency: opts.concurrency,
+    maxWaitMs: opts.maxWaitMs,
+    initialJobMs: performance.now() - began,
+  });
 
   return {
     hash: (password) => run(() => hash(password, options)),
@@ -72,7 +69,7 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
           return false;
         }
       }),
-    stats: () => ({ active: limit.activeCount, pending: limit.pendingCount }),
+    stats,
     needsRehash(stored) {
       try {
         const p = parseOptions(stored);
