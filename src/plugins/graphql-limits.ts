@@ -1,38 +1,11 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, type ValidationContext, type ASTVisitor } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
-import { ErrorCode } from '../errors.js';
-
-/** Fields that check a password or spend a credential: one per request, however aliased. */
-export const CREDENTIAL_FIELDS = new Set(['login', 'signup', 'changePassword', 'refresh']);
-
-/**
- * Aliases (`a: login(...) b: login(...)`) would otherwise turn one request into many password
- * guesses, each looking like one HTTP request to anything counting requests.
- */
-export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
-  return {
-    OperationDefinition(node) {
-      if (node.operation !== 'mutation') return;
-      const hits = node.selectionSet.selections.filter(
-        (s) => s.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(s.name.value),
-      );
-      if (hits.length > 1) {
-        context.reportError(
-          new GraphQLError('Only one login, signup, changePassword or refresh per request', {
-            nodes: hits,
-            extensions: { code: ErrorCode.BAD_USER_INPUT },
-          }),
-        );
-      }
-    },
-  };
-}
+import { useOneCredentialOperation } from '../auth/credential-fields.js';
 
 /**
  * GraphQL Armor's protections (depth, aliases, tokens, directives, cost) with its defaults,
- * field suggestions hidden where introspection is off, and the one-credential-field rule.
+ * field suggestions hidden where introspection is off, and one credential operation per request.
  */
 export function useGraphQLLimits(config: Pick<Config, 'limits' | 'introspection'>): Plugin[] {
   const { limits } = config;
@@ -46,10 +19,6 @@ export function useGraphQLLimits(config: Pick<Config, 'limits' | 'introspection'
       // "Did you mean ...?" leaks the schema that disabled introspection hides.
       blockFieldSuggestion: { enabled: !config.introspection },
     }) as Plugin,
-    {
-      onValidate({ addValidationRule }) {
-        addValidationRule(oneCredentialFieldRule);
-      },
-    },
+    useOneCredentialOperation(),
   ];
 }

@@ -80,7 +80,7 @@ describe('query limits', () => {
     const res = await D.gql(q);
     expect(res.body.data).toBeUndefined();
     expect(refused(res)).toMatchObject({
-      message: 'Only one login, signup, changePassword or refresh per request',
+      message: 'Only one signup, login, changePassword or refresh per request',
       extensions: { code: 'BAD_USER_INPUT' },
     });
     expect(JSON.stringify(res.body)).not.toContain('eyJ');
