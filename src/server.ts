@@ -9,6 +9,7 @@ import { describeAuth } from './auth/describe.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useErrorCodes } from './plugins/error-codes.js';
+import { useErrorHygiene } from './plugins/error-hygiene.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { readinessCheck } from './plugins/readiness.js';
@@ -77,6 +78,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),
       useErrorCodes(),
+      // No schema hints where introspection is off, no submitted secret in any error, whatever phase.
+      useErrorHygiene({ hideSuggestions: !config.introspection }),
       readinessCheck(async () => {
         try {
           await dataSource.query('SELECT 1');

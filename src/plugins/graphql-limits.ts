@@ -5,9 +5,9 @@ import { useOneCredentialOperation } from '../auth/credential-fields.js';
 
 /**
  * GraphQL Armor's protections (depth, aliases, tokens, directives, cost) with its defaults,
- * field suggestions hidden where introspection is off, and one credential operation per request.
+ * and one credential operation per request. (Suggestions are hidden by src/plugins/error-hygiene.ts.)
  */
-export function useGraphQLLimits(config: Pick<Config, 'limits' | 'introspection'>): Plugin[] {
+export function useGraphQLLimits(config: Pick<Config, 'limits'>): Plugin[] {
   const { limits } = config;
   return [
     EnvelopArmorPlugin({
@@ -16,8 +16,8 @@ export function useGraphQLLimits(config: Pick<Config, 'limits' | 'introspection'
       maxTokens: { n: limits.maxTokens },
       maxDirectives: { n: limits.maxDirectives },
       costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
-      // "Did you mean ...?" leaks the schema that disabled introspection hides.
-      blockFieldSuggestion: { enabled: !config.introspection },
+      // "Did you mean ...?" is removed from every error, whatever phase, by useErrorHygiene.
+      blockFieldSuggestion: { enabled: false },
     }) as Plugin,
     useOneCredentialOperation(),
   ];
