@@ -23,7 +23,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         contextType: '../context.js#GraphQLContext',
         // Resolvers of @auth fields receive a context whose `caller` is non-null.
-        directiveResolverMappings: { auth: '../auth/resolver-types.js#AuthResolver' },
+        directiveResolverMappings: { auth: '../resolvers/resolver-types.js#AuthResolver' },
         // GraphQL types backed by the stored entity: the compiler demands a resolver wherever shapes
         // differ, and the password hash cannot reach the schema.
         mappers: {

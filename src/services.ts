@@ -5,11 +5,30 @@ import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
-import type { Services } from './context.js';
 import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
+import { type Authenticator, createAuthenticator } from './auth/authenticate.js';
+import type { TokenSigner } from './auth/jwt.js';
+import type { PasswordHasher } from './auth/password.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
+import type { RefreshTokens } from './auth/refresh-tokens.js';
+import type { Events } from './events.js';
+
+/** What the app is built from; tests build the same with their own database and secret. */
+export interface Services {
+  config: Config;
+  users: UserStore;
+  tokens: TokenSigner;
+  /** Credential -> caller, for every transport (src/auth/authenticate.ts). */
+  auth: Authenticator;
+  passwords: PasswordHasher;
+  refreshTokens: RefreshTokens;
+  throttle: LoginThrottle;
+  events: Events;
+  logger: Logger;
+}
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
@@ -25,10 +44,12 @@ export async function createServices(
       maxWaitMs: config.password.hashMaxWaitSeconds * 1000,
     }),
   ]);
+  const users = new UserStore(dataSource);
   return {
     config,
-    users: new UserStore(dataSource),
+    users,
     tokens,
+    auth: createAuthenticator({ tokens, users, logger }),
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
     throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),

@@ -1,19 +1,19 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import type { AuthedContext, GraphQLContext } from '../context.js';
+import type { Authenticates, Caller } from './caller.js';
 import type { Role } from '../db/entities/user.js';
 import { requireAuth } from './policy.js';
 
 export const AUTH_DIRECTIVE = 'auth';
 export const PUBLIC_DIRECTIVE = 'public';
 
-type Resolver = GraphQLFieldResolver<unknown, GraphQLContext>;
+type Resolver = GraphQLFieldResolver<unknown, Authenticates>;
 
 function guard(next: Resolver, requires: Role): Resolver {
   return async (source, args, context, info) => {
     const caller = await requireAuth(context, requires);
     // The resolver gets the checked caller in its context and never sees the token.
-    const authed: AuthedContext = { ...context, caller };
+    const authed: Authenticates & { caller: Caller } = { ...context, caller };
     return next(source, args, authed, info);
   };
 }

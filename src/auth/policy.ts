@@ -1,5 +1,5 @@
 import type { Role } from '../db/entities/user.js';
-import type { Caller, GraphQLContext } from '../context.js';
+import type { Authenticates, Caller } from './caller.js';
 import { forbidden, unauthenticated } from '../errors.js';
 
 /** Each role includes the ones ranked below it. */
@@ -20,6 +20,6 @@ export function requireRole(caller: Caller | null, requires: Role): Caller {
 }
 
 /** Authenticates the request (once, memoised in the context) and applies the rule. */
-export async function requireAuth(context: GraphQLContext, requires: Role): Promise<Caller> {
+export async function requireAuth(context: Authenticates, requires: Role): Promise<Caller> {
   return requireRole(await context.authenticate(), requires);
 }

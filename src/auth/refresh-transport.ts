@@ -1,6 +1,6 @@
 // Declares request.cookieStore, which the useCookies plugin (server.ts) provides.
 import type {} from '@whatwg-node/server-plugin-cookies';
-import type { GraphQLContext } from '../context.js';
+import type { Config } from '../config.js';
 import { badUserInput, forbidden, unauthenticated } from '../errors.js';
 
 /**
@@ -9,6 +9,12 @@ import { badUserInput, forbidden, unauthenticated } from '../errors.js';
  */
 
 const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
+
+/** What the transport needs of a request's context (GraphQLContext satisfies it). */
+export interface TransportContext {
+  request: Request;
+  services: { config: Pick<Config, 'refresh' | 'corsOrigins'> };
+}
 
 function sameOrigin(request: Request): string {
   return new URL(request.url).origin;
@@ -19,7 +25,7 @@ function sameOrigin(request: Request): string {
  * Only a JSON POST (which a cross-site page cannot send without a CORS preflight) from this
  * origin or an allowed one may use it; SameSite on the cookie is the second lock.
  */
-function assertCookieRequestIsSafe(context: GraphQLContext): void {
+function assertCookieRequestIsSafe(context: TransportContext): void {
   const { request, services } = context;
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (request.method !== 'POST' || !JSON_TYPES.includes(type)) {
@@ -35,7 +41,7 @@ function assertCookieRequestIsSafe(context: GraphQLContext): void {
 
 /** Returns the token for the client to keep, or null when it went into the cookie. */
 export async function deliverRefreshToken(
-  context: GraphQLContext,
+  context: TransportContext,
   refresh: { token: string; expiresAt: Date },
 ): Promise<string | null> {
   const { transport, cookie } = context.services.config.refresh;
@@ -55,7 +61,7 @@ export async function deliverRefreshToken(
 
 /** The refresh token of this request: the argument if given, else (cookie mode) the cookie. */
 export async function receiveRefreshToken(
-  context: GraphQLContext,
+  context: TransportContext,
   argument: string | null | undefined,
 ): Promise<string> {
   if (argument) return argument;
@@ -67,7 +73,7 @@ export async function receiveRefreshToken(
   return stored.value;
 }
 
-export async function clearRefreshCookie(context: GraphQLContext): Promise<void> {
+export async function clearRefreshCookie(context: TransportContext): Promise<void> {
   const { transport, cookie } = context.services.config.refresh;
   if (transport !== 'cookie') return;
   await context.request.cookieStore?.delete({ name: cookie.name, path: cookie.path });

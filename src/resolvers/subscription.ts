@@ -5,7 +5,7 @@ import type { AccountEventResolvers, SubscriptionResolvers } from '../generated/
 
 /**
  * The caller's account events until the token that opened the stream stops being valid:
- * at its `exp`, or at the first event after which its user is gone or its version is stale.
+ * at its `exp`, or at the first event after which the token is no longer current.
  */
 async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvents: AccountEventMessage }> {
   const { caller, services } = ctx;
@@ -20,9 +20,8 @@ async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvent
       if (next === 'expired') throw unauthenticated('expired');
       if (next.done) return;
       yield { accountEvents: next.value };
-      const user = await services.users.findById(caller.id);
-      if (!user) throw unauthenticated('user_gone');
-      if (user.tokenVersion !== caller.claims.ver) throw unauthenticated('revoked');
+      // The same rule as every request's (src/auth/authenticate.ts): a deletion or revocation ends the stream.
+      await services.auth.recheck(caller);
     }
   } finally {
     clearTimeout(timer);

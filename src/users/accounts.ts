@@ -1,5 +1,5 @@
 import { assertPasswordPolicy, PASSWORD_MAX_LENGTH } from '../auth/password.js';
-import type { Services } from '../context.js';
+import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';

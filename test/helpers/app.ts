@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/db/data-source.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
 import { createApp, type App } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
-import type { Services } from '../../src/context.js';
+import type { Services } from '../../src/services.js';
 import { createTestDatabase, dbKind, type DbKind } from './db.js';
 
 export interface GqlResult<T = Record<string, any>> {

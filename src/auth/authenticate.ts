@@ -1,0 +1,85 @@
+import { GraphQLError } from 'graphql';
+import type { UserEntity } from '../db/entities/user.js';
+import type { UserStore } from '../db/user-store.js';
+import { ErrorCode, type TokenProblem, unauthenticated } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { readAuthorization } from './bearer.js';
+import type { Caller } from './caller.js';
+import { type AccessTokenClaims, TokenError, type TokenSigner } from './jwt.js';
+
+/**
+ * The one place that turns a presented credential into a caller, for every transport: the HTTP
+ * context, server-sent events and WebSocket subscriptions all call it, so a new rule (a revoked
+ * session, a second factor) is added here once.
+ */
+export interface Authenticator {
+  /** `Authorization` header value (or connectionParams.authorization) -> caller, or null when none was sent. */
+  fromAuthorization(header: string | null | undefined): Promise<Caller | null>;
+  /** A bare access token -> caller; rejects with UNAUTHENTICATED. */
+  fromToken(token: string): Promise<Caller>;
+  /**
+   * Re-applies the "still current" rule to a caller authenticated earlier: long-lived streams call
+   * it after each event, so a deletion or revocation ends them. Rejects with UNAUTHENTICATED.
+   */
+  recheck(caller: Caller): Promise<void>;
+}
+
+/**
+ * Whether a verified token still speaks for its user: the user exists and the token's version is
+ * the user's current one (a password change, role change or logoutAll bumps it). Plain, so tests
+ * call it directly.
+ */
+export function staleTokenProblem(user: UserEntity | null, claims: AccessTokenClaims): TokenProblem | null {
+  if (!user) return 'user_gone';
+  if (user.tokenVersion !== claims.ver) return 'revoked';
+  return null;
+}
+
+/** True for the failures that mean "this credential does not authenticate", not for outages. */
+export function isAuthenticationFailure(e: unknown): boolean {
+  return e instanceof GraphQLError && e.extensions.code === ErrorCode.UNAUTHENTICATED;
+}
+
+export function createAuthenticator(deps: { tokens: TokenSigner; users: UserStore; logger: Logger }): Authenticator {
+  const { tokens, users, logger } = deps;
+
+  function reject(problem: TokenProblem, detail: string): GraphQLError {
+    // The real reason goes to the log (never the token itself); the client gets a plain message.
+    logger.debug('token refused', { problem, detail });
+    return unauthenticated(problem);
+  }
+
+  function assertCurrent(user: UserEntity | null, claims: AccessTokenClaims): asserts user is UserEntity {
+    const problem = staleTokenProblem(user, claims);
+    if (problem === 'user_gone') throw reject(problem, `user ${claims.sub} no longer exists`);
+    if (problem) throw reject(problem, `token version ${claims.ver} is not ${user?.tokenVersion}`);
+  }
+
+  async function fromToken(token: string): Promise<Caller> {
+    let claims: AccessTokenClaims;
+    try {
+      claims = await tokens.verify(token);
+    } catch (e) {
+      if (e instanceof TokenError) throw reject(e.problem, e.detail);
+      throw e;
+    }
+    // A database failure here propagates as itself (a masked server error), never as "anonymous".
+    const user = await users.findById(claims.sub);
+    assertCurrent(user, claims);
+    return { id: user.id, role: user.role, user, claims };
+  }
+
+  return {
+    fromToken,
+    async fromAuthorization(header) {
+      const presented = readAuthorization(header);
+      if (presented.kind === 'none') return null;
+      if (presented.kind === 'malformed')
+        throw reject('malformed_header', 'Authorization header is not "Bearer <token>"');
+      return fromToken(presented.token);
+    },
+    async recheck(caller) {
+      assertCurrent(await users.findById(caller.id), caller.claims);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { Role, UserEntity } from '../db/entities/user.js';
+import type { AccessTokenClaims } from './jwt.js';
+
+/** The authenticated user behind a request. */
+export interface Caller {
+  id: string;
+  /** The stored role, not the token's: a demotion counts at once. */
+  role: Role;
+  user: UserEntity;
+  claims: AccessTokenClaims;
+}
+
+/**
+ * What the auth layer needs of a request's context, and nothing more, so that src/auth/ does not
+ * depend on src/context.ts (which builds on it). GraphQLContext satisfies it.
+ */
+export interface Authenticates {
+  /** The caller, memoised per request: null without a token; rejects with UNAUTHENTICATED on a bad one. */
+  authenticate(): Promise<Caller | null>;
+}
