@@ -11,6 +11,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
   NOT_FOUND: 'NOT_FOUND',
+  /** More than one credential in a request (two Authorization headers, or two joined by a comma). */
+  AMBIGUOUS_CREDENTIALS: 'AMBIGUOUS_CREDENTIALS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -13,6 +13,7 @@ import { useErrorCodes } from './plugins/error-codes.js';
 import { useErrorHygiene } from './plugins/error-hygiene.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
+import { useOneAuthorization } from './plugins/one-authorization.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
@@ -69,6 +70,7 @@ export function createApp({ services, dataSource }: AppDeps) {
     plugins: [
       useRequestId({ logger }),
       useBodyLimit(config.limits.maxBodyBytes),
+      useOneAuthorization(),
       useMediaTypeErrors('/graphql'),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.

@@ -1,11 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-
-function jsonError(fetchAPI: { Response: typeof Response }, status: number, message: string, code: string): Response {
-  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
-}
+import { jsonError } from '../http/json-error.js';
 
 /**
  * Refuses request bodies over `maxBytes` before they are read. A body of unknown length
