@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { defaultHashConcurrency } from './auth/hash-queue.js';
+import { HOW_TO_MAKE_ONE, secretWeakness } from './auth/secret-strength.js';
 
 /**
  * Every option the server reads, its default and its validation, in one place.
@@ -137,33 +138,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Secrets that appear in tutorials and .env.example files; never acceptable in production. */
-const PLACEHOLDER_SECRETS = [
-  'secret',
-  'changeme',
-  'change-me',
-  'change_me',
-  'your-secret',
-  'your_secret',
-  'yoursecret',
-  'your-256-bit-secret',
-  'supersecret',
-  'super-secret',
-  'jwt-secret',
-  'jwt_secret',
-  'mysecret',
-  'password',
-  'replace-me',
-];
-
 export const MIN_SECRET_BYTES = 32;
-
-function isPlaceholder(secret: string): boolean {
-  const s = secret.toLowerCase();
-  if (PLACEHOLDER_SECRETS.some((p) => s === p || s.startsWith(`${p}-`) || s.startsWith(`${p}_`))) return true;
-  // "aaaaaaaa...", "xxxx...": one repeated character is no key.
-  return new Set(s).size <= 2;
-}
 
 function int(env: Record<string, string | undefined>, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
@@ -234,9 +209,8 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
           '(e.g. JWT_SECRET="$(openssl rand -base64 48)")',
       );
     }
-    if (production && isPlaceholder(secretRaw)) {
-      throw new ConfigError('JWT_SECRET is a well-known placeholder; generate a random one (openssl rand -base64 48)');
-    }
+    const weakness = production ? secretWeakness(secretRaw) : null;
+    if (weakness) throw new ConfigError(`JWT_SECRET is too weak for production: ${weakness}; ${HOW_TO_MAKE_ONE}`);
   }
   const previousSecrets = (env.JWT_PREVIOUS_SECRETS ?? '')
     .split(',')

@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultHashConcurrency } from '../src/auth/hash-queue.js';
+import { secretWeakness } from '../src/auth/secret-strength.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 
-const strong = `${'k'.repeat(10)}Zq8!xV2#mP9$wL4&tR7*yB3@nH6%`;
+const strong = 'Zq8!xV2#mP9$wL4&tR7*yB3@nH6%kJ5sD1fG0aQ-test-key';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -82,13 +84,36 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${secret}c` })).not.toThrow();
     });
 
-    it('refuses well-known placeholders, however long', () => {
+    it('judges secrets by strength: repetition, few distinct characters, little randomness, whitespace', () => {
       for (const s of [
         'changeme-changeme-changeme-changeme',
+        'changemechangemechangemechangeme',
+        'secretsecretsecretsecretsecretsecret',
         'your-256-bit-secret-your-256-bit-secret',
+        ' your-256-bit-secret-for-production',
+        ' Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0aQ',
+        'Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0aQ\n',
         'a'.repeat(64),
+        'abababababababababababababababab',
+        'thisismysupersecretjwtkeyforprod',
+        '0123456789012345678901234567890123456789',
       ]) {
-        expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: s }), s).toThrowError(/placeholder/);
+        expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: s }), JSON.stringify(s)).toThrowError(
+          /JWT_SECRET is too weak for production: .*openssl rand -base64 48/,
+        );
+      }
+    });
+
+    it('accepts what openssl and crypto.randomBytes make', () => {
+      for (let i = 0; i < 50; i++) {
+        for (const s of [
+          randomBytes(48).toString('base64'),
+          randomBytes(32).toString('base64url'),
+          randomBytes(32).toString('hex'),
+          randomBytes(24).toString('base64'),
+        ]) {
+          expect(secretWeakness(s), s).toBeNull();
+        }
       }
     });
 
