@@ -16,6 +16,7 @@ import { useMediaTypeErrors } from './plugins/media-type.js';
 import { useOneAuthorization } from './plugins/one-authorization.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
+import { useSecurityHeaders } from './plugins/security-headers.js';
 import { buildSchema } from './schema.js';
 
 export interface AppDeps {
@@ -69,6 +70,7 @@ export function createApp({ services, dataSource }: AppDeps) {
     },
     plugins: [
       useRequestId({ logger }),
+      useSecurityHeaders('/graphql'),
       useBodyLimit(config.limits.maxBodyBytes),
       useOneAuthorization(),
       useMediaTypeErrors('/graphql'),

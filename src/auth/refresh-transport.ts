@@ -25,18 +25,23 @@ function sameOrigin(request: Request): string {
  * Only a JSON POST (which a cross-site page cannot send without a CORS preflight) from this
  * origin or an allowed one may use it; SameSite on the cookie is the second lock.
  */
-function assertCookieRequestIsSafe(context: TransportContext): void {
+function cookieRequestProblem(context: TransportContext): string | null {
   const { request, services } = context;
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (request.method !== 'POST' || !JSON_TYPES.includes(type)) {
-    throw forbidden('Requests that use the refresh cookie must be JSON POSTs');
+    return 'Requests that use the refresh cookie must be JSON POSTs';
   }
   const origin = request.headers.get('origin');
   if (origin && origin !== sameOrigin(request)) {
     const allowed = services.config.corsOrigins;
-    if (allowed !== '*' && !allowed.includes(origin))
-      throw forbidden(`Origin ${origin} may not use the refresh cookie`);
+    if (allowed !== '*' && !allowed.includes(origin)) return `Origin ${origin} may not use the refresh cookie`;
   }
+  return null;
+}
+
+function assertCookieRequestIsSafe(context: TransportContext): void {
+  const problem = cookieRequestProblem(context);
+  if (problem) throw forbidden(problem);
 }
 
 /** Returns the token for the client to keep, or null when it went into the cookie. */
@@ -73,8 +78,12 @@ export async function receiveRefreshToken(
   return stored.value;
 }
 
+/**
+ * Clears the cookie, on a request that may use it: a refused request has no side effect, so a
+ * forged cross-site `logout` does not sign the browser out either.
+ */
 export async function clearRefreshCookie(context: TransportContext): Promise<void> {
   const { transport, cookie } = context.services.config.refresh;
-  if (transport !== 'cookie') return;
+  if (transport !== 'cookie' || cookieRequestProblem(context)) return;
   await context.request.cookieStore?.delete({ name: cookie.name, path: cookie.path });
 }
