@@ -161,7 +161,7 @@ export type Query = {
   me: User;
   /** One account's public profile by id; null when there is no such account. */
   user: Maybe<UserProfile>;
-  /** Every account's public profile, oldest first, a page at a time. */
+  /** Every account's profile, oldest first, a page at a time; for signed-in callers (no anonymous directory). */
   users: UserConnection;
 };
 
@@ -253,7 +253,10 @@ export type UserEdge = {
   node: UserProfile;
 };
 
-/** An account as anyone may see it. `email` is shown only to the account itself and to administrators. */
+/**
+ * An account as others see it: anyone sees the id, name and creation time; a signed-in caller also
+ * sees the role; `email` is shown only to the account itself and to administrators.
+ */
 export type UserProfile = {
   __typename?: 'UserProfile';
   /** When the account was created. */
@@ -264,8 +267,8 @@ export type UserProfile = {
   id: Scalars['ID']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
-  /** What the account may do. */
-  role: Role;
+  /** What the account may do; for signed-in callers only (anonymous callers get null and UNAUTHENTICATED), so nobody can pick out the administrators anonymously. */
+  role: Maybe<Role>;
 };
 
 
@@ -439,7 +442,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['UserProfile']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  users?: ResolverAuth<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -472,7 +475,7 @@ export type UserProfileResolvers<ContextType = GraphQLContext, ParentType extend
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  role?: ResolverAuth<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
