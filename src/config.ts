@@ -122,6 +122,21 @@ export interface Config {
      */
     hashMaxWaitSeconds: number;
   };
+  subscriptions: {
+    /** Open subscription streams one account may hold on one instance. @default 5 */
+    perUser: number;
+    /** Open subscription streams on one instance, all accounts together. @default 1000 */
+    total: number;
+  };
+  http: {
+    /**
+     * Seconds a client has to send a request's headers; slower sockets are closed (slowloris).
+     * @default 10
+     */
+    headersTimeoutSeconds: number;
+    /** Seconds a client has to send a whole request, body included (not the response). @default 30 */
+    requestTimeoutSeconds: number;
+  };
   /** Serve GraphiQL on GET /graphql. @default true outside production */
   graphiql: boolean;
   /** Allow introspection. @default true outside production */
@@ -253,6 +268,14 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     }
   }
 
+  const headersTimeoutSeconds = int(env, 'HTTP_HEADERS_TIMEOUT', 10, 1, 600);
+  const requestTimeoutSeconds = int(env, 'HTTP_REQUEST_TIMEOUT', 30, 1, 3600);
+  if (requestTimeoutSeconds < headersTimeoutSeconds) {
+    throw new ConfigError(
+      'HTTP_REQUEST_TIMEOUT must be at least HTTP_HEADERS_TIMEOUT (the headers are part of the request)',
+    );
+  }
+
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 4000, 0, 65535),
@@ -305,6 +328,14 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
         64,
       ),
       hashMaxWaitSeconds: int(env, 'PASSWORD_HASH_MAX_WAIT', 30, 1, 600),
+    },
+    subscriptions: {
+      perUser: int(env, 'SUBSCRIPTIONS_MAX_PER_USER', 5, 1, 10_000),
+      total: int(env, 'SUBSCRIPTIONS_MAX_TOTAL', 1000, 1, 1_000_000),
+    },
+    http: {
+      headersTimeoutSeconds,
+      requestTimeoutSeconds,
     },
     graphiql: bool(env, 'GRAPHIQL', !production),
     introspection: bool(env, 'INTROSPECTION', !production),

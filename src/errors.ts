@@ -13,6 +13,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** More than one credential in a request (two Authorization headers, or two joined by a comma). */
   AMBIGUOUS_CREDENTIALS: 'AMBIGUOUS_CREDENTIALS',
+  /** Too many open subscription streams, for this account or for the server. */
+  TOO_MANY_STREAMS: 'TOO_MANY_STREAMS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -63,4 +65,8 @@ export function rateLimited(retryAfterSeconds: number, message = 'Too many attem
 
 export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
+export function tooManyStreams(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.TOO_MANY_STREAMS } });
 }

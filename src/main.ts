@@ -34,7 +34,18 @@ async function main(): Promise<void> {
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
   const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });
-  const server = createServer(yoga);
+  const server = createServer(
+    {
+      // A socket that drips its headers (slowloris) is closed after headersTimeout, a request that
+      // takes longer than requestTimeout to arrive likewise; Node's defaults are 60 s and 300 s.
+      headersTimeout: config.http.headersTimeoutSeconds * 1000,
+      requestTimeout: config.http.requestTimeoutSeconds * 1000,
+      // How often Node looks for sockets past those timeouts (default 30 s, which would let a slow
+      // socket live three times the limit).
+      connectionsCheckingInterval: 1000,
+    },
+    yoga,
+  );
 
   let stopping = false;
   // While draining, a keep-alive connection whose last response has just gone out is closed at

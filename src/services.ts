@@ -15,6 +15,7 @@ import type { PasswordHasher } from './auth/password.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Events } from './events.js';
+import { createStreamLimits, type StreamLimits } from './stream-limits.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   refreshTokens: RefreshTokens;
   throttle: LoginThrottle;
   events: Events;
+  /** Open subscription streams, per user and in total (src/stream-limits.ts). */
+  streams: StreamLimits;
   logger: Logger;
 }
 
@@ -54,6 +57,7 @@ export async function createServices(
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
     throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),
+    streams: createStreamLimits(config.subscriptions),
     logger,
   };
 }
