@@ -1,7 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { authorizationCount } from '../auth/bearer.js';
-import { ErrorCode } from '../errors.js';
-import { jsonError } from '../http/json-error.js';
+import { ErrorCode, requestErrorResponse } from '../errors.js';
 
 /**
  * One credential per request. Two Authorization headers (a valid one, then a forged one) or two
@@ -15,11 +14,10 @@ export function useOneAuthorization(): Plugin {
       const nodeRequest = (serverContext as { req?: { rawHeaders?: string[] } } | undefined)?.req;
       if (authorizationCount(request, nodeRequest) <= 1) return;
       endResponse(
-        jsonError(
+        requestErrorResponse(
           fetchAPI,
-          400,
-          'Send exactly one credential: one Authorization header with one "Bearer <token>"',
           ErrorCode.AMBIGUOUS_CREDENTIALS,
+          'Send exactly one credential: one Authorization header with one "Bearer <token>"',
         ),
       );
     },
