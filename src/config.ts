@@ -304,6 +304,21 @@ export const settings = {
         'longest expected wait in the hashing queue (waiting x measured hash time / concurrency) a signup, login or password change is admitted with; beyond it `RATE_LIMITED` with `retryAfter`. Below common proxy timeouts (60 s)',
     }),
   },
+  pwnedPasswords: {
+    url: optionalText('PWNED_PASSWORDS_URL', {
+      description:
+        'a Pwned Passwords compatible range API (e.g. `https://api.pwnedpasswords.com`): new passwords found in a breach are refused. Only the first 5 hex digits of the SHA-1 are sent (k-anonymity); when it does not answer in time the password is let through with a warning',
+      allowed: '`http://` or `https://` URL',
+      schema: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }),
+      defaultText: 'off',
+    }),
+    timeoutMs: integer('PWNED_PASSWORDS_TIMEOUT', {
+      default: 2000,
+      min: 100,
+      max: 30_000,
+      description: 'milliseconds to wait for the range API before letting the password through',
+    }),
+  },
   subscriptions: {
     perUser: integer('SUBSCRIPTIONS_MAX_PER_USER', {
       default: 5,

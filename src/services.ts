@@ -16,6 +16,7 @@ import type { LoginThrottle } from './auth/login-throttle.js';
 import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Events } from './events.js';
 import { createStreamLimits, type StreamLimits } from './stream-limits.js';
+import { type BreachedPasswords, createBreachedPasswords } from './auth/pwned-passwords.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -25,6 +26,8 @@ export interface Services {
   /** Credential -> caller, for every transport (src/auth/authenticate.ts). */
   auth: Authenticator;
   passwords: PasswordHasher;
+  /** The optional Pwned Passwords range check for new passwords (PWNED_PASSWORDS_URL). */
+  breachedPasswords: BreachedPasswords;
   refreshTokens: RefreshTokens;
   throttle: LoginThrottle;
   events: Events;
@@ -54,6 +57,7 @@ export async function createServices(
     tokens,
     auth: createAuthenticator({ tokens, users, logger }),
     passwords,
+    breachedPasswords: createBreachedPasswords({ ...config.pwnedPasswords, logger }),
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
     throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),

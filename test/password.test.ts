@@ -69,20 +69,36 @@ describe('password hashing', () => {
     const burst = Array.from({ length: 200 }, (_, i) => hasher.hash(`password-${i}`).catch((e: unknown) => e));
     const refused = await hasher.hash('late').catch((e: { extensions: { retryAfter: number } }) => e);
     expect(refused).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
-    const retryAfter = (refused as { extensions: { retryAfter: number } }).extensions.retryAfter;
-    await new Promise((r) => setTimeout(r, retryAfter * 1000));
-    await expect(hasher.hash('on time')).resolves.toMatch(/^\$argon2id/);
+    // retryAfter is an estimate from the measured hash time; on a machine that slows down meanwhile
+    // a second wait may be needed, never more.
+    let retryAfter = (refused as { extensions: { retryAfter: number } }).extensions.retryAfter;
+    let admitted: string | undefined;
+    for (let attempt = 0; attempt < 2 && !admitted; attempt++) {
+      await new Promise((r) => setTimeout(r, retryAfter * 1000));
+      admitted = await hasher.hash('on time').catch((e: { extensions: { retryAfter: number } }) => {
+        retryAfter = e.extensions.retryAfter;
+        return undefined;
+      });
+    }
+    expect(admitted).toMatch(/^\$argon2id/);
     await Promise.all(burst);
   });
 });
 
 describe('password policy', () => {
   it('allows 8 to 256 characters', () => {
-    expect(() => assertPasswordPolicy('12345678')).not.toThrow();
+    expect(() => assertPasswordPolicy('x7#kq9@m')).not.toThrow();
     expect(() => assertPasswordPolicy('x'.repeat(256))).not.toThrow();
     expect(() => assertPasswordPolicy('1234567')).toThrowError(
       expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'password' } }),
     );
     expect(() => assertPasswordPolicy('x'.repeat(257))).toThrowError(/at most 256/);
+  });
+
+  it('refuses commonly used passwords, whatever their case', () => {
+    for (const p of ['12345678', 'password123', 'PASSWORD123', 'qwertyuiop']) {
+      expect(() => assertPasswordPolicy(p), p).toThrowError(/most commonly used/);
+    }
+    expect(() => assertPasswordPolicy('correct horse battery')).not.toThrow();
   });
 });

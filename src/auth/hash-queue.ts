@@ -23,8 +23,8 @@ export interface HashQueue {
   stats(): { active: number; pending: number; jobMs: number; expectedWaitMs: number };
 }
 
-/** Weight of the newest measurement in the moving average: reacts within a few dozen jobs. */
-const EWMA_WEIGHT = 0.1;
+/** Weight of the newest measurement in the moving average: follows a machine that slows down within a few jobs. */
+const EWMA_WEIGHT = 0.25;
 
 export function createHashQueue(opts: HashQueueOptions): HashQueue {
   const waiting: Array<() => void> = [];

@@ -1,5 +1,6 @@
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
 import { badUserInput } from '../errors.js';
+import { isCommonPassword } from './common-passwords.js';
 import { createHashQueue } from './hash-queue.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -23,23 +24,44 @@ export interface PasswordHasherOptions {
 }
 
 export interface PasswordHasher {
+  /** Hashes the password's normalised form (normalizePassword). */
   hash(password: string): Promise<string>;
   /** Constant work whether or not `stored` is undefined (unknown e-mail). */
   verify(stored: string | undefined, password: string): Promise<boolean>;
+  /**
+   * As verify, and says whether the stored hash should be remade from this password: it was
+   * made from the password as typed before normalisation, or with weaker parameters.
+   */
+  check(stored: string | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }>;
   /** True when `stored` was made with weaker parameters than today's. */
   needsRehash(stored: string): boolean;
   /** Hashes running and waiting now, the measured time of one, the wait a new one would see. */
   stats(): { active: number; pending: number; jobMs: number; expectedWaitMs: number };
 }
 
-/** 8 to 256 characters, counted as Unicode code points so emoji count as one. */
+/**
+ * NFKC, as NIST SP 800-63B §5.1.1.2 recommends, so the same password typed on another keyboard
+ * or device (composed or decomposed accents, full-width forms, ligatures) is the same password.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * A new password: 8 to 256 characters of its normalised form, counted as Unicode code points so
+ * emoji count as one, and not one of the commonly used passwords (NIST SP 800-63B).
+ */
 export function assertPasswordPolicy(password: string, field = 'password'): void {
-  const length = [...password].length;
+  const normalized = normalizePassword(password);
+  const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) {
     throw badUserInput(`Password must be at least ${PASSWORD_MIN_LENGTH} characters`, field);
   }
   if (length > PASSWORD_MAX_LENGTH) {
     throw badUserInput(`Password must be at most ${PASSWORD_MAX_LENGTH} characters`, field);
+  }
+  if (isCommonPassword(normalized)) {
+    throw badUserInput('This password is one of the most commonly used; choose another', field);
   }
 }
 
@@ -57,31 +79,45 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
     initialJobMs: performance.now() - began,
   });
 
-  return {
-    hash: (password) => run(() => hash(password, options)),
-    verify: (stored, password) =>
-      run(async () => {
-        try {
-          const ok = await verify(stored ?? dummyHash, password);
-          return ok && stored !== undefined;
-        } catch {
-          // A corrupt stored hash is a failed login, not a 500.
-          return false;
-        }
-      }),
-    stats,
-    needsRehash(stored) {
+  const verifyOne = (stored: string | undefined, password: string) =>
+    run(async () => {
       try {
-        const p = parseOptions(stored);
-        return (
-          p.algorithm !== ARGON2ID ||
-          p.memoryCost < params.memoryCost ||
-          p.timeCost < params.timeCost ||
-          p.parallelism < params.parallelism
-        );
+        const ok = await verify(stored ?? dummyHash, password);
+        return ok && stored !== undefined;
       } catch {
-        return true;
+        // A corrupt stored hash is a failed login, not a 500.
+        return false;
       }
-    },
+    });
+
+  function needsRehash(stored: string): boolean {
+    try {
+      const p = parseOptions(stored);
+      return (
+        p.algorithm !== ARGON2ID ||
+        p.memoryCost < params.memoryCost ||
+        p.timeCost < params.timeCost ||
+        p.parallelism < params.parallelism
+      );
+    } catch {
+      return true;
+    }
+  }
+
+  async function check(stored: string | undefined, password: string) {
+    const normalized = normalizePassword(password);
+    if (await verifyOne(stored, normalized)) return { ok: true, rehash: needsRehash(stored!) };
+    // Hashes made before normalisation hold the password as typed: still accepted, then remade
+    // from the normalised form. Only passwords that normalisation changes pay the second verify.
+    if (normalized !== password && (await verifyOne(stored, password))) return { ok: true, rehash: true };
+    return { ok: false, rehash: false };
+  }
+
+  return {
+    hash: (password) => run(() => hash(normalizePassword(password), options)),
+    verify: async (stored, password) => (await check(stored, password)).ok,
+    check,
+    stats,
+    needsRehash,
   };
 }
