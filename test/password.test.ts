@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { isCommonPassword } from '../src/auth/common-passwords.js';
+import { createHashQueue } from '../src/auth/hash-queue.js';
 import { assertPasswordPolicy, createPasswordHasher } from '../src/auth/password.js';
 
 describe('password hashing', () => {
@@ -65,23 +67,20 @@ describe('password hashing', () => {
   });
 
   it('a caller refused in a burst is admitted once it waits its retryAfter', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 1, maxWaitMs: 1000 });
-    const burst = Array.from({ length: 200 }, (_, i) => hasher.hash(`password-${i}`).catch((e: unknown) => e));
-    const refused = await hasher.hash('late').catch((e: { extensions: { retryAfter: number } }) => e);
-    expect(refused).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
-    // retryAfter is an estimate from the measured hash time; on a machine that slows down meanwhile
-    // a second wait may be needed, never more.
-    let retryAfter = (refused as { extensions: { retryAfter: number } }).extensions.retryAfter;
-    let admitted: string | undefined;
-    for (let attempt = 0; attempt < 2 && !admitted; attempt++) {
-      await new Promise((r) => setTimeout(r, retryAfter * 1000));
-      admitted = await hasher.hash('on time').catch((e: { extensions: { retryAfter: number } }) => {
-        retryAfter = e.extensions.retryAfter;
-        return undefined;
-      });
-    }
-    expect(admitted).toMatch(/^\$argon2id/);
-    await Promise.all(burst);
+    // The queue itself, with jobs of a known 100 ms: argon2's own time swings with the machine's load.
+    const queue = createHashQueue({ concurrency: 1, maxWaitMs: 1000, initialJobMs: 100 });
+    const job = () => new Promise<string>((r) => setTimeout(() => r('done'), 100));
+    const burst = Array.from({ length: 200 }, () => queue.run(job).catch((e: unknown) => e));
+    const refused = (await queue.run(job).catch((e: unknown) => e)) as {
+      extensions: { code: string; retryAfter: number };
+    };
+    expect(refused.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 1 });
+    await new Promise((r) => setTimeout(r, refused.extensions.retryAfter * 1000));
+    await expect(queue.run(job)).resolves.toBe('done');
+    const results = await Promise.all(burst);
+    // About a second's worth (10 jobs) was admitted and every one of them ran.
+    expect(results.filter((r) => r === 'done').length).toBeGreaterThanOrEqual(9);
+    expect(results.filter((r) => r === 'done').length).toBeLessThanOrEqual(12);
   });
 });
 
@@ -95,10 +94,10 @@ describe('password policy', () => {
     expect(() => assertPasswordPolicy('x'.repeat(257))).toThrowError(/at most 256/);
   });
 
-  it('refuses commonly used passwords, whatever their case', () => {
+  it('knows commonly used passwords, whatever their case', async () => {
     for (const p of ['12345678', 'password123', 'PASSWORD123', 'qwertyuiop']) {
-      expect(() => assertPasswordPolicy(p), p).toThrowError(/most commonly used/);
+      expect(await isCommonPassword(p), p).toBe(true);
     }
-    expect(() => assertPasswordPolicy('correct horse battery')).not.toThrow();
+    expect(await isCommonPassword('correct horse battery')).toBe(false);
   });
 });

@@ -1,6 +1,5 @@
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
 import { badUserInput } from '../errors.js';
-import { isCommonPassword } from './common-passwords.js';
 import { createHashQueue } from './hash-queue.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -48,8 +47,8 @@ export function normalizePassword(password: string): string {
 }
 
 /**
- * A new password: 8 to 256 characters of its normalised form, counted as Unicode code points so
- * emoji count as one, and not one of the commonly used passwords (NIST SP 800-63B).
+ * 8 to 256 characters of the password's normalised form, counted as Unicode code points so emoji
+ * count as one. (The rest of what a new password must be: src/auth/new-password.ts.)
  */
 export function assertPasswordPolicy(password: string, field = 'password'): void {
   const normalized = normalizePassword(password);
@@ -59,9 +58,6 @@ export function assertPasswordPolicy(password: string, field = 'password'): void
   }
   if (length > PASSWORD_MAX_LENGTH) {
     throw badUserInput(`Password must be at most ${PASSWORD_MAX_LENGTH} characters`, field);
-  }
-  if (isCommonPassword(normalized)) {
-    throw badUserInput('This password is one of the most commonly used; choose another', field);
   }
 }
 
