@@ -11,6 +11,7 @@ import { corsFor } from './plugins/cors.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useErrorHygiene } from './plugins/error-hygiene.js';
+import { useLinkPages } from './pages/link-pages.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { useOneAuthorization } from './plugins/one-authorization.js';
@@ -70,6 +71,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       useBodyLimit(config.limits.maxBodyBytes),
       useOneAuthorization(),
       useMediaTypeErrors('/graphql'),
+      // The pages mailed links open (src/pages/link-pages.ts).
+      useLinkPages(config.mail.productName),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.
       useCsrfPrevention(),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePerFile } from './helpers/db.js';
-import { httpClient } from './helpers/http-client.js';
+import { httpClient } from './helpers/client.js';
 import { startServer, type SpawnedServer } from './helpers/server.js';
 
 // A morning burst of real users against a production server: the hashing queue admits by

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from '../helpers/http-client.js';
+import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // Two credentials in one request: whichever one a proxy, a log or this server believes differs.

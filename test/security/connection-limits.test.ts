@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from '../helpers/http-client.js';
+import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 import { readSse } from '../helpers/sse.js';
 

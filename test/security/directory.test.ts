@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from '../helpers/http-client.js';
+import { httpClient } from '../helpers/client.js';
 import { runScript, startServer, type SpawnedServer } from '../helpers/server.js';
 
 // No anonymous directory: nobody can list the accounts, or find the administrators, without signing in.
@@ -39,7 +39,7 @@ describe('the account directory', () => {
 
   it('an anonymous caller sees a profile by id, but not its role', async () => {
     const res = await C.gql('query($id: ID!) { user(id: $id) { id name role } }', { id: admin.id });
-    expect(res.body.data.user).toEqual({ id: admin.id, name: 'Sec', role: null });
+    expect(res.body.data.user).toEqual({ id: admin.id, name: 'Test User', role: null });
     expect(res.body.errors).toEqual([
       expect.objectContaining({ path: ['user', 'role'], extensions: { code: 'UNAUTHENTICATED' } }),
     ]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from '../helpers/http-client.js';
+import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // What error messages give away: schema hints in production, and the client's own secrets anywhere.

@@ -5,7 +5,7 @@ import { hash } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARGON2_PARAMS } from '../../src/auth/password.js';
 import { createTestApp, type TestApp, uniqueEmail } from '../helpers/app.js';
-import { httpClient } from '../helpers/http-client.js';
+import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // Passwords and names that people and attackers really send (NIST SP 800-63B, Trojan Source).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../helpers/app.js';
-import { httpClient } from '../helpers/http-client.js';
+import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // Token answers are not cacheable, API answers are not sniffed, pages are not framed, and a
