@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
-import { defaultHashConcurrency } from '../src/auth/hash-queue.js';
+import { defaultHashConcurrency } from '../src/settings/hash-concurrency.js';
 import { ARGON2_PARAMS } from '../src/auth/password.js';
 import { freePort, gql, load, median, resetPeakRss, rssMiB, startServer, type Child, type LoadResult } from './lib.js';
 

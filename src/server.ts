@@ -19,6 +19,7 @@ import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { useSecurityHeaders } from './plugins/security-headers.js';
 import { buildSchema } from './schema.js';
+import { useMetricsEndpoint } from './metrics/endpoint.js';
 import { yogaLogger } from './yoga-logger.js';
 
 export interface AppDeps {
@@ -68,6 +69,9 @@ export function createApp({ services, dataSource }: AppDeps) {
     plugins: [
       useRequestId({ logger }),
       useSecurityHeaders('/graphql'),
+      // Nothing at all when metrics are off: the plugin hooks every request and every phase.
+      ...(services.metrics.yogaPlugin ? [services.metrics.yogaPlugin] : []),
+      ...(config.metrics.token ? [useMetricsEndpoint(services.metrics, config.metrics.token)] : []),
       useBodyLimit(config.limits.maxBodyBytes),
       useOneAuthorization(),
       useMediaTypeErrors('/graphql'),

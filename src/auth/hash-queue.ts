@@ -16,6 +16,9 @@ export interface HashQueueOptions {
   maxWaitMs: number;
   /** The first estimate of one job's duration, until jobs have been measured. */
   initialJobMs: number;
+  /** Told how long each job waited for a slot (seconds), and of each refused one: for metrics. */
+  onWait?: (seconds: number) => void;
+  onRejected?: () => void;
 }
 
 export interface HashQueue {
@@ -44,11 +47,14 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
       if (wait > opts.maxWaitMs) {
         // Admission resumes once enough of the queue has drained for the wait to fit the bound.
         const retryAfterMs = wait - opts.maxWaitMs + jobMs;
+        opts.onRejected?.();
         return Promise.reject(rateLimited(retryAfterMs / 1000, 'Too many sign-ins at once, try again in a moment'));
       }
+      const queuedAt = performance.now();
       return new Promise<T>((resolve, reject) => {
         const start = () => {
           active += 1;
+          opts.onWait?.((performance.now() - queuedAt) / 1000);
           const began = performance.now();
           job()
             .then(resolve, reject)
@@ -64,13 +70,4 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
     },
     stats: () => ({ active, pending: waiting.length, jobMs, expectedWaitMs: expectedWaitMs(waiting.length) }),
   };
-}
-
-/**
- * Hashes at once by default: one per core, minus one left to the event loop (token checks,
- * JSON, the database driver), and at most one below libuv's thread pool (UV_THREADPOOL_SIZE,
- * default 4) so file-system and DNS work always find a thread.
- */
-export function defaultHashConcurrency(cores: number, threadPoolSize: number): number {
-  return Math.max(1, Math.min(cores - 1, threadPoolSize - 1));
 }

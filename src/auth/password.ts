@@ -20,6 +20,9 @@ export interface PasswordHasherOptions {
   /** Longest expected queue wait a hash is admitted with (ms); beyond it, RATE_LIMITED. */
   maxWaitMs: number;
   params?: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Told how long each job waited for a slot (seconds), and of each refused one: for metrics. */
+  onWait?: (seconds: number) => void;
+  onRejected?: () => void;
 }
 
 export interface PasswordHasher {
@@ -73,6 +76,8 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
     concurrency: opts.concurrency,
     maxWaitMs: opts.maxWaitMs,
     initialJobMs: performance.now() - began,
+    onWait: opts.onWait,
+    onRejected: opts.onRejected,
   });
 
   const verifyOne = (stored: string | undefined, password: string) =>

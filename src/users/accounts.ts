@@ -1,11 +1,13 @@
+import { GraphQLError } from 'graphql';
 import { assertNewPassword } from '../auth/new-password.js';
 import { PASSWORD_MAX_LENGTH } from '../auth/password.js';
 import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
-import { badUserInput, notFound, unauthenticated } from '../errors.js';
+import { ErrorCode, badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
+import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 import { mailVerificationLater } from './verification.js';
 
@@ -14,10 +16,6 @@ export interface Session {
   token: string;
   refresh: { token: string; expiresAt: Date };
   user: UserEntity;
-}
-
-export function emailTaken(field = 'email') {
-  return badUserInput('An account with this email already exists', field);
 }
 
 /** An access token and a refresh token; a new family unless continuing one (rotation). */
@@ -52,7 +50,26 @@ export async function signup(
   }
 }
 
+/** A sign-in, counted by outcome (auth_logins_total). */
 export async function login(services: Services, rawEmail: string, password: string, address: string): Promise<Session> {
+  try {
+    const session = await passwordLogin(services, rawEmail, password, address);
+    services.metrics.logins.inc({ outcome: 'success' });
+    return session;
+  } catch (e) {
+    const code = e instanceof GraphQLError ? e.extensions.code : undefined;
+    const outcome =
+      code === ErrorCode.UNAUTHENTICATED
+        ? 'invalid_credentials'
+        : code === ErrorCode.RATE_LIMITED
+          ? 'rate_limited'
+          : 'error';
+    services.metrics.logins.inc({ outcome });
+    throw e;
+  }
+}
+
+async function passwordLogin(services: Services, rawEmail: string, password: string, address: string) {
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
   await services.throttle.assertAllowed(email, address);
@@ -79,27 +96,6 @@ export async function login(services: Services, rawEmail: string, password: stri
     services.logger.info('password hash upgraded', { userId: user.id });
   }
   return issue(services, current);
-}
-
-/**
- * For changes that need the password again (new password, new e-mail). A stolen access token must
- * not become an oracle for the password: the login throttle applies, and a wrong one counts.
- */
-export async function assertCurrentPassword(
-  services: Services,
-  caller: UserEntity,
-  currentPassword: string,
-  address: string,
-): Promise<void> {
-  await services.throttle.assertAllowed(caller.email, address);
-  const ok =
-    [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
-    (await services.passwords.verify(caller.passwordHash, currentPassword));
-  // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
-  if (!ok) {
-    await services.throttle.recordFailure(caller.email, address);
-    throw badUserInput('Current password is incorrect', 'currentPassword');
-  }
 }
 
 export async function changePassword(
@@ -169,11 +165,14 @@ export async function refreshSession(services: Services, refreshToken: string): 
   } catch (e) {
     if (e instanceof RefreshTokenError) {
       services.logger.info('refresh refused', { problem: e.problem });
+      services.metrics.refreshes.inc({ outcome: 'refused' });
+      if (e.problem === 'reused') services.metrics.refreshTokenReuse.inc();
       throw unauthenticated('invalid_refresh');
     }
     throw e;
   }
   const user = await services.users.findById(owner.userId);
+  services.metrics.refreshes.inc({ outcome: user ? 'success' : 'refused' });
   if (!user) throw unauthenticated('invalid_refresh');
   return issue(services, user, owner.familyId);
 }

@@ -72,3 +72,9 @@ export function secretWeakness(secret: string): string | null {
     return `it looks like about ${Math.floor(bits)} bits of randomness; at least ${MIN_SECRET_BITS} are needed`;
   return null;
 }
+
+/** A token that plainly is not random (few distinct characters, or mostly repetition); length is checked elsewhere. */
+export function looksLikePlaceholder(token: string): boolean {
+  const chars = [...token].slice(0, ANALYSED);
+  return new Set(chars).size < MIN_DISTINCT || repeatedCharacters(chars) > chars.length * MAX_REPEATED_SHARE;
+}
