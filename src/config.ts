@@ -1,5 +1,8 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultHashConcurrency } from './settings/hash-concurrency.js';
+import { HOW_TO_MAKE_ONE, looksLikePlaceholder, secretWeakness } from './settings/secret-strength.js';
 import {
   boolean,
   type ConfigOf,
@@ -35,33 +38,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
-/** Secrets that appear in tutorials and .env.example files; never acceptable in production. */
-const PLACEHOLDER_SECRETS = [
-  'secret',
-  'changeme',
-  'change-me',
-  'change_me',
-  'your-secret',
-  'your_secret',
-  'yoursecret',
-  'your-256-bit-secret',
-  'supersecret',
-  'super-secret',
-  'jwt-secret',
-  'jwt_secret',
-  'mysecret',
-  'password',
-  'replace-me',
-];
-
 export const MIN_SECRET_BYTES = 32;
-
-function isPlaceholder(secret: string): boolean {
-  const s = secret.toLowerCase();
-  if (PLACEHOLDER_SECRETS.some((p) => s === p || s.startsWith(`${p}-`) || s.startsWith(`${p}_`))) return true;
-  // "aaaaaaaa...", "xxxx...": one repeated character is no key.
-  return new Set(s).size <= 2;
-}
 
 const GENERATE = 'JWT_SECRET="$(openssl rand -base64 48)"';
 
@@ -72,7 +49,9 @@ function productionSecretProblem(secret: string | undefined): string | undefined
   const bytes = Buffer.byteLength(secret, 'utf8');
   if (bytes < MIN_SECRET_BYTES)
     return `is ${bytes} bytes; production needs at least ${MIN_SECRET_BYTES} (e.g. ${GENERATE})`;
-  if (isPlaceholder(secret)) return 'is a well-known placeholder; generate a random one (openssl rand -base64 48)';
+  // Judged by what it is, not by a list of placeholders (src/auth/secret-strength.ts).
+  const weakness = secretWeakness(secret);
+  if (weakness) return `is too weak for production: ${weakness}; ${HOW_TO_MAKE_ONE}`;
   return undefined;
 }
 
@@ -186,8 +165,9 @@ export const settings = {
     secret: setting<string | undefined>('JWT_SECRET', {
       description:
         'HMAC key for HS256 (unused under an asymmetric `JWT_ALGORITHM`): the UTF-8 bytes of the string. In production with HS256 the server refuses to start without one of ' +
-        `at least ${MIN_SECRET_BYTES} bytes, or with a well-known placeholder (\`changeme\`, \`your-256-bit-secret\`, ` +
-        'one repeated character...). Outside production a random one is generated once and kept in ' +
+        `at least ${MIN_SECRET_BYTES} bytes, or with a weak one: judged by strength (surrounding whitespace, fewer than ` +
+        '10 distinct characters, repetition such as `changemechangeme...`, under 128 bits of estimated randomness), ' +
+        'not by a list. Outside production a random one is generated once and kept in ' +
         '`DATA_DIR/jwt-secret` (mode 0600), with a warning. Generate one with `openssl rand -base64 48`.',
       allowed: `text, at least ${MIN_SECRET_BYTES} bytes in production`,
       schema: z.string(),
@@ -345,16 +325,63 @@ export const settings = {
   },
   password: {
     hashConcurrency: integer('PASSWORD_HASH_CONCURRENCY', {
-      default: 2,
+      // libuv reads UV_THREADPOOL_SIZE from the process's own environment when its pool starts.
+      default: () => defaultHashConcurrency(os.availableParallelism(), Number(process.env.UV_THREADPOOL_SIZE) || 4),
+      defaultText: "cores - 1, at most libuv's `UV_THREADPOOL_SIZE` (4) - 1",
       min: 1,
       max: 64,
-      description: "argon2 hashes running at once (keep below libuv's 4 threads)",
+      description:
+        'argon2 hashes running at once: one core stays with the event loop (token checks, JSON), one thread of the pool with file and DNS work',
     }),
-    hashQueueLimit: integer('PASSWORD_HASH_QUEUE_LIMIT', {
-      default: 64,
-      min: 0,
-      max: 100_000,
-      description: 'hashes allowed to wait; beyond it signup/login answer `RATE_LIMITED`',
+    hashMaxWaitSeconds: integer('PASSWORD_HASH_MAX_WAIT', {
+      default: 30,
+      min: 1,
+      max: 600,
+      description:
+        'longest expected wait in the hashing queue (waiting x measured hash time / concurrency) a signup, login or password change is admitted with; beyond it `RATE_LIMITED` with `retryAfter`. Below common proxy timeouts (60 s)',
+    }),
+  },
+  pwnedPasswords: {
+    url: optionalText('PWNED_PASSWORDS_URL', {
+      description:
+        'a Pwned Passwords compatible range API (e.g. `https://api.pwnedpasswords.com`): new passwords found in a breach are refused. Only the first 5 hex digits of the SHA-1 are sent (k-anonymity); when it does not answer in time the password is let through with a warning',
+      allowed: '`http://` or `https://` URL',
+      schema: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }),
+      defaultText: 'off',
+    }),
+    timeoutMs: integer('PWNED_PASSWORDS_TIMEOUT', {
+      default: 2000,
+      min: 100,
+      max: 30_000,
+      description: 'milliseconds to wait for the range API before letting the password through',
+    }),
+  },
+  subscriptions: {
+    perUser: integer('SUBSCRIPTIONS_MAX_PER_USER', {
+      default: 5,
+      min: 1,
+      max: 10_000,
+      description: 'open subscription streams one account may hold on one instance; beyond it `TOO_MANY_STREAMS`',
+    }),
+    total: integer('SUBSCRIPTIONS_MAX_TOTAL', {
+      default: 1000,
+      min: 1,
+      max: 1_000_000,
+      description: 'open subscription streams on one instance, all accounts together',
+    }),
+  },
+  http: {
+    headersTimeoutSeconds: integer('HTTP_HEADERS_TIMEOUT', {
+      default: 10,
+      min: 1,
+      max: 600,
+      description: "seconds a client has to send a request's headers; slower sockets are closed (slowloris)",
+    }),
+    requestTimeoutSeconds: integer('HTTP_REQUEST_TIMEOUT', {
+      default: 30,
+      min: 1,
+      max: 3600,
+      description: 'seconds a client has to send a whole request, body included (not the response: streams stay open)',
     }),
   },
   graphiql: boolean('GRAPHIQL', {
@@ -404,7 +431,7 @@ export const settings = {
         error: 'must be 16 to 512 letters, digits or -._~+/ (e.g. METRICS_TOKEN="$(openssl rand -hex 32)")',
       }),
       check: (value) =>
-        value !== undefined && isPlaceholder(value)
+        value !== undefined && looksLikePlaceholder(value)
           ? 'is a placeholder; generate one with openssl rand -hex 32'
           : undefined,
       defaultText: 'none (off)',
@@ -515,6 +542,13 @@ const rules: Array<(c: ConfigOf<typeof settings>) => SettingIssue | undefined> =
       ? { setting: 'JWT_SECRET', message: productionSecretProblem(undefined)! }
       : undefined,
   (c) => keyRules(c.jwt, c.env === 'production'),
+  (c) =>
+    c.http.requestTimeoutSeconds < c.http.headersTimeoutSeconds
+      ? {
+          setting: 'HTTP_REQUEST_TIMEOUT',
+          message: 'must be at least HTTP_HEADERS_TIMEOUT (the headers are part of the request)',
+        }
+      : undefined,
   (c) =>
     c.refresh.cookie.sameSite === 'none' && !c.refresh.cookie.secure
       ? {

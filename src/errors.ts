@@ -11,6 +11,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
   NOT_FOUND: 'NOT_FOUND',
+  /** Too many open subscription streams, for this account or for the server. */
+  TOO_MANY_STREAMS: 'TOO_MANY_STREAMS',
   /** Production without SMTP_URL: this request needs a mail the server cannot send. */
   MAIL_DISABLED: 'MAIL_DISABLED',
   /** The mail server refused the mail or did not answer in time; nothing was changed. */
@@ -22,6 +24,8 @@ export const ErrorCode = {
   CSRF_HEADER_REQUIRED: 'CSRF_HEADER_REQUIRED',
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** More than one credential in a request (two Authorization headers, or two joined by a comma). */
+  AMBIGUOUS_CREDENTIALS: 'AMBIGUOUS_CREDENTIALS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -74,6 +78,10 @@ export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
 }
 
+export function tooManyStreams(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.TOO_MANY_STREAMS } });
+}
+
 export function csrfHeaderRequired(): GraphQLError {
   return new GraphQLError(
     'GET requests need an x-graphql-yoga-csrf (or apollo-require-preflight) header; or use POST with JSON',
@@ -86,6 +94,7 @@ const REQUEST_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
   LENGTH_REQUIRED: 411,
+  AMBIGUOUS_CREDENTIALS: 400,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import { ErrorCode } from './errors.js';
@@ -154,13 +155,50 @@ export function tokenKeeperScript(endpoint = '/graphql'): string {
  * before GraphiQL's own code runs. Pass it to createYoga as `renderGraphiQL`.
  */
 export async function renderGraphiQLWithLogin(opts?: GraphiQLOptions): Promise<string> {
+  const key = JSON.stringify(opts ?? {});
+  if (rendered?.key === key) return rendered.html;
   // A 9 MB module (about 45 MiB of RSS once parsed): loaded on the first GraphiQL page, not at
   // start, and never in production where GraphiQL is off.
   const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  const html = renderGraphiQL(opts);
+  const page = renderGraphiQL(opts);
   const endpoint = typeof opts?.endpoint === 'string' ? opts.endpoint : '/graphql';
   const script = tokenKeeperScript(endpoint);
-  const at = html.indexOf('<head>');
+  const at = page.indexOf('<head>');
   if (at === -1) throw new Error('renderGraphiQL: no <head> to inject the token keeper into');
-  return html.slice(0, at + '<head>'.length) + script + html.slice(at + '<head>'.length);
+  const html = page.slice(0, at + '<head>'.length) + script + page.slice(at + '<head>'.length);
+  // The page is the same for every request: rendered (and its scripts hashed) once.
+  rendered = { key, html, policy: contentSecurityPolicy(html) };
+  return html;
+}
+
+let rendered: { key: string; html: string; policy: string } | undefined;
+
+/**
+ * The page's Content-Security-Policy: only its own inline scripts run (each allowed by its
+ * SHA-256, so an injected script would not), it talks only to this origin, loads no outside
+ * asset, and no other site may frame it (clickjacking). Styles stay inline: GraphiQL and its
+ * editor set style attributes, which hashes cannot allow. Monaco's language workers start from
+ * blob: URLs.
+ */
+export function contentSecurityPolicy(html: string): string {
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
+  );
+  return [
+    "default-src 'none'",
+    `script-src ${hashes.join(' ')}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** The policy of the GraphiQL page last rendered, for its response (src/plugins/security-headers.ts). */
+export function graphiqlPolicy(): string | undefined {
+  return rendered?.policy;
 }

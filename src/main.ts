@@ -45,7 +45,18 @@ async function main(): Promise<void> {
   else logger.info(services.mailer.describe());
   const stopHousekeeping = startHousekeeping(services);
   const yoga = createApp({ services, dataSource });
-  const server = createServer(yoga);
+  const server = createServer(
+    {
+      // A socket that drips its headers (slowloris) is closed after headersTimeout, a request that
+      // takes longer than requestTimeout to arrive likewise; Node's defaults are 60 s and 300 s.
+      headersTimeout: config.http.headersTimeoutSeconds * 1000,
+      requestTimeout: config.http.requestTimeoutSeconds * 1000,
+      // How often Node looks for sockets past those timeouts (default 30 s, which would let a slow
+      // socket live three times the limit).
+      connectionsCheckingInterval: 1000,
+    },
+    yoga,
+  );
   // graphql-ws subscriptions on the same port and path (ws://host:port/graphql).
   const websocket = attachWebSocket(server, yoga, services);
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { assertTokenFieldsMarked } from './auth/credential-fields.js';
 import { assertEveryRootFieldDecided, authDirectiveTransformer } from './auth/directive.js';
 import type { Resolvers } from './generated/graphql.js';
 import { resolvers as defaultResolvers } from './resolvers/index.js';
@@ -20,7 +21,8 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 
 /**
  * The executable schema with `@auth` applied. Refuses to build when a root field has neither
- * `@auth` nor `@public`, so an unprotected field cannot ship by mistake.
+ * `@auth` nor `@public`, so an unprotected field cannot ship by mistake, and when a field that
+ * returns a token is not marked `@credential` (one per request).
  */
 export function buildSchema(opts: { typeDefs?: string[]; resolvers?: Resolvers } = {}): GraphQLSchema {
   const schema = makeExecutableSchema({
@@ -29,5 +31,6 @@ export function buildSchema(opts: { typeDefs?: string[]; resolvers?: Resolvers }
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
   assertEveryRootFieldDecided(schema);
+  assertTokenFieldsMarked(schema);
   return authDirectiveTransformer(schema);
 }

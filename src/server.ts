@@ -10,12 +10,15 @@ import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
 import { useErrorCodes } from './plugins/error-codes.js';
+import { useErrorHygiene } from './plugins/error-hygiene.js';
 import { useLinkPages } from './pages/link-pages.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
+import { useOneAuthorization } from './plugins/one-authorization.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { wellKnown } from './plugins/well-known.js';
+import { useSecurityHeaders } from './plugins/security-headers.js';
 import { buildSchema } from './schema.js';
 import { useMetricsEndpoint } from './metrics/endpoint.js';
 import { yogaLogger } from './yoga-logger.js';
@@ -66,10 +69,12 @@ export function createApp({ services, dataSource }: AppDeps) {
     },
     plugins: [
       useRequestId({ logger }),
+      useSecurityHeaders('/graphql'),
       // Nothing at all when metrics are off: the plugin hooks every request and every phase.
       ...(services.metrics.yogaPlugin ? [services.metrics.yogaPlugin] : []),
       ...(config.metrics.token ? [useMetricsEndpoint(services.metrics, config.metrics.token)] : []),
       useBodyLimit(config.limits.maxBodyBytes),
+      useOneAuthorization(),
       useMediaTypeErrors('/graphql'),
       // The pages mailed links open (src/pages/link-pages.ts).
       useLinkPages(config.mail.productName),
@@ -82,6 +87,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       useErrorCodes(),
       // The JWKS and discovery document, for services that verify our tokens (src/auth/keys.ts).
       wellKnown({ jwks: services.tokens.jwks, issuer: config.jwt.issuer, maxAge: config.jwt.jwksMaxAge }),
+      // No schema hints where introspection is off, no submitted secret in any error, whatever phase.
+      useErrorHygiene({ hideSuggestions: !config.introspection }),
       readinessCheck(async () => {
         try {
           await dataSource.query('SELECT 1');

@@ -17,6 +17,8 @@ import type { PasswordHasher } from './auth/password.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Events } from './events.js';
+import { createStreamLimits, type StreamLimits } from './stream-limits.js';
+import { type BreachedPasswords, createBreachedPasswords } from './auth/pwned-passwords.js';
 import { type AccountTokens, createAccountTokens } from './auth/account-tokens.js';
 import { AccountTokenStore } from './db/account-token-store.js';
 import { type Background, createBackground } from './mail/background.js';
@@ -32,9 +34,13 @@ export interface Services {
   /** Credential -> caller, for every transport (src/auth/authenticate.ts). */
   auth: Authenticator;
   passwords: PasswordHasher;
+  /** The optional Pwned Passwords range check for new passwords (PWNED_PASSWORDS_URL). */
+  breachedPasswords: BreachedPasswords;
   refreshTokens: RefreshTokens;
   throttle: LoginThrottle;
   events: Events;
+  /** Open subscription streams, per user and in total (src/stream-limits.ts). */
+  streams: StreamLimits;
   logger: Logger;
   /** Named Prometheus series (src/metrics/metrics.ts); no-ops when metrics are off. */
   metrics: Metrics;
@@ -66,7 +72,7 @@ export async function createServices(
     ),
     createPasswordHasher({
       concurrency: config.password.hashConcurrency,
-      queueLimit: config.password.hashQueueLimit,
+      maxWaitMs: config.password.hashMaxWaitSeconds * 1000,
       ...(on
         ? { onWait: (s: number) => metrics.hashWait.observe(s), onRejected: () => metrics.hashRejected.inc() }
         : {}),
@@ -86,9 +92,11 @@ export async function createServices(
     tokens,
     auth: createAuthenticator({ tokens, users, logger }),
     passwords,
+    breachedPasswords: createBreachedPasswords({ ...config.pwnedPasswords, logger }),
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
     throttle: countThrottled(createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix), metrics),
     events: createEvents(opts.redis),
+    streams: createStreamLimits(config.subscriptions),
     logger,
     metrics,
     background,

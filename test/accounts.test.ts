@@ -145,16 +145,20 @@ describe('changePassword', () => {
 });
 
 describe('user(id) and users', () => {
-  it('shows a profile to anyone, with the e-mail only to its owner and to admins', async () => {
+  it('shows a profile to anyone, the role only to signed-in callers, the e-mail only to its owner and admins', async () => {
     const owner = await app.signup({ name: 'Owner' });
     const stranger = await app.signup();
     const admin = await app.signup();
     const adminToken = await makeAdmin(app, admin.id);
 
     const anon = await app.gql(USER, { id: owner.id });
-    expect(anon.body.data?.user).toMatchObject({ id: owner.id, name: 'Owner', email: null, role: 'USER' });
+    expect(anon.body.data?.user).toMatchObject({ id: owner.id, name: 'Owner', email: null, role: null });
+    expect(anon.body.errors).toEqual([
+      expect.objectContaining({ path: ['user', 'role'], extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
     expect(anon.body.data?.user.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-    expect((await app.gql(USER, { id: owner.id }, { token: stranger.token })).body.data?.user.email).toBeNull();
+    const seen = await app.gql(USER, { id: owner.id }, { token: stranger.token });
+    expect(seen.body).toEqual({ data: { user: expect.objectContaining({ email: null, role: 'USER' }) } });
     expect((await app.gql(USER, { id: owner.id }, { token: owner.token })).body.data?.user.email).toBe(owner.email);
     expect((await app.gql(USER, { id: owner.id }, { token: adminToken })).body.data?.user.email).toBe(owner.email);
   });
@@ -167,17 +171,20 @@ describe('user(id) and users', () => {
     const fresh = await createTestApp();
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i += 1) ids.push((await fresh.signup()).id);
+      const viewer = await fresh.signup();
+      ids.push(viewer.id);
+      for (let i = 1; i < 5; i += 1) ids.push((await fresh.signup()).id);
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const res: GqlResult = await fresh.gql(USERS, { first: 2, after });
+        const res: GqlResult = await fresh.gql(USERS, { first: 2, after }, { token: viewer.token });
         const page = res.body.data!.users as any;
         expect(page.totalCount).toBe(5);
         expect(page.nodes.map((n: { id: string }) => n.id)).toEqual(
           page.edges.map((e: { node: { id: string } }) => e.node.id),
         );
-        for (const e of page.edges) expect(e.node.email).toBeNull();
+        // A signed-in user sees no e-mail but their own.
+        for (const e of page.edges) expect(e.node.email).toBe(e.node.id === viewer.id ? viewer.email : null);
         seen.push(...page.nodes.map((n: { id: string }) => n.id));
         if (!page.pageInfo.hasNextPage) break;
         after = page.pageInfo.endCursor;
@@ -189,13 +196,14 @@ describe('user(id) and users', () => {
   });
 
   it('refuses a page size outside 1..100 and a bad cursor with BAD_USER_INPUT', async () => {
+    const { token } = await app.signup();
     for (const first of [0, -1, 101]) {
-      expect((await app.gql(USERS, { first })).body.errors?.[0]).toMatchObject({
+      expect((await app.gql(USERS, { first }, { token })).body.errors?.[0]).toMatchObject({
         message: 'first must be from 1 to 100',
         extensions: { code: 'BAD_USER_INPUT', field: 'first' },
       });
     }
-    expect((await app.gql(USERS, { after: 'garbage' })).body.errors?.[0]).toMatchObject({
+    expect((await app.gql(USERS, { after: 'garbage' }, { token })).body.errors?.[0]).toMatchObject({
       message: 'Invalid cursor',
       extensions: { code: 'BAD_USER_INPUT' },
     });

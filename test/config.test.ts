@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defaultHashConcurrency } from '../src/settings/hash-concurrency.js';
+import { secretWeakness } from '../src/settings/secret-strength.js';
 import { ConfigError, loadConfig, settings } from '../src/config.js';
 import { envExample, settingsTable, withSettingsTable } from '../src/settings/docs.js';
 import { settingsOf } from '../src/settings/load.js';
@@ -11,7 +14,7 @@ import { ROOT, startServer } from './helpers/server.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-config-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const strong = `${'k'.repeat(10)}Zq8!xV2#mP9$wL4&tR7*yB3@nH6%`;
+const strong = 'Zq8!xV2#mP9$wL4&tR7*yB3@nH6%kJ5sD1fG0aQ-test-key';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -31,7 +34,7 @@ describe('loadConfig', () => {
         audience: 'graphql-auth-api',
         clockTolerance: 5,
       },
-      password: { hashConcurrency: 2, hashQueueLimit: 64 },
+      password: { hashConcurrency: defaultHashConcurrency(os.availableParallelism(), 4), hashMaxWaitSeconds: 30 },
     });
     expect(loadConfig({}).database).toEqual({ type: 'sqlite', path: path.resolve('data/app.sqlite') });
   });
@@ -186,13 +189,35 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${secret}c` })).not.toThrow();
     });
 
-    it('refuses well-known placeholders, however long', () => {
+    it('judges secrets by strength: repetition, few distinct characters, words, little randomness', () => {
       for (const s of [
         'changeme-changeme-changeme-changeme',
+        'changemechangemechangemechangeme',
+        'secretsecretsecretsecretsecretsecret',
         'your-256-bit-secret-your-256-bit-secret',
+        ' your-256-bit-secret-for-production',
+        'correct horse battery staple and more words',
+        'your-256-bit-secret-for-production',
         'a'.repeat(64),
+        'abababababababababababababababab',
+        'thisismysupersecretjwtkeyforprod',
+        '0123456789012345678901234567890123456789',
       ]) {
-        expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: s }), s).toThrowError(/placeholder/);
+        expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: s }), JSON.stringify(s)).toThrowError(
+          /JWT_SECRET is too weak for production: .*openssl rand -base64 48/,
+        );
+      }
+    });
+
+    it('accepts 32 random bytes or more, as openssl rand -base64 48 / -hex 32 and crypto.randomBytes make them', () => {
+      for (let i = 0; i < 50; i++) {
+        for (const s of [
+          randomBytes(48).toString('base64'),
+          randomBytes(32).toString('base64url'),
+          randomBytes(32).toString('hex'),
+        ]) {
+          expect(secretWeakness(s), s).toBeNull();
+        }
       }
     });
 

@@ -30,7 +30,7 @@ describe(`upgrading a populated database (${dbKind})`, () => {
       migrate: true,
       migrations: [CreateUsers1732400000000],
     });
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 100 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 60_000 });
     // In the first migration's columns, as that release wrote them (today's entity has more).
     const insert =
       dbKind === 'postgres'

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { isCommonPassword } from '../src/auth/common-passwords.js';
+import { createHashQueue } from '../src/auth/hash-queue.js';
 import { assertPasswordPolicy, createPasswordHasher } from '../src/auth/password.js';
 
 describe('password hashing', () => {
   it('hashes with argon2id in PHC format and verifies', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     const stored = await hasher.hash('correct horse battery');
     expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await hasher.verify(stored, 'correct horse battery')).toBe(true);
@@ -11,22 +13,22 @@ describe('password hashing', () => {
   });
 
   it('salts every hash', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     expect(await hasher.hash('same password')).not.toBe(await hasher.hash('same password'));
   });
 
   it('answers false for an unknown account (no stored hash) after doing the same work', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     expect(await hasher.verify(undefined, 'anything at all')).toBe(false);
   });
 
   it('treats a corrupt stored hash as a wrong password, not a crash', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     expect(await hasher.verify('not-a-hash', 'anything at all')).toBe(false);
   });
 
   it('asks for a rehash when the stored parameters are weaker than today', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     const current = await hasher.hash('pw-pw-pw-pw');
     expect(hasher.needsRehash(current)).toBe(false);
     expect(hasher.needsRehash('$argon2id$v=19$m=4096,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$hash')).toBe(true);
@@ -34,33 +36,68 @@ describe('password hashing', () => {
   });
 
   it('runs at most `concurrency` hashes at once and queues the rest', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 2, queueLimit: 10 });
+    const hasher = await createPasswordHasher({ concurrency: 2, maxWaitMs: 10_000 });
     const jobs = Array.from({ length: 6 }, (_, i) => hasher.hash(`password-${i}`));
     await new Promise((r) => setImmediate(r));
-    expect(hasher.stats()).toEqual({ active: 2, pending: 4 });
+    expect(hasher.stats()).toMatchObject({ active: 2, pending: 4 });
     await Promise.all(jobs);
-    expect(hasher.stats()).toEqual({ active: 0, pending: 0 });
+    expect(hasher.stats()).toMatchObject({ active: 0, pending: 0 });
   });
 
-  it('refuses work with RATE_LIMITED when the queue is full, instead of growing without bound', async () => {
-    const hasher = await createPasswordHasher({ concurrency: 1, queueLimit: 2 });
-    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => hasher.hash(`password-${i}`)));
-    const refused = results.filter((r) => r.status === 'rejected');
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-    expect(refused).toHaveLength(3);
-    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
-      extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
-    });
+  it('admits by expected wait, not queue length: RATE_LIMITED beyond the bound, with an honest retryAfter', async () => {
+    const hasher = await createPasswordHasher({ concurrency: 1, maxWaitMs: 1000 });
+    const { jobMs } = hasher.stats();
+    // About 1000 / jobMs hashes fit in the bound (a dozen or more at argon2's ~20-80 ms); send 3x that.
+    const fits = Math.floor(1000 / jobMs);
+    const burst = fits * 3 + 3;
+    const jobs = Array.from({ length: burst }, (_, i) => hasher.hash(`password-${i}`));
+    const waiting = hasher.stats();
+    const results = await Promise.allSettled(jobs);
+    const admitted = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // Waiting requests are only closures; at most `concurrency` hashes (and their memory) run.
+    expect(waiting.active).toBe(1);
+    expect(admitted).toBeGreaterThanOrEqual(fits - 1);
+    expect(admitted).toBeLessThanOrEqual(fits + 2);
+    expect(refused).toHaveLength(burst - admitted);
+    const reason = refused[0]!.reason as { extensions: { code: string; retryAfter: number } };
+    expect(reason.extensions.code).toBe('RATE_LIMITED');
+    // One hash has to finish before the next is admitted: retryAfter is that, rounded up to seconds.
+    expect(reason.extensions.retryAfter).toBe(Math.max(1, Math.ceil(jobMs / 1000)));
+  });
+
+  it('a caller refused in a burst is admitted once it waits its retryAfter', async () => {
+    // The queue itself, with jobs of a known 100 ms: argon2's own time swings with the machine's load.
+    const queue = createHashQueue({ concurrency: 1, maxWaitMs: 1000, initialJobMs: 100 });
+    const job = () => new Promise<string>((r) => setTimeout(() => r('done'), 100));
+    const burst = Array.from({ length: 200 }, () => queue.run(job).catch((e: unknown) => e));
+    const refused = (await queue.run(job).catch((e: unknown) => e)) as {
+      extensions: { code: string; retryAfter: number };
+    };
+    expect(refused.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 1 });
+    await new Promise((r) => setTimeout(r, refused.extensions.retryAfter * 1000));
+    await expect(queue.run(job)).resolves.toBe('done');
+    const results = await Promise.all(burst);
+    // About a second's worth (10 jobs) was admitted and every one of them ran.
+    expect(results.filter((r) => r === 'done').length).toBeGreaterThanOrEqual(9);
+    expect(results.filter((r) => r === 'done').length).toBeLessThanOrEqual(12);
   });
 });
 
 describe('password policy', () => {
   it('allows 8 to 256 characters', () => {
-    expect(() => assertPasswordPolicy('12345678')).not.toThrow();
+    expect(() => assertPasswordPolicy('x7#kq9@m')).not.toThrow();
     expect(() => assertPasswordPolicy('x'.repeat(256))).not.toThrow();
     expect(() => assertPasswordPolicy('1234567')).toThrowError(
       expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'password' } }),
     );
     expect(() => assertPasswordPolicy('x'.repeat(257))).toThrowError(/at most 256/);
+  });
+
+  it('knows commonly used passwords, whatever their case', async () => {
+    for (const p of ['12345678', 'password123', 'PASSWORD123', 'qwertyuiop']) {
+      expect(await isCommonPassword(p), p).toBe(true);
+    }
+    expect(await isCommonPassword('correct horse battery')).toBe(false);
   });
 });

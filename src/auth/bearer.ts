@@ -14,3 +14,21 @@ export function readAuthorization(header: string | null | undefined): Presented 
   const m = BEARER.exec(header.trim());
   return m?.[1] ? { kind: 'token', token: m[1] } : { kind: 'malformed' };
 }
+
+/**
+ * How many credentials a request carries in `Authorization`. Node keeps only the first of
+ * duplicate Authorization headers in `req.headers` (so a forged second one would go unseen, and
+ * a proxy that reads the last one would disagree with us); the raw headers have them all. The
+ * Fetch API joins duplicates with ", ", which no single RFC 6750 token contains.
+ */
+export function authorizationCount(request: Request, nodeRequest: { rawHeaders?: string[] } | undefined): number {
+  const raw = nodeRequest?.rawHeaders;
+  const headers = raw
+    ? raw.filter((_, i) => i % 2 === 0 && raw[i]!.toLowerCase() === 'authorization').length
+    : request.headers.has('authorization')
+      ? 1
+      : 0;
+  const value = request.headers.get('authorization') ?? '';
+  const joined = value.split(',').filter((part) => part.trim() !== '').length;
+  return Math.max(headers, joined);
+}

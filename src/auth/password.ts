@@ -1,6 +1,6 @@
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
-import pLimit from 'p-limit';
-import { badUserInput, rateLimited } from '../errors.js';
+import { badUserInput } from '../errors.js';
+import { createHashQueue } from './hash-queue.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -17,8 +17,8 @@ export const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 export interface PasswordHasherOptions {
   /** Hashes running at once; keep below libuv's pool (4) so token checks and I/O keep a thread. */
   concurrency: number;
-  /** Hashes allowed to wait; past this, callers get RATE_LIMITED rather than unbounded memory. */
-  queueLimit: number;
+  /** Longest expected queue wait a hash is admitted with (ms); beyond it, RATE_LIMITED. */
+  maxWaitMs: number;
   params?: { memoryCost: number; timeCost: number; parallelism: number };
   /** Told how long each job waited for a slot (seconds), and of each refused one: for metrics. */
   onWait?: (seconds: number) => void;
@@ -26,18 +26,36 @@ export interface PasswordHasherOptions {
 }
 
 export interface PasswordHasher {
+  /** Hashes the password's normalised form (normalizePassword). */
   hash(password: string): Promise<string>;
   /** Constant work whether or not `stored` is undefined (unknown e-mail). */
   verify(stored: string | undefined, password: string): Promise<boolean>;
+  /**
+   * As verify, and says whether the stored hash should be remade from this password: it was
+   * made from the password as typed before normalisation, or with weaker parameters.
+   */
+  check(stored: string | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }>;
   /** True when `stored` was made with weaker parameters than today's. */
   needsRehash(stored: string): boolean;
-  /** Hashes running and waiting now: for tests and metrics. */
-  stats(): { active: number; pending: number };
+  /** Hashes running and waiting now, the measured time of one, the wait a new one would see. */
+  stats(): { active: number; pending: number; jobMs: number; expectedWaitMs: number };
 }
 
-/** 8 to 256 characters, counted as Unicode code points so emoji count as one. */
+/**
+ * NFKC, as NIST SP 800-63B §5.1.1.2 recommends, so the same password typed on another keyboard
+ * or device (composed or decomposed accents, full-width forms, ligatures) is the same password.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * 8 to 256 characters of the password's normalised form, counted as Unicode code points so emoji
+ * count as one. (The rest of what a new password must be: src/auth/new-password.ts.)
+ */
 export function assertPasswordPolicy(password: string, field = 'password'): void {
-  const length = [...password].length;
+  const normalized = normalizePassword(password);
+  const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) {
     throw badUserInput(`Password must be at least ${PASSWORD_MIN_LENGTH} characters`, field);
   }
@@ -49,52 +67,58 @@ export function assertPasswordPolicy(password: string, field = 'password'): void
 export async function createPasswordHasher(opts: PasswordHasherOptions): Promise<PasswordHasher> {
   const params = opts.params ?? ARGON2_PARAMS;
   const options: Options = { algorithm: ARGON2ID, ...params };
-  const limit = pLimit(opts.concurrency);
-
-  // argon2 runs on libuv's thread pool; the queue in front of it keeps a login burst from taking
-  // every thread, and refuses work instead of growing without bound.
-  function run<T>(job: () => Promise<T>): Promise<T> {
-    if (limit.pendingCount >= opts.queueLimit) {
-      opts.onRejected?.();
-      return Promise.reject(rateLimited(1, 'Too many sign-ins at once, try again in a moment'));
-    }
-    const { onWait } = opts;
-    if (!onWait) return limit(job);
-    const queued = performance.now();
-    return limit(() => {
-      onWait((performance.now() - queued) / 1000);
-      return job();
-    });
-  }
 
   // Verified against when the e-mail is unknown, so that answer costs what a wrong password costs.
+  // Timed, too: the queue's first estimate of what one hash costs on this machine.
+  const began = performance.now();
   const dummyHash = await hash(`dummy-${Math.random()}`, options);
+  const { run, stats } = createHashQueue({
+    concurrency: opts.concurrency,
+    maxWaitMs: opts.maxWaitMs,
+    initialJobMs: performance.now() - began,
+    onWait: opts.onWait,
+    onRejected: opts.onRejected,
+  });
+
+  const verifyOne = (stored: string | undefined, password: string) =>
+    run(async () => {
+      try {
+        const ok = await verify(stored ?? dummyHash, password);
+        return ok && stored !== undefined;
+      } catch {
+        // A corrupt stored hash is a failed login, not a 500.
+        return false;
+      }
+    });
+
+  function needsRehash(stored: string): boolean {
+    try {
+      const p = parseOptions(stored);
+      return (
+        p.algorithm !== ARGON2ID ||
+        p.memoryCost < params.memoryCost ||
+        p.timeCost < params.timeCost ||
+        p.parallelism < params.parallelism
+      );
+    } catch {
+      return true;
+    }
+  }
+
+  async function check(stored: string | undefined, password: string) {
+    const normalized = normalizePassword(password);
+    if (await verifyOne(stored, normalized)) return { ok: true, rehash: needsRehash(stored!) };
+    // Hashes made before normalisation hold the password as typed: still accepted, then remade
+    // from the normalised form. Only passwords that normalisation changes pay the second verify.
+    if (normalized !== password && (await verifyOne(stored, password))) return { ok: true, rehash: true };
+    return { ok: false, rehash: false };
+  }
 
   return {
-    hash: (password) => run(() => hash(password, options)),
-    verify: (stored, password) =>
-      run(async () => {
-        try {
-          const ok = await verify(stored ?? dummyHash, password);
-          return ok && stored !== undefined;
-        } catch {
-          // A corrupt stored hash is a failed login, not a 500.
-          return false;
-        }
-      }),
-    stats: () => ({ active: limit.activeCount, pending: limit.pendingCount }),
-    needsRehash(stored) {
-      try {
-        const p = parseOptions(stored);
-        return (
-          p.algorithm !== ARGON2ID ||
-          p.memoryCost < params.memoryCost ||
-          p.timeCost < params.timeCost ||
-          p.parallelism < params.parallelism
-        );
-      } catch {
-        return true;
-      }
-    },
+    hash: (password) => run(() => hash(normalizePassword(password), options)),
+    verify: async (stored, password) => (await check(stored, password)).ok,
+    check,
+    stats,
+    needsRehash,
   };
 }

@@ -21,15 +21,21 @@ export interface TransportContext {
  * Only a JSON POST (which a cross-site page cannot send without a CORS preflight) from this
  * origin or an allowed one may use it; SameSite on the cookie is the second lock.
  */
-function assertCookieRequestIsSafe(context: TransportContext): void {
+function cookieRequestProblem(context: TransportContext): string | null {
   const { request, services } = context;
   if (request.method !== 'POST' || !isJsonRequest(request)) {
-    throw forbidden('Requests that use the refresh cookie must be JSON POSTs');
+    return 'Requests that use the refresh cookie must be JSON POSTs';
   }
   const origin = request.headers.get('origin');
   if (origin && !isAllowedOrigin(origin, services.config.corsOrigins, request)) {
-    throw forbidden(`Origin ${origin} may not use the refresh cookie`);
+    return `Origin ${origin} may not use the refresh cookie`;
   }
+  return null;
+}
+
+function assertCookieRequestIsSafe(context: TransportContext): void {
+  const problem = cookieRequestProblem(context);
+  if (problem) throw forbidden(problem);
 }
 
 /** Returns the token for the client to keep, or null when it went into the cookie. */
@@ -66,8 +72,12 @@ export async function receiveRefreshToken(
   return stored.value;
 }
 
+/**
+ * Clears the cookie, on a request that may use it: a refused request has no side effect, so a
+ * forged cross-site `logout` does not sign the browser out either.
+ */
 export async function clearRefreshCookie(context: TransportContext): Promise<void> {
   const { transport, cookie } = context.services.config.refresh;
-  if (transport !== 'cookie') return;
+  if (transport !== 'cookie' || cookieRequestProblem(context)) return;
   await context.request.cookieStore?.delete({ name: cookie.name, path: cookie.path });
 }

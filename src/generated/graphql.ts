@@ -222,7 +222,7 @@ export type Query = {
   me: User;
   /** One account's public profile by id; null when there is no such account. */
   user: Maybe<UserProfile>;
-  /** Every account's public profile, oldest first, a page at a time. */
+  /** Every account's profile, oldest first, a page at a time; for signed-in callers (no anonymous directory). */
   users: UserConnection;
 };
 
@@ -323,7 +323,10 @@ export type UserEdge = {
   node: UserProfile;
 };
 
-/** An account as anyone may see it. `email` is shown only to the account itself and to administrators. */
+/**
+ * An account as others see it: anyone sees the id, name and creation time; a signed-in caller also
+ * sees the role; `email` is shown only to the account itself and to administrators.
+ */
 export type UserProfile = {
   __typename?: 'UserProfile';
   /** When the account was created. */
@@ -334,8 +337,8 @@ export type UserProfile = {
   id: Scalars['ID']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
-  /** What the account may do. */
-  role: Role;
+  /** What the account may do; for signed-in callers only (anonymous callers get null and UNAUTHENTICATED), so nobody can pick out the administrators anonymously. */
+  role: Maybe<Role>;
 };
 
 
@@ -465,6 +468,10 @@ export type AuthDirectiveArgs = {
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type CredentialDirectiveArgs = { };
+
+export type CredentialDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = CredentialDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -511,7 +518,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['UserProfile']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  users?: ResolverAuth<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -545,7 +552,7 @@ export type UserProfileResolvers<ContextType = GraphQLContext, ParentType extend
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  role?: ResolverAuth<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
@@ -564,5 +571,6 @@ export type Resolvers<ContextType = GraphQLContext> = {
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  credential?: CredentialDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
 };

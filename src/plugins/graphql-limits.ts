@@ -1,40 +1,13 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, type ValidationContext, type ASTVisitor } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.js';
-import { ErrorCode } from '../errors.js';
-
-/** Fields that check a password or spend a credential: one per request, however aliased. */
-export const CREDENTIAL_FIELDS = new Set(['login', 'signup', 'changePassword', 'refresh']);
-
-/**
- * Aliases (`a: login(...) b: login(...)`) would otherwise turn one request into many password
- * guesses, each looking like one HTTP request to anything counting requests.
- */
-export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
-  return {
-    OperationDefinition(node) {
-      if (node.operation !== 'mutation') return;
-      const hits = node.selectionSet.selections.filter(
-        (s) => s.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(s.name.value),
-      );
-      if (hits.length > 1) {
-        context.reportError(
-          new GraphQLError('Only one login, signup, changePassword or refresh per request', {
-            nodes: hits,
-            extensions: { code: ErrorCode.BAD_USER_INPUT },
-          }),
-        );
-      }
-    },
-  };
-}
+import { useOneCredentialOperation } from '../auth/credential-fields.js';
 
 /**
  * GraphQL Armor's protections (depth, aliases, tokens, directives, cost) with its defaults,
- * field suggestions hidden where introspection is off, and the one-credential-field rule.
+ * and one credential operation per request. (Suggestions are hidden by src/plugins/error-hygiene.ts.)
  */
-export function useGraphQLLimits(config: Pick<Config, 'limits' | 'introspection'>): Plugin[] {
+export function useGraphQLLimits(config: Pick<Config, 'limits'>): Plugin[] {
   const { limits } = config;
   return [
     EnvelopArmorPlugin({
@@ -43,13 +16,9 @@ export function useGraphQLLimits(config: Pick<Config, 'limits' | 'introspection'
       maxTokens: { n: limits.maxTokens },
       maxDirectives: { n: limits.maxDirectives },
       costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
-      // "Did you mean ...?" leaks the schema that disabled introspection hides.
-      blockFieldSuggestion: { enabled: !config.introspection },
+      // "Did you mean ...?" is removed from every error, whatever phase, by useErrorHygiene.
+      blockFieldSuggestion: { enabled: false },
     }) as Plugin,
-    {
-      onValidate({ addValidationRule }) {
-        addValidationRule(oneCredentialFieldRule);
-      },
-    },
+    useOneCredentialOperation(),
   ];
 }

@@ -35,13 +35,13 @@ export const Mutation: MutationResolvers = {
     payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken))),
 
   logout: async (_parent, { refreshToken }, ctx) => {
-    let revoked = false;
+    // Refused (a cross-site cookie request, no token) before anything changes.
+    const token = await receiveRefreshToken(ctx, refreshToken);
     try {
-      revoked = await ctx.services.refreshTokens.revoke(await receiveRefreshToken(ctx, refreshToken));
+      return await ctx.services.refreshTokens.revoke(token);
     } finally {
       await clearRefreshCookie(ctx);
     }
-    return revoked;
   },
 
   logoutAll: async (_parent, _args, ctx) => {

@@ -3,6 +3,7 @@ import type { AuthedContext } from '../context.js';
 import { unauthenticated } from '../errors.js';
 import type { AccountEventMessage } from '../events.js';
 import type { AccountEventResolvers, SubscriptionResolvers } from '../generated/graphql.js';
+import { releasingWhenDone } from '../stream-limits.js';
 
 /**
  * The caller's account events until the token that opened the stream stops being valid:
@@ -32,7 +33,12 @@ async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvent
 
 export const Subscription: SubscriptionResolvers = {
   accountEvents: {
-    subscribe: (_parent, _args, ctx) => accountEvents(ctx as AuthedContext),
+    subscribe: (_parent, _args, ctx) => {
+      const { caller, services } = ctx as AuthedContext;
+      // Before the stream opens: beyond the limits the client gets TOO_MANY_STREAMS, not a stream.
+      const release = services.streams.acquire(caller.id);
+      return releasingWhenDone(accountEvents(ctx as AuthedContext), release);
+    },
   },
 };
 

@@ -88,7 +88,13 @@ export function constant<T>(value: T): Constant<T> {
 
 export function integer(
   name: string,
-  spec: Common<number> & { default: number; min: number; max: number },
+  spec: Common<number> & {
+    /** A number, or one computed from the machine or context (then with a defaultText). */
+    default: Setting<number>['fallback'];
+    defaultText?: string;
+    min: number;
+    max: number;
+  },
 ): Setting<number> {
   const message = `must be a whole number from ${spec.min} to ${spec.max}`;
   return setting(name, {

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { assertPasswordPolicy, PASSWORD_MAX_LENGTH } from '../auth/password.js';
+import { assertNewPassword } from '../auth/new-password.js';
+import { PASSWORD_MAX_LENGTH } from '../auth/password.js';
 import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
@@ -32,7 +33,7 @@ export async function signup(
 ): Promise<Session> {
   const name = validName(input.name, 'input.name');
   const email = validEmail(input.email, 'input.email');
-  assertPasswordPolicy(input.password, 'input.password');
+  await assertNewPassword(services, input.password, 'input.password');
   // A cheap pre-check spares an argon2 hash for an address that is plainly taken;
   // the unique index still decides races between simultaneous signups.
   if (await services.users.findByEmail(email)) throw emailTaken('input.email');
@@ -79,7 +80,7 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
   }
   const user = email.length > 0 ? await services.users.findByEmail(email) : null;
   // Spend one verify whether or not the account exists, so both failures look and take alike.
-  const ok = await services.passwords.verify(user?.passwordHash, password);
+  const { ok, rehash } = await services.passwords.check(user?.passwordHash, password);
   if (!user || !ok) {
     await services.throttle.recordFailure(email, address);
     services.logger.info('login failed', { userId: user?.id ?? null, address });
@@ -87,8 +88,9 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
   }
   await services.throttle.recordSuccess(email, address);
   let current = user;
-  if (services.passwords.needsRehash(user.passwordHash)) {
-    // The password is at hand only now: upgrade a hash made with older parameters.
+  if (rehash) {
+    // The password is at hand only now: upgrade a hash made with older parameters, or made from
+    // the password as typed before passwords were normalised (NFKC).
     const passwordHash = await services.passwords.hash(password);
     current = (await services.users.update(user.id, { passwordHash })) ?? user;
     services.logger.info('password hash upgraded', { userId: user.id });
@@ -103,7 +105,7 @@ export async function changePassword(
   newPassword: string,
   address: string,
 ): Promise<Session> {
-  assertPasswordPolicy(newPassword, 'newPassword');
+  await assertNewPassword(services, newPassword, 'newPassword');
   await assertCurrentPassword(services, caller, currentPassword, address);
   const passwordHash = await services.passwords.hash(newPassword);
   // Bumping the token version refuses every access token issued before, on every instance;

@@ -1,6 +1,6 @@
 import { IsNull } from 'typeorm';
 import { AccountTokenError } from '../auth/account-tokens.js';
-import { assertPasswordPolicy } from '../auth/password.js';
+import { assertNewPassword } from '../auth/new-password.js';
 import type { Services } from '../services.js';
 import type { AccountTokenEntity } from '../db/entities/account-token.js';
 import { RefreshTokenSchema } from '../db/entities/refresh-token.js';
@@ -80,7 +80,7 @@ export async function resetPassword(
     throw e;
   }
   // Checked before the token is spent: a weak password leaves the link usable.
-  assertPasswordPolicy(newPassword, 'newPassword');
+  await assertNewPassword(services, newPassword, 'newPassword');
   const passwordHash = await services.passwords.hash(newPassword);
   // A refusal is thrown inside the transaction, so it rolls back: the token is not spent.
   await accountTokens.store.transaction(async (m) => {

@@ -44,6 +44,21 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL in Chromium', () => {
 
     const page = await browser.newPage();
     const urls = await recordRequests(page);
+    // The page runs under its Content-Security-Policy: nothing it needs may be refused by it.
+    const violations: string[] = [];
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        (window as unknown as { __csp: string[] }).__csp ??= [];
+        (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    page.on('response', (r) => {
+      if (r.request().resourceType() === 'document') documentHeaders.push(r.headers());
+    });
+    const documentHeaders: Array<Record<string, string>> = [];
     const graphqlRequests: Array<{ body: string; authorization: string | undefined }> = [];
     page.on('request', (r) => {
       if (r.method() === 'POST' && new URL(r.url()).pathname === '/graphql') {
@@ -102,6 +117,12 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL in Chromium', () => {
 
     expect(urls.length).toBeGreaterThan(0);
     expect(urls.filter((u) => !isLocalUrl(u))).toEqual([]);
+    expect(documentHeaders[0]?.['content-security-policy']).toMatch(
+      /script-src 'sha256-[^;]+; .*frame-ancestors 'none'/,
+    );
+    expect(documentHeaders[0]?.['x-frame-options']).toBe('DENY');
+    violations.push(...(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])));
+    expect(violations).toEqual([]);
     await page.close();
   });
 });

@@ -9,13 +9,22 @@ describe('secrets at start', () => {
   it.each([
     ['missing', '', /JWT_SECRET is required in production/],
     ['shorter than 32 bytes', 'Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0a', /31 bytes; production needs at least 32/],
-    ['a well-known placeholder', 'your-256-bit-secret-your-256-bit-secret', /well-known placeholder/],
-    ['one repeated character', 'x'.repeat(48), /well-known placeholder/],
+    ['a placeholder repeated', 'your-256-bit-secret-your-256-bit-secret', /too weak for production: it repeats itself/],
+    ['one repeated character', 'x'.repeat(48), /too weak for production: it has fewer than 10 distinct/],
+    ['a word repeated', 'changemechangemechangemechangeme', /too weak for production/],
+    ['another word repeated', 'secretsecretsecretsecretsecretsecret', /too weak for production/],
+    [
+      'a placeholder with a leading space',
+      ' your-256-bit-secret-for-production',
+      /too weak for production: it looks like about \d+ bits/,
+    ],
+    ['an English sentence', 'thisismysupersecretjwtkeyforprod', /bits of randomness; at least 128/],
   ])('a production start with a JWT_SECRET %s stops with a clear message', async (_label, secret, message) => {
     const start = startServer({ NODE_ENV: 'production', JWT_SECRET: secret });
     await expect(start).rejects.toThrow(/exited \(1\) before listening/);
     const output = await start.catch((e: Error) => e.message);
     expect(output).toMatch(message);
+    if (secret.length >= 32) expect(output).toContain('openssl rand -base64 48');
     if (secret) expect(output).not.toContain(secret);
   });
 });

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hash } from '@node-rs/argon2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARGON2_PARAMS } from '../../src/auth/password.js';
+import { createTestApp, type TestApp, uniqueEmail } from '../helpers/app.js';
+import { httpClient } from '../helpers/client.js';
+import { startServer, type SpawnedServer } from '../helpers/server.js';
+
+// Passwords and names that people and attackers really send (NIST SP 800-63B, Trojan Source).
+const SIGNUP = 'mutation($input: SignupInput!) { signup(input: $input) { token user { id name } } }';
+const BREACHED = 'Breached-but-not-common-77';
+const sha1 = (s: string) => createHash('sha1').update(s).digest('hex').toUpperCase();
+
+/** A Pwned Passwords range API: GET /range/<5 hex> -> SUFFIX:COUNT lines, padded with zero counts. */
+function rangeServer(opts: { hang?: boolean } = {}) {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.url ?? '');
+    if (opts.hang) return; // never answers
+    const m = /^\/range\/([0-9A-F]{5})$/.exec(req.url ?? '');
+    if (!m) return res.writeHead(400).end();
+    const full = sha1(BREACHED);
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) => `${createHash('sha1').update(`pad${i}`).digest('hex').slice(5).toUpperCase()}:0`,
+    );
+    if (full.startsWith(m[1]!)) lines.splice(7, 0, `${full.slice(5)}:4242`);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(lines.join('\r\n'));
+  });
+  return {
+    seen,
+    async start() {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('common and breached passwords', () => {
+  const range = rangeServer();
+  const hanging = rangeServer({ hang: true });
+  let server: SpawnedServer;
+  let slow: SpawnedServer;
+  beforeAll(async () => {
+    const [url, hangUrl] = await Promise.all([range.start(), hanging.start()]);
+    [server, slow] = await Promise.all([
+      startServer({ PWNED_PASSWORDS_URL: url }),
+      startServer({ PWNED_PASSWORDS_URL: hangUrl, PWNED_PASSWORDS_TIMEOUT: '300' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([server?.stop(), slow?.stop(), range.close(), hanging.close()]);
+  });
+
+  const signup = (s: SpawnedServer, password: string, name = 'P') =>
+    httpClient(s.url).gql(SIGNUP, { input: { name, email: uniqueEmail(), password } });
+
+  it.each(['password123', 'qwertyuiop', 'Password123', 'iloveyou1', 'p@ssw0rd'])(
+    'refuses the common password %s, before any hashing',
+    async (password) => {
+      const res = await signup(server, password);
+      expect(res.body.errors[0]).toMatchObject({
+        message: 'This password is one of the most commonly used; choose another',
+        extensions: { code: 'BAD_USER_INPUT', field: 'input.password' },
+      });
+      expect(res.body.data).toBeNull();
+    },
+  );
+
+  it('refuses a common password as the new one in changePassword, and the old one still works', async () => {
+    const C = httpClient(server.url);
+    const u = await C.signup();
+    const res = await C.gql(
+      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }',
+      { c: u.password, n: 'qwertyuiop' },
+      { token: u.token },
+    );
+    expect(res.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    expect((await C.login(u.email, u.password)).body.data.login.token).toMatch(/^eyJ/);
+  });
+
+  it('with PWNED_PASSWORDS_URL, refuses a breached password; only a 5-digit hash prefix leaves the server', async () => {
+    const refused = await signup(server, BREACHED);
+    expect(refused.body.errors[0]).toMatchObject({
+      message: 'This password has appeared in a data breach; choose another',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.password' },
+    });
+    expect((await signup(server, 'not breached at all, 9913')).body.data.signup.token).toMatch(/^eyJ/);
+    expect(range.seen).toContain(`/range/${sha1(BREACHED).slice(0, 5)}`);
+    for (const url of range.seen) expect(url).toMatch(/^\/range\/[0-9A-F]{5}$/);
+  });
+
+  it('fails open with a warning when the range API does not answer in time', async () => {
+    const started = Date.now();
+    const res = await signup(slow, BREACHED);
+    expect(res.body.data.signup.token).toMatch(/^eyJ/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await slow.waitForLine((l) => l.includes('pwned passwords check failed'));
+    expect(slow.output()).not.toContain(BREACHED);
+  });
+});
+
+describe('password normalisation (NFKC)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  const LOGIN = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }';
+
+  it('the same password typed as full-width or decomposed characters is the same password', async () => {
+    const email = uniqueEmail();
+    // Full-width letters (an East Asian keyboard) and a decomposed é (e + U+0301).
+    const typed = 'ｍｏｒｎｉｎｇ cafe\u0301 au lait';
+    expect((await app.gql(SIGNUP, { input: { name: 'N', email, password: typed } })).body.errors).toBeUndefined();
+    for (const p of [typed, 'morning café au lait', 'morning cafe\u0301 au lait']) {
+      expect((await app.gql(LOGIN, { e: email, p })).body.data?.login.token, p).toMatch(/^eyJ/);
+    }
+  });
+
+  it('an account hashed from the raw form before normalisation still signs in, and is rehashed', async () => {
+    const raw = 'cafe\u0301 crème brûle\u0301e 42';
+    const email = uniqueEmail();
+    const legacy = await hash(raw, { algorithm: 2, ...ARGON2_PARAMS });
+    const user = await app.services.users.create({ name: 'Legacy', email, passwordHash: legacy });
+    // The composed form does not match a hash of the decomposed one: not yet.
+    expect((await app.gql(LOGIN, { e: email, p: raw.normalize('NFKC') })).code).toBe('UNAUTHENTICATED');
+    expect((await app.gql(LOGIN, { e: email, p: raw })).body.data?.login.token).toMatch(/^eyJ/);
+    const after = await app.services.users.findById(user.id);
+    expect(after!.passwordHash).not.toBe(legacy);
+    // Rehashed from the normalised form: now every spelling signs in.
+    expect((await app.gql(LOGIN, { e: email, p: raw.normalize('NFKC') })).body.data?.login.token).toMatch(/^eyJ/);
+    expect((await app.gql(LOGIN, { e: email, p: raw })).body.data?.login.token).toMatch(/^eyJ/);
+  });
+});
+
+describe('names', () => {
+  let server: SpawnedServer;
+  let C: ReturnType<typeof httpClient>;
+  beforeAll(async () => {
+    server = await startServer();
+    C = httpClient(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const refusedName = (name: string) =>
+    C.gql(SIGNUP, { input: { name, email: uniqueEmail(), password: 'correct horse battery' } });
+
+  it.each([
+    ['a right-to-left override', 'Ada\u202Enimda', /bidirectional/],
+    ['a left-to-right embedding', '\u202Aadmin', /bidirectional/],
+    ['a pop directional formatting', 'x\u202Cy', /bidirectional/],
+    ['a first-strong isolate', 'Eve\u2068', /bidirectional/],
+    ['a lone high surrogate', 'Bob\ud800', /valid Unicode/],
+    ['a lone low surrogate', '\udc00Bob', /valid Unicode/],
+    ['a bell character', 'Ding\u0007', /control characters/],
+    ['a C1 control', 'x\u0085y', /control characters/],
+    ['only zero-width characters', '\u200b\u200c\u200d', /visible character/],
+    ['only a soft hyphen and a word joiner', '\u00ad\u2060', /visible character/],
+    ['only a Hangul filler', '\u3164', /visible character/],
+  ])('refuses a name with %s', async (_label, name, message) => {
+    const res = await refusedName(name);
+    expect(res.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.name' } });
+    expect(res.body.errors[0].message).toMatch(message);
+  });
+
+  it('updateMe refuses them too', async () => {
+    const u = await C.signup();
+    const res = await C.gql(
+      'mutation($n: String!) { updateMe(input: { name: $n }) { name } }',
+      { n: 'Ada\u202Enimda' },
+      { token: u.token },
+    );
+    expect(res.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.name' });
+  });
+
+  it.each(['Zoë', 'محمد', '李小龍', 'Ada 👩\u200d💻', 'O’Brien-Smith'])('accepts the real name %s', async (name) => {
+    const res = await refusedName(name);
+    expect(res.body.data.signup.user.name).toBe(name);
+  });
+});
