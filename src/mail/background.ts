@@ -15,7 +15,10 @@ export function createBackground(logger: Logger): Background {
   const pending = new Set<Promise<unknown>>();
   return {
     run(what, task) {
-      const p = Promise.resolve()
+      // Started on the next turn of the event loop, not on a microtask: the request that scheduled
+      // it answers first, so no part of the task (a database lookup, say) runs before the answer
+      // is sent, and the answer's timing does not depend on what the task finds.
+      const p = new Promise<void>((resolve) => setImmediate(resolve))
         .then(task)
         .catch((e: unknown) => logger.error(`background task failed: ${what}`, { err: e }))
         .finally(() => pending.delete(p));
