@@ -81,7 +81,9 @@ describe('query limits', () => {
     const res = await D.gql(q);
     expect(res.body.data).toBeUndefined();
     expect(refused(res)).toMatchObject({
-      message: 'Only one signup, login, changePassword or refresh per request',
+      message: expect.stringMatching(
+        /^Only one (?=.*\bsignup\b)(?=.*\blogin\b)(?=.*\bchangePassword\b)(?=.*\brefresh\b).* per request$/,
+      ),
       extensions: { code: 'BAD_USER_INPUT' },
     });
     expect(JSON.stringify(res.body)).not.toContain('eyJ');
