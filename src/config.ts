@@ -49,6 +49,23 @@ export interface RefreshConfig {
   };
 }
 
+export interface MfaConfig {
+  /**
+   * AES-256-GCM key (32 bytes) that encrypts TOTP secrets at rest (MFA_ENCRYPTION_KEY, base64 or
+   * hex). Not the JWT secret: a leaked signing key must not also open every second factor.
+   * `undefined` only outside production, where src/mfa/encryption-key.ts generates one into DATA_DIR.
+   */
+  encryptionKey: Uint8Array | undefined;
+  /** Keys from before a rotation (MFA_PREVIOUS_ENCRYPTION_KEYS, comma-separated): decrypt only. */
+  previousKeys: Uint8Array[];
+  /** The issuer an authenticator app shows beside the account (TOTP_ISSUER). @default 'GraphQL Auth API' */
+  issuer: string;
+  /** Seconds a login challenge (MFA_REQUIRED) stays valid. @default 300 */
+  challengeTtl: number;
+  /** Wrong codes one challenge takes before it is locked. @default 5 */
+  challengeMaxAttempts: number;
+}
+
 export interface Config {
   env: NodeEnv;
   /** @default 4000 */
@@ -63,6 +80,8 @@ export interface Config {
   migrateOnStart: boolean;
   jwt: JwtConfig;
   refresh: RefreshConfig;
+  /** The second factor (TOTP) and login challenges. */
+  mfa: MfaConfig;
   /**
    * Origins allowed by CORS (CORS_ORIGINS, comma-separated). '*' reflects any origin.
    * @default '*' in development and test, none in production
@@ -194,6 +213,39 @@ export function parseDatabaseUrl(raw: string | undefined, dataDir: string): Data
   throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
 }
 
+/** 32 bytes as base64, base64url or hex: the AES-256 key that encrypts TOTP secrets. */
+export function parseMfaKey(name: string, raw: string): Uint8Array {
+  const value = raw.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.byteLength !== 32 || (!/^[0-9a-fA-F]{64}$/.test(value) && !/^[A-Za-z0-9+/_-]{43}=?$/.test(value))) {
+    throw new ConfigError(
+      `${name} must be 32 random bytes as base64 or hex, e.g. ${name}="$(openssl rand -base64 32)"`,
+    );
+  }
+  return new Uint8Array(bytes);
+}
+
+function parseMfaConfig(env: Record<string, string | undefined>, production: boolean): MfaConfig {
+  const raw = env.MFA_ENCRYPTION_KEY?.trim();
+  if (!raw && production) {
+    throw new ConfigError(
+      'MFA_ENCRYPTION_KEY is required in production (it encrypts TOTP secrets; not the JWT secret): ' +
+        'MFA_ENCRYPTION_KEY="$(openssl rand -base64 32)"',
+    );
+  }
+  return {
+    encryptionKey: raw ? parseMfaKey('MFA_ENCRYPTION_KEY', raw) : undefined,
+    previousKeys: (env.MFA_PREVIOUS_ENCRYPTION_KEYS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => parseMfaKey('MFA_PREVIOUS_ENCRYPTION_KEYS', s)),
+    issuer: env.TOTP_ISSUER?.trim() || 'GraphQL Auth API',
+    challengeTtl: int(env, 'MFA_CHALLENGE_TTL', 300, 30, 3600),
+    challengeMaxAttempts: int(env, 'MFA_CHALLENGE_MAX_ATTEMPTS', 5, 1, 20),
+  };
+}
+
 function parseRedisUrl(raw: string | undefined): string | undefined {
   const url = raw?.trim();
   if (!url) return undefined;
@@ -294,6 +346,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
         path: '/graphql',
       },
     },
+    mfa: parseMfaConfig(env, production),
     corsOrigins,
     trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
     redisUrl: parseRedisUrl(env.REDIS_URL),

@@ -11,6 +11,7 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
   NOT_FOUND: 'NOT_FOUND',
+  MFA_REQUIRED: 'MFA_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -61,4 +62,34 @@ export function rateLimited(retryAfterSeconds: number, message = 'Too many attem
 
 export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
+/** Why a FORBIDDEN is not about the role: `extensions.reason`, for clients to act on. */
+export const ForbiddenReason = { REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED' } as const;
+
+/**
+ * The password was right and a second factor is needed. `challenge` (login) goes to
+ * `verifyLogin` with the code; without one (reauthenticate, resetPassword) the client sends the
+ * same request again with `code`.
+ */
+export function mfaRequired(challenge?: string): GraphQLError {
+  return new GraphQLError('A code from your authenticator app (or a recovery code) is required', {
+    extensions: { code: ErrorCode.MFA_REQUIRED, ...(challenge ? { challenge } : {}) },
+  });
+}
+
+/** A step-up field (`@auth(maxAge:)`) and a sign-in older than `maxAge` seconds. */
+export function reauthenticationRequired(maxAge: number): GraphQLError {
+  return new GraphQLError(`This needs a sign-in within the last ${maxAge} seconds: call reauthenticate`, {
+    extensions: { code: ErrorCode.FORBIDDEN, reason: ForbiddenReason.REAUTHENTICATION_REQUIRED, maxAge },
+  });
+}
+
+/** verifyLogin refused: a wrong (or reused) code, or a challenge that is unknown, used, expired or locked. */
+export function invalidSecondFactor(what: 'code' | 'challenge'): GraphQLError {
+  const message =
+    what === 'code' ? 'Invalid code' : 'This sign-in expired or was locked after too many wrong codes: sign in again';
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.UNAUTHENTICATED, ...(what === 'challenge' ? { reason: 'CHALLENGE_INVALID' } : {}) },
+  });
 }

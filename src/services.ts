@@ -15,6 +15,10 @@ import type { PasswordHasher } from './auth/password.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Events } from './events.js';
+import { MfaStore } from './db/mfa-store.js';
+import { loadOrCreateDevMfaKey } from './mfa/encryption-key.js';
+import { createSecondFactor, type SecondFactor } from './mfa/second-factor.js';
+import { createSecretBox } from './mfa/secret-box.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -26,6 +30,8 @@ export interface Services {
   passwords: PasswordHasher;
   refreshTokens: RefreshTokens;
   throttle: LoginThrottle;
+  /** TOTP, recovery codes and login challenges (src/mfa/second-factor.ts). */
+  mfa: SecondFactor;
   events: Events;
   logger: Logger;
 }
@@ -46,6 +52,7 @@ export async function createServices(
   ]);
   const users = new UserStore(dataSource);
   return {
+    mfa: createSecondFactor(new MfaStore(dataSource), mfaSecretBox(config, logger), config.mfa),
     config,
     users,
     tokens,
@@ -56,4 +63,18 @@ export async function createServices(
     events: createEvents(opts.redis),
     logger,
   };
+}
+
+/** The key that seals TOTP secrets: MFA_ENCRYPTION_KEY, or outside production one kept in DATA_DIR. */
+function mfaSecretBox(config: Config, logger: Logger) {
+  let key = config.mfa.encryptionKey;
+  if (!key) {
+    const dev = loadOrCreateDevMfaKey(config.dataDir);
+    key = dev.key;
+    logger.warn(
+      `MFA_ENCRYPTION_KEY is not set: using a ${dev.created ? 'new' : 'stored'} development key from ${dev.file}. ` +
+        'Set MFA_ENCRYPTION_KEY (32 random bytes, base64) before running in production.',
+    );
+  }
+  return createSecretBox(key, config.mfa.previousKeys);
 }

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const strong = `${'k'.repeat(10)}Zq8!xV2#mP9$wL4&tR7*yB3@nH6%`;
+/** Production also needs the key that encrypts TOTP secrets. */
+const MFA_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -77,7 +79,7 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret })).toThrowError(
         /31 bytes; production needs at least 32/,
       );
-      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${secret}c` })).not.toThrow();
+      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${secret}c`, MFA_ENCRYPTION_KEY })).not.toThrow();
     });
 
     it('refuses well-known placeholders, however long', () => {
@@ -91,10 +93,16 @@ describe('loadConfig', () => {
     });
 
     it('accepts a strong secret and turns GraphiQL and introspection off by default', () => {
-      const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong });
+      const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, MFA_ENCRYPTION_KEY });
       expect([c.env, c.graphiql, c.introspection]).toEqual(['production', false, false]);
       expect(
-        loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, GRAPHIQL: 'true', INTROSPECTION: '1' }),
+        loadConfig({
+          NODE_ENV: 'production',
+          JWT_SECRET: strong,
+          MFA_ENCRYPTION_KEY,
+          GRAPHIQL: 'true',
+          INTROSPECTION: '1',
+        }),
       ).toMatchObject({
         graphiql: true,
         introspection: true,

@@ -1,7 +1,7 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { isObjectType, Kind, type GraphQLSchema } from 'graphql';
 import type { Role } from '../db/entities/user.js';
-import { AUTH_DIRECTIVE, PUBLIC_DIRECTIVE } from './directive.js';
+import { AUTH_DIRECTIVE, authPolicyOf, PUBLIC_DIRECTIVE } from './directive.js';
 
 /**
  * Introspection carries descriptions but not applied directives, so `@auth` and `@public` are
@@ -10,7 +10,8 @@ import { AUTH_DIRECTIVE, PUBLIC_DIRECTIVE } from './directive.js';
  * sentence at the end of each field's description.
  */
 
-export type AuthRequirement = { auth: true; requires: Role } | { auth: false };
+/** `maxAge` (seconds) only on step-up fields: the sign-in must be at most that old. */
+export type AuthRequirement = { auth: true; requires: Role; maxAge?: number } | { auth: false };
 
 /** `Type.field` -> what it needs, for every field under `@auth` and every `@public` root field. */
 export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequirement> {
@@ -23,7 +24,7 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
     const typeAuth = getDirective(schema, type, AUTH_DIRECTIVE)?.[0];
     for (const field of Object.values(type.getFields())) {
       const auth = getDirective(schema, field, AUTH_DIRECTIVE)?.[0] ?? typeAuth;
-      if (auth) out[`${type.name}.${field.name}`] = { auth: true, requires: (auth.requires ?? 'USER') as Role };
+      if (auth) out[`${type.name}.${field.name}`] = { auth: true, ...authPolicyOf(auth) };
       else if (roots.has(type.name) && getDirective(schema, field, PUBLIC_DIRECTIVE)?.[0])
         out[`${type.name}.${field.name}`] = { auth: false };
     }
@@ -34,10 +35,12 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
 /** The sentence a field's description ends with. */
 export function authSentence(req: AuthRequirement): string {
   if (!req.auth) return 'Public: no token needed.';
-  if (req.requires === 'USER') {
-    return 'Requires a token (`Authorization: Bearer <token>`); without a valid one: UNAUTHENTICATED.';
-  }
-  return `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.`;
+  const base =
+    req.requires === 'USER'
+      ? 'Requires a token (`Authorization: Bearer <token>`); without a valid one: UNAUTHENTICATED.'
+      : `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.`;
+  if (req.maxAge === undefined) return base;
+  return `${base} Step-up: the sign-in must be at most ${req.maxAge} seconds old (token claim \`auth_time\`), otherwise FORBIDDEN with reason REAUTHENTICATION_REQUIRED; \`reauthenticate\` gives a fresh token.`;
 }
 
 /** The schema with each field's auth requirement appended to its description (idempotent). */

@@ -2,25 +2,35 @@ import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { Authenticates, Caller } from './caller.js';
 import type { Role } from '../db/entities/user.js';
-import { requireAuth } from './policy.js';
+import { type AuthPolicy, requireAuth } from './policy.js';
 
 export const AUTH_DIRECTIVE = 'auth';
 export const PUBLIC_DIRECTIVE = 'public';
 
 type Resolver = GraphQLFieldResolver<unknown, Authenticates>;
 
-function guard(next: Resolver, requires: Role): Resolver {
+function guard(next: Resolver, policy: AuthPolicy): Resolver {
   return async (source, args, context, info) => {
-    const caller = await requireAuth(context, requires);
+    const caller = await requireAuth(context, policy);
     // The resolver gets the checked caller in its context and never sees the token.
     const authed: Authenticates & { caller: Caller } = { ...context, caller };
     return next(source, args, authed, info);
   };
 }
 
+/** An applied `@auth(requires:, maxAge:)` as the policy takes it. */
+export function authPolicyOf(directive: Record<string, unknown>): AuthPolicy {
+  const requires = (directive.requires ?? 'USER') as Role;
+  const maxAge = typeof directive.maxAge === 'number' ? directive.maxAge : undefined;
+  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < 0)) {
+    throw new Error(`@auth(maxAge: ${maxAge}): must be a whole number of seconds, 0 or more`);
+  }
+  return maxAge === undefined ? { requires } : { requires, maxAge };
+}
+
 /**
  * Wraps every field carrying `@auth` (directly, or through its object type) so that it runs only
- * for a caller with the required role. `subscribe` is wrapped as well as `resolve`, so a
+ * for a caller with the required role and, under `maxAge`, a recent enough sign-in. `subscribe` is wrapped as well as `resolve`, so a
  * subscription cannot be opened without a token.
  */
 export function authDirectiveTransformer(schema: GraphQLSchema): GraphQLSchema {
@@ -30,12 +40,12 @@ export function authDirectiveTransformer(schema: GraphQLSchema): GraphQLSchema {
       const inherited = own ? undefined : getDirective(schema, schema.getType(typeName)!, AUTH_DIRECTIVE)?.[0];
       const directive = own ?? inherited;
       if (!directive) return fieldConfig;
-      const requires = (directive.requires ?? 'USER') as Role;
+      const policy = authPolicyOf(directive);
       const { resolve = defaultFieldResolver, subscribe } = fieldConfig;
       return {
         ...fieldConfig,
-        resolve: guard(resolve as Resolver, requires),
-        ...(subscribe ? { subscribe: guard(subscribe as Resolver, requires) } : {}),
+        resolve: guard(resolve as Resolver, policy),
+        ...(subscribe ? { subscribe: guard(subscribe as Resolver, policy) } : {}),
       };
     },
   });

@@ -1,6 +1,7 @@
 import type { Role } from '../db/entities/user.js';
 import type { Authenticates, Caller } from './caller.js';
-import { forbidden, unauthenticated } from '../errors.js';
+import { forbidden, reauthenticationRequired, unauthenticated } from '../errors.js';
+import { isRecentSignIn } from './authenticate.js';
 
 /** Each role includes the ones ranked below it. */
 const RANK: Record<Role, number> = { USER: 1, ADMIN: 2 };
@@ -19,7 +20,26 @@ export function requireRole(caller: Caller | null, requires: Role): Caller {
   return caller;
 }
 
+/**
+ * Step-up, the rule behind `@auth(maxAge:)`: the caller must have proven their factors within
+ * `maxAge` seconds, or the answer is FORBIDDEN with reason REAUTHENTICATION_REQUIRED (the token
+ * is fine; `reauthenticate` gives a fresh one). A token kept alive by refresh for weeks is
+ * still a weeks-old sign-in.
+ */
+export function requireRecentSignIn(caller: Caller, maxAge: number | undefined, now = Date.now()): Caller {
+  if (maxAge !== undefined && !isRecentSignIn(caller.claims, maxAge, now)) throw reauthenticationRequired(maxAge);
+  return caller;
+}
+
+/** What a field's `@auth` asks for. */
+export interface AuthPolicy {
+  requires: Role;
+  /** Seconds since the sign-in, at most; undefined: any age. */
+  maxAge?: number;
+}
+
 /** Authenticates the request (once, memoised in the context) and applies the rule. */
-export async function requireAuth(context: Authenticates, requires: Role): Promise<Caller> {
-  return requireRole(await context.authenticate(), requires);
+export async function requireAuth(context: Authenticates, policy: Role | AuthPolicy): Promise<Caller> {
+  const { requires, maxAge } = typeof policy === 'string' ? { requires: policy, maxAge: undefined } : policy;
+  return requireRecentSignIn(requireRole(await context.authenticate(), requires), maxAge);
 }

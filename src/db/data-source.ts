@@ -4,9 +4,10 @@ import { DataSource, type MigrationInterface } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
 import { RefreshTokenSchema } from './entities/refresh-token.js';
 import { UserSchema } from './entities/user.js';
+import { MfaChallengeSchema, RecoveryCodeSchema, TotpFactorSchema } from './entities/mfa.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserSchema, RefreshTokenSchema];
+export const entities = [UserSchema, RefreshTokenSchema, TotpFactorSchema, RecoveryCodeSchema, MfaChallengeSchema];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */
 export type MigrationClass = new () => MigrationInterface;

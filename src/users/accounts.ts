@@ -3,7 +3,7 @@ import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
-import { badUserInput, notFound, unauthenticated } from '../errors.js';
+import { badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 
@@ -18,13 +18,69 @@ function emailTaken(field = 'email') {
   return badUserInput('An account with this email already exists', field);
 }
 
-/** An access token and a refresh token; a new family unless continuing one (rotation). */
-async function issue(services: Services, user: UserEntity, familyId?: string): Promise<Session> {
+/**
+ * What a sign-in proved and when: `auth_time` (seconds) and `amr` in every access token, kept with
+ * the refresh-token family so a refresh carries them on unchanged. Null only for families from
+ * before they were recorded.
+ */
+export interface Proof {
+  authTime: number | null;
+  amr: string[] | null;
+}
+
+/** A sign-in happening now, proven by `amr` (`['pwd']`, or `['pwd', 'otp']` with a second factor). */
+export function provenNow(amr: string[]): Proof {
+  return { authTime: Math.floor(Date.now() / 1000), amr };
+}
+
+/** The proof a verified access token carries, for flows that continue its sign-in. */
+export function proofOf(claims: { auth_time?: number; amr?: string[] }): Proof {
+  return { authTime: claims.auth_time ?? null, amr: claims.amr ?? null };
+}
+
+/**
+ * The one way anyone is signed in: an access token and a refresh token, a new family unless
+ * continuing one (rotation). Every flow that answers an AuthPayload comes through here, after it
+ * has checked every factor the account needs (test/second-factor-paths.test.ts walks them all).
+ */
+export async function issue(
+  services: Services,
+  user: UserEntity,
+  opts: { familyId?: string; proof: Proof },
+): Promise<Session> {
+  const { proof } = opts;
   const [token, refresh] = await Promise.all([
-    services.tokens.sign(user),
-    services.refreshTokens.issue(user.id, familyId),
+    services.tokens.sign(user, {
+      ...(proof.authTime !== null ? { authTime: proof.authTime } : {}),
+      ...(proof.amr !== null ? { amr: proof.amr } : {}),
+    }),
+    services.refreshTokens.issue(user.id, opts.familyId, {
+      authTime: proof.authTime === null ? null : new Date(proof.authTime * 1000),
+      amr: proof.amr,
+    }),
   ]);
   return { token, refresh, user };
+}
+
+/**
+ * The password check of every flow but login: throttled like login (a stolen access token must not
+ * become an oracle for the password), and a wrong one is BAD_USER_INPUT on `field`, not
+ * UNAUTHENTICATED: the token is fine, and clients log out on that code.
+ */
+export async function provePassword(
+  services: Services,
+  user: UserEntity,
+  password: string,
+  address: string,
+  field: string,
+): Promise<void> {
+  await services.throttle.assertAllowed(user.email, address);
+  const ok =
+    [...password].length <= PASSWORD_MAX_LENGTH && (await services.passwords.verify(user.passwordHash, password));
+  if (!ok) {
+    await services.throttle.recordFailure(user.email, address);
+    throw badUserInput(field === 'currentPassword' ? 'Current password is incorrect' : 'Password is incorrect', field);
+  }
 }
 
 export async function signup(
@@ -41,7 +97,7 @@ export async function signup(
   try {
     const user = await services.users.create({ name, email, passwordHash });
     services.logger.info('signup', { userId: user.id });
-    return await issue(services, user);
+    return await issue(services, user, { proof: provenNow(['pwd']) });
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
     throw e;
@@ -65,7 +121,6 @@ export async function login(services: Services, rawEmail: string, password: stri
     services.logger.info('login failed', { userId: user?.id ?? null, address });
     throw unauthenticated('credentials');
   }
-  await services.throttle.recordSuccess(email, address);
   let current = user;
   if (services.passwords.needsRehash(user.passwordHash)) {
     // The password is at hand only now: upgrade a hash made with older parameters.
@@ -73,7 +128,14 @@ export async function login(services: Services, rawEmail: string, password: stri
     current = (await services.users.update(user.id, { passwordHash })) ?? user;
     services.logger.info('password hash upgraded', { userId: user.id });
   }
-  return issue(services, current);
+  if (await services.mfa.isEnabled(user.id)) {
+    // No token yet, and no recordSuccess: the address is trusted, and its failure count cleared,
+    // only once the second factor is proven too (verifyLogin), so code guessing keeps counting.
+    services.logger.info('login: second factor required', { userId: user.id, address });
+    throw mfaRequired(await services.mfa.createChallenge(current));
+  }
+  await services.throttle.recordSuccess(email, address);
+  return issue(services, current, { proof: provenNow(['pwd']) });
 }
 
 export async function changePassword(
@@ -82,18 +144,10 @@ export async function changePassword(
   currentPassword: string,
   newPassword: string,
   address: string,
+  proof: Proof,
 ): Promise<Session> {
   assertPasswordPolicy(newPassword, 'newPassword');
-  // A stolen access token must not become an oracle for the password: same throttle as login.
-  await services.throttle.assertAllowed(caller.email, address);
-  const ok =
-    [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
-    (await services.passwords.verify(caller.passwordHash, currentPassword));
-  // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
-  if (!ok) {
-    await services.throttle.recordFailure(caller.email, address);
-    throw badUserInput('Current password is incorrect', 'currentPassword');
-  }
+  await provePassword(services, caller, currentPassword, address, 'currentPassword');
   const passwordHash = await services.passwords.hash(newPassword);
   // Bumping the token version refuses every access token issued before, on every instance;
   // other sessions' refresh tokens go too, so a thief who had the old password is out.
@@ -102,7 +156,9 @@ export async function changePassword(
   await services.refreshTokens.revokeAll(user.id);
   services.logger.info('password changed', { userId: user.id });
   publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
-  return issue(services, user);
+  // The session goes on: its auth_time and amr are the sign-in's, not this request's (a password
+  // alone is not a second factor, so it cannot make a session fresh for step-up fields).
+  return issue(services, user, { proof });
 }
 
 export async function updateProfile(
@@ -137,7 +193,7 @@ export async function deleteAccount(services: Services, id: string, by: string):
 
 /** Rotation: the refresh token is retired and a new one issued in the same family. */
 export async function refreshSession(services: Services, refreshToken: string): Promise<Session> {
-  let owner: { userId: string; familyId: string };
+  let owner: Awaited<ReturnType<Services['refreshTokens']['consume']>>;
   try {
     owner = await services.refreshTokens.consume(refreshToken);
   } catch (e) {
@@ -149,7 +205,9 @@ export async function refreshSession(services: Services, refreshToken: string): 
   }
   const user = await services.users.findById(owner.userId);
   if (!user) throw unauthenticated('invalid_refresh');
-  return issue(services, user, owner.familyId);
+  // The sign-in's auth_time and amr, unchanged: a refresh is not a new proof of anything.
+  const proof = { authTime: owner.authTime ? Math.floor(owner.authTime.getTime() / 1000) : null, amr: owner.amr };
+  return issue(services, user, { familyId: owner.familyId, proof });
 }
 
 /** Refuses every access and refresh token the user holds, on every instance. */
