@@ -1,7 +1,6 @@
 import './runtime-check.js';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
-import { loadOrCreateDevSecret } from './auth/dev-secret.js';
 import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
 import { createLogger } from './logger.js';
@@ -16,13 +15,18 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, json: config.env === 'production' });
 
-  let secret = config.jwt.secret;
-  if (!secret) {
-    const dev = loadOrCreateDevSecret(config.dataDir);
-    secret = dev.secret;
+  const dev = config.jwt.devSecret;
+  if (dev) {
     logger.warn(
       `JWT_SECRET is not set: using a ${dev.created ? 'new' : 'stored'} development secret from ${dev.file}. ` +
         'Set JWT_SECRET (at least 32 random bytes) before running in production.',
+    );
+  }
+  const devMfaKey = config.mfa.devKey;
+  if (devMfaKey) {
+    logger.warn(
+      `MFA_ENCRYPTION_KEY is not set: using a ${devMfaKey.created ? 'new' : 'stored'} development key from ${devMfaKey.file}. ` +
+        'Set MFA_ENCRYPTION_KEY (32 random bytes, base64) before running in production.',
     );
   }
 
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
-  const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
+  const services = await createServices(config, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
 

@@ -16,7 +16,6 @@ import type { LoginThrottle } from './auth/login-throttle.js';
 import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Events } from './events.js';
 import { MfaStore } from './db/mfa-store.js';
-import { loadOrCreateDevMfaKey } from './mfa/encryption-key.js';
 import { createSecondFactor, type SecondFactor } from './mfa/second-factor.js';
 import { createSecretBox } from './mfa/secret-box.js';
 
@@ -38,7 +37,7 @@ export interface Services {
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
-  config: Config & { jwt: { secret: Uint8Array } },
+  config: Config,
   dataSource: DataSource,
   logger: Logger,
   opts: { redis?: Redis } = {},
@@ -52,7 +51,11 @@ export async function createServices(
   ]);
   const users = new UserStore(dataSource);
   return {
-    mfa: createSecondFactor(new MfaStore(dataSource), mfaSecretBox(config, logger), config.mfa),
+    mfa: createSecondFactor(
+      new MfaStore(dataSource),
+      createSecretBox(config.mfa.encryptionKey, config.mfa.previousKeys),
+      config.mfa,
+    ),
     config,
     users,
     tokens,
@@ -63,18 +66,4 @@ export async function createServices(
     events: createEvents(opts.redis),
     logger,
   };
-}
-
-/** The key that seals TOTP secrets: MFA_ENCRYPTION_KEY, or outside production one kept in DATA_DIR. */
-function mfaSecretBox(config: Config, logger: Logger) {
-  let key = config.mfa.encryptionKey;
-  if (!key) {
-    const dev = loadOrCreateDevMfaKey(config.dataDir);
-    key = dev.key;
-    logger.warn(
-      `MFA_ENCRYPTION_KEY is not set: using a ${dev.created ? 'new' : 'stored'} development key from ${dev.file}. ` +
-        'Set MFA_ENCRYPTION_KEY (32 random bytes, base64) before running in production.',
-    );
-  }
-  return createSecretBox(key, config.mfa.previousKeys);
 }
