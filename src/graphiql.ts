@@ -1,5 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { ErrorCode } from './errors.js';
+import { ErrorCode, ForbiddenReason } from './errors.js';
 
 /**
  * GraphiQL that signs in by itself.
@@ -13,7 +13,11 @@ import { ErrorCode } from './errors.js';
  * - an `Authorization` header typed in GraphiQL's Headers pane wins over the stored token;
  * - a bar in the bottom-right corner shows who is signed in and when the token expires, with
  *   "Show token" and "Forget token"; the token is also forgotten after `deleteUser`, `logout` and
- *   `logoutAll`, and when the server refuses it (UNAUTHENTICATED).
+ *   `logoutAll`, and when the server refuses it (UNAUTHENTICATED);
+ * - a login that answers MFA_REQUIRED opens a code field in the bar, which calls `verifyLogin` with
+ *   the challenge; a step-up field that answers REAUTHENTICATION_REQUIRED opens a password (and
+ *   code) form that calls `reauthenticate`; either way the new token is kept, and the operation is
+ *   run again by hand.
  *
  * Why sessionStorage: it lives as long as the tab (a reload keeps you signed in, closing the tab
  * signs you out), it is not shared with other tabs or written to disk for the next browser start
@@ -26,7 +30,14 @@ import { ErrorCode } from './errors.js';
 export const GRAPHIQL_TOKEN_KEY = 'graphql-auth-api:graphiql-token';
 
 /** Mutations whose `token` field becomes the stored token. */
-export const TOKEN_MUTATIONS = ['signup', 'login', 'changePassword', 'refresh'] as const;
+export const TOKEN_MUTATIONS = [
+  'signup',
+  'login',
+  'changePassword',
+  'refresh',
+  'verifyLogin',
+  'reauthenticate',
+] as const;
 /** Mutations after which the stored token is forgotten (when it was the one sent). */
 export const FORGET_MUTATIONS = ['deleteUser', 'logout', 'logoutAll'] as const;
 
@@ -38,6 +49,10 @@ const SIGN_IN = /* GraphQL */ `# Welcome! This API signs you in with a JWT.
 #    The bar in the bottom-right corner shows it and can forget it.
 # 3. Open the "Me" tab and run it.
 #
+# With two-factor sign-in on (setupTotp, confirmTotp), Login answers MFA_REQUIRED:
+# the bar asks for the code and finishes with verifyLogin. A step-up field (the Docs
+# say "Step-up") on an old sign-in answers REAUTHENTICATION_REQUIRED: the bar asks
+# for the password (and code) and calls reauthenticate; then run it again.
 # Fields marked "Requires a token" in the Docs answer UNAUTHENTICATED without one.
 # A header you type in the Headers pane (bottom) wins over the stored token.
 # Tokens expire after an hour: log in again, or run
@@ -103,6 +118,9 @@ function tokenKeeper(cfg: {
   forget: readonly string[];
   /** The extensions.code of a refused token (src/errors.ts). */
   unauthenticated: string;
+  /** The extensions.code of a login that needs the second factor, and the reason of a step-up refusal. */
+  mfaRequired: string;
+  reauthenticationRequired: string;
 }): void {
   const memory: { value: string | null } = { value: null };
   const storage = {
@@ -159,10 +177,70 @@ function tokenKeeper(cfg: {
 
   type Body = {
     data?: Record<string, { token?: unknown; user?: { email?: string } } | null> | null;
-    errors?: Array<{ message?: string; path?: unknown[]; extensions?: { code?: string } }>;
+    errors?: Array<{
+      message?: string;
+      path?: unknown[];
+      extensions?: { code?: string; reason?: string; challenge?: string };
+    }>;
   };
 
+  /** A form the bar shows: the second factor of a login, or a step-up sign-in. */
+  type Pending = { kind: 'mfa'; challenge: string } | { kind: 'reauth'; needsCode: boolean; field: string };
+  let pending: Pending | null = null;
+
+  /** Sends one of the keeper's own requests (not through the wrapper, so it is not inspected twice). */
+  async function call(query: string, variables: Record<string, unknown>, token?: string): Promise<Body> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await realFetch(cfg.endpoint, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return (await res.json()) as Body;
+  }
+
+  async function submit(values: { password: string; code: string }): Promise<void> {
+    const p = pending;
+    if (!p) return;
+    const name = p.kind === 'mfa' ? 'verifyLogin' : 'reauthenticate';
+    const body =
+      p.kind === 'mfa'
+        ? await call(
+            'mutation($c: String!, $code: String!) { verifyLogin(challenge: $c, code: $code) { token user { email } } }',
+            { c: p.challenge, code: values.code },
+          )
+        : await call(
+            'mutation($p: String!, $code: String) { reauthenticate(password: $p, code: $code) { token user { email } } }',
+            { p: values.password, code: values.code || null },
+            read()?.token,
+          );
+    const payload = body.data?.[name];
+    const error = body.errors?.[0];
+    if (payload && typeof payload.token === 'string') {
+      pending = null;
+      const again = p.kind === 'reauth' ? ` Run ${p.field} again.` : '';
+      keep({ token: payload.token, email: payload.user?.email ?? null, via: name }, `Token kept from ${name}.${again}`);
+      return;
+    }
+    if (p.kind === 'reauth' && error?.extensions?.code === cfg.mfaRequired) pending = { ...p, needsCode: true };
+    // A locked or expired challenge cannot be retried: the login has to start over.
+    if (p.kind === 'mfa' && error?.extensions?.reason) pending = null;
+    notice = error?.message ?? 'Failed.';
+    render();
+  }
+
   function inspect(body: Body, sentStored: boolean): void {
+    const mfa = (body.errors ?? []).find((e) => e.extensions?.code === cfg.mfaRequired && e.extensions.challenge);
+    if (mfa?.extensions?.challenge) {
+      pending = { kind: 'mfa', challenge: mfa.extensions.challenge };
+      notice = 'Password accepted: enter the code from your authenticator app (or a recovery code).';
+      render();
+      return;
+    }
+    const stale = (body.errors ?? []).find((e) => e.extensions?.reason === cfg.reauthenticationRequired);
+    if (stale && sentStored) {
+      pending = { kind: 'reauth', needsCode: false, field: String(stale.path?.[0] ?? 'the operation') };
+      notice = `${stale.message ?? 'A recent sign-in is needed.'}`;
+      render();
+      return;
+    }
     const data = body.data ?? {};
     const failed = (name: string) => (body.errors ?? []).some((e) => Array.isArray(e.path) && e.path[0] === name);
     for (const name of cfg.capture) {
@@ -271,6 +349,7 @@ function tokenKeeper(cfg: {
       line.textContent = 'No token kept: run signup or login and it is sent on the next requests.';
     }
     bar.appendChild(line);
+    if (pending) bar.appendChild(pendingForm(pending));
     if (kept && showToken) {
       const code = document.createElement('code');
       code.id = 'auth-token-value';
@@ -286,6 +365,42 @@ function tokenKeeper(cfg: {
       bar.appendChild(n);
     }
   }
+  function pendingForm(p: Pending): HTMLFormElement {
+    const form = document.createElement('form');
+    form.id = 'auth-step-form';
+    form.style.cssText = 'margin-top:6px;display:flex;gap:6px;flex-wrap:wrap;align-items:center';
+    const input = (id: string, label: string, type: string, autocomplete: AutoFill) => {
+      const i = document.createElement('input');
+      i.id = id;
+      i.type = type;
+      i.placeholder = label;
+      i.setAttribute('aria-label', label);
+      i.autocomplete = autocomplete;
+      i.style.cssText = 'font:inherit;padding:2px 6px;border-radius:4px;border:1px solid #889;min-width:10em';
+      form.appendChild(i);
+      return i;
+    };
+    const password =
+      p.kind === 'reauth' ? input('auth-step-password', 'Password', 'password', 'current-password') : null;
+    const code =
+      p.kind === 'mfa' || p.needsCode
+        ? input('auth-step-code', 'Code or recovery code', 'text', 'one-time-code')
+        : null;
+    const go = document.createElement('button');
+    go.type = 'submit';
+    go.id = 'auth-step-submit';
+    go.textContent = p.kind === 'mfa' ? 'Verify' : 'Sign in again';
+    go.style.cssText =
+      'font:inherit;cursor:pointer;border-radius:4px;border:1px solid #889;background:#2d3763;color:#fff';
+    form.appendChild(go);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void submit({ password: password?.value ?? '', code: (code?.value ?? '').trim() });
+    });
+    queueMicrotask(() => (password ?? code)?.focus());
+    return form;
+  }
+
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', render);
   else render();
 }
@@ -298,6 +413,8 @@ export function tokenKeeperScript(endpoint = '/graphql'): string {
     capture: TOKEN_MUTATIONS,
     forget: FORGET_MUTATIONS,
     unauthenticated: ErrorCode.UNAUTHENTICATED,
+    mfaRequired: ErrorCode.MFA_REQUIRED,
+    reauthenticationRequired: ForbiddenReason.REAUTHENTICATION_REQUIRED,
   };
   // JSON.stringify output cannot close the script element: `<` is escaped as a precaution.
   const args = JSON.stringify(cfg).replace(/</g, '\\u003c');
