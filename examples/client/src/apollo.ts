@@ -1,6 +1,7 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { from, mergeMap, type Observable, of } from 'rxjs';
-import { type AuthSession, bearer, isTokenRejection } from './session.js';
+import type { Mutate } from './second-factor.js';
+import { type AuthSession, bearer, type GraphQLErrorLike, isTokenRejection } from './session.js';
 
 /**
  * An Apollo link that sends the session's token and reacts to UNAUTHENTICATED:
@@ -43,4 +44,14 @@ export function clearCacheOnSignOut(client: ApolloClient, session: AuthSession):
   return session.subscribe((token) => {
     if (token === null) void client.clearStore();
   });
+}
+
+/** `Mutate` (src/second-factor.ts) over an Apollo client: errors returned, not thrown. */
+export function apolloMutate(client: ApolloClient): Mutate {
+  return async (mutation, variables) => {
+    const { data, error } = await client.mutate({ mutation, variables, errorPolicy: 'all' } as never);
+    const errors =
+      (error as { errors?: GraphQLErrorLike[] } | undefined)?.errors ?? (error ? [{ message: String(error) }] : []);
+    return { data: data as never, errors };
+  };
 }

@@ -1,5 +1,6 @@
 export * from './session.js';
 export * from './operations.js';
-export { authLink, createApolloClient, clearCacheOnSignOut } from './apollo.js';
-export { sessionAuthExchange, createUrqlClient } from './urql.js';
+export { authLink, createApolloClient, clearCacheOnSignOut, apolloMutate } from './apollo.js';
+export { sessionAuthExchange, createUrqlClient, urqlMutate } from './urql.js';
+export * from './second-factor.js';
 export { refreshViaMutation, REFRESH_DOCUMENT, type RefreshOptions } from './refresh.js';
