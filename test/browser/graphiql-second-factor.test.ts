@@ -68,7 +68,7 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL token keeper with a second factor, in 
       const login2 = await server.app.gql(
         'mutation($c: String!, $code: String!) { verifyLogin(challenge: $c, code: $code) { refreshToken } }',
         {
-          c: await import('../helpers/totp.js').then((m) => m.loginChallenge(server.app, user.email, user.password)),
+          c: await loginChallenge(server.app, user.email, user.password),
           code: user.recoveryCodes[0],
         },
       );

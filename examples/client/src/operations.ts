@@ -82,3 +82,9 @@ export const DisableTotpMutation = graphql(`
     disableTotp(code: $code)
   }
 `);
+
+export const TwoFactorStatusQuery = graphql(`
+  query TwoFactorStatus {
+    me { id totpEnabled recoveryCodesRemaining }
+  }
+`);

@@ -24,6 +24,7 @@ type Documents = {
     "\n  mutation SetupTotp($currentPassword: String!) {\n    setupTotp(currentPassword: $currentPassword) { secret otpauthUri qrCodeSvg }\n  }\n": typeof types.SetupTotpDocument,
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": typeof types.ConfirmTotpDocument,
     "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n": typeof types.DisableTotpDocument,
+    "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n": typeof types.TwoFactorStatusDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": typeof types.RefreshDocument,
 };
 const documents: Documents = {
@@ -37,6 +38,7 @@ const documents: Documents = {
     "\n  mutation SetupTotp($currentPassword: String!) {\n    setupTotp(currentPassword: $currentPassword) { secret otpauthUri qrCodeSvg }\n  }\n": types.SetupTotpDocument,
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": types.ConfirmTotpDocument,
     "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n": types.DisableTotpDocument,
+    "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n": types.TwoFactorStatusDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": types.RefreshDocument,
 };
 
@@ -94,6 +96,10 @@ export function graphql(source: "\n  mutation ConfirmTotp($code: String!) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n"): (typeof documents)["\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n"): (typeof documents)["\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
