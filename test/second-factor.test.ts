@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { URI } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../src/mfa/totp.js';
@@ -138,6 +141,13 @@ describe('signing in with TOTP on', () => {
     const again = await app.gql(VERIFY_LOGIN, { challenge, code: user.recoveryCodes[0] });
     expect(again.code).toBe('UNAUTHENTICATED');
     expect(again.body.errors![0]!.extensions!.reason).toBe('CHALLENGE_INVALID');
+    // The next login clears the used one away: challenges do not pile up.
+    await loginChallenge(app, user.email, user.password);
+    const rows = await app.query<{ consumed_at: unknown }>('SELECT consumed_at FROM mfa_challenges WHERE user_id = ?', [
+      user.id,
+    ]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.consumed_at).toBeNull();
   });
 
   it('a TOTP code is accepted once: the same code again is refused, even with a new challenge', async () => {
@@ -332,6 +342,22 @@ describe('turning TOTP off', () => {
     const user = await enrolTotp(app);
     const res = await app.gql(DISABLE_TOTP, { code: user.recoveryCodes[9] }, { token: user.token });
     expect(res.body.data).toEqual({ disableTotp: true });
+  });
+});
+
+describe("the operator's way back: npm run user:reset-totp", () => {
+  it("turns an account's TOTP off from the command line", async () => {
+    const user = await enrolTotp(app);
+    const run = promisify(execFile);
+    const env = { ...process.env, DATABASE_URL: app.databaseUrl, NODE_ENV: 'test', DATA_DIR: app.dir };
+    const tsx = path.resolve('node_modules/.bin/tsx');
+    const out = await run(tsx, ['src/cli/reset-totp.ts', user.email.toUpperCase()], { env });
+    expect(out.stdout).toContain(`${user.email}: two-factor sign-in is off`);
+    expect((await app.gql(LOGIN, { email: user.email, password: user.password })).body.data!.login.token).toBeTruthy();
+    await expect(run(tsx, ['src/cli/reset-totp.ts', 'nobody@example.com'], { env })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('No account with email nobody@example.com'),
+    });
   });
 });
 

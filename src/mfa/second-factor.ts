@@ -95,6 +95,7 @@ export function createSecondFactor(store: MfaStore, box: SecretBox, config: MfaC
 
     async createChallenge(user) {
       const challenge = randomBytes(CHALLENGE_BYTES).toString('base64url');
+      await store.deleteClosedChallenges(user.id);
       await store.createChallenge({
         userId: user.id,
         tokenHash: hashChallenge(challenge),
