@@ -202,6 +202,20 @@ describe('signing in with TOTP on', () => {
     expect(foreign.code).toBe('UNAUTHENTICATED');
   });
 
+  it('one verifyLogin per request, however aliased: codes cannot be tried in bulk', async () => {
+    const user = await enrolTotp(app);
+    const challenge = await loginChallenge(app, user.email, user.password);
+    const codes = ['000001', '000002', nextCode(user.secret)];
+    const q = `mutation { ${codes.map((c, i) => `v${i}: verifyLogin(challenge: "${challenge}", code: "${c}") { token }`).join(' ')} }`;
+    const res = await app.gql(q);
+    expect(res.code).toBe('BAD_USER_INPUT');
+    expect(res.body.data).toBeUndefined();
+    // Nothing was tried: the challenge and the code still work.
+    expect(
+      (await app.gql(VERIFY_LOGIN, { challenge, code: nextCode(user.secret) })).body.data!.verifyLogin.token,
+    ).toBeTruthy();
+  });
+
   it('a wrong code is UNAUTHENTICATED; the challenge locks after MFA_CHALLENGE_MAX_ATTEMPTS', async () => {
     const user = await enrolTotp(app);
     const challenge = await loginChallenge(app, user.email, user.password);
@@ -386,8 +400,10 @@ describe('an administrator resetting a lost second factor', () => {
       code: 'FORBIDDEN',
     });
     const admin = await app.signup();
-    const promoted = await makeAdmin(app, admin.id); // signed by hand: no auth_time
-    expect((await app.gql(RESET, { id: user.id }, { token: promoted })).body.errors![0]!.extensions!.reason).toBe(
+    await makeAdmin(app, admin.id);
+    // An admin session whose sign-in is not recent (here: a token with no auth_time at all).
+    const stale = await app.services.tokens.sign((await app.services.users.findById(admin.id))!);
+    expect((await app.gql(RESET, { id: user.id }, { token: stale })).body.errors![0]!.extensions!.reason).toBe(
       'REAUTHENTICATION_REQUIRED',
     );
     const adminToken = (await app.gql(LOGIN, { email: admin.email, password: admin.password })).body.data!.login.token;

@@ -5,7 +5,19 @@ import type { Config } from '../config.js';
 import { ErrorCode } from '../errors.js';
 
 /** Fields that check a password or spend a credential: one per request, however aliased. */
-export const CREDENTIAL_FIELDS = new Set(['login', 'signup', 'changePassword', 'refresh']);
+export const CREDENTIAL_FIELDS = new Set([
+  'login',
+  'signup',
+  'changePassword',
+  'refresh',
+  // A second factor's code is a credential too: six digits must not be tried 15 to a request.
+  'verifyLogin',
+  'reauthenticate',
+  'setupTotp',
+  'disableTotp',
+]);
+
+const ONE_CREDENTIAL_FIELD = `Only one ${[...CREDENTIAL_FIELDS].slice(0, -1).join(', ')} or ${[...CREDENTIAL_FIELDS].at(-1)} per request`;
 
 /**
  * Aliases (`a: login(...) b: login(...)`) would otherwise turn one request into many password
@@ -20,7 +32,7 @@ export function oneCredentialFieldRule(context: ValidationContext): ASTVisitor {
       );
       if (hits.length > 1) {
         context.reportError(
-          new GraphQLError('Only one login, signup, changePassword or refresh per request', {
+          new GraphQLError(ONE_CREDENTIAL_FIELD, {
             nodes: hits,
             extensions: { code: ErrorCode.BAD_USER_INPUT },
           }),

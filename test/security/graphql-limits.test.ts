@@ -80,7 +80,8 @@ describe('query limits', () => {
     const res = await D.gql(q);
     expect(res.body.data).toBeUndefined();
     expect(refused(res)).toMatchObject({
-      message: 'Only one login, signup, changePassword or refresh per request',
+      message:
+        'Only one login, signup, changePassword, refresh, verifyLogin, reauthenticate, setupTotp or disableTotp per request',
       extensions: { code: 'BAD_USER_INPUT' },
     });
     expect(JSON.stringify(res.body)).not.toContain('eyJ');
