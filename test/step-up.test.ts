@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRecentSignIn } from '../src/auth/authenticate.js';
 import { requireRecentSignIn } from '../src/auth/policy.js';
 import { authRequirements } from '../src/auth/describe.js';
+import { authRuleOf } from '../src/auth/requirement.js';
 import type { Caller, GraphQLContext } from '../src/context.js';
 import { buildSchema, loadTypeDefs } from '../src/schema.js';
 import { hashRefreshToken } from '../src/auth/refresh-tokens.js';
@@ -97,6 +98,15 @@ describe('@auth(maxAge:) in the SDL', () => {
   it('checks the role before the age: a USER gets FORBIDDEN for the role, however fresh', async () => {
     const res = await run('{ adminRecent }', { claims: { auth_time: now() } } as never);
     expect(res.errors![0]!.extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+
+  it("is read by authRuleOf, the one reader of @auth's arguments; a negative maxAge fails the build", () => {
+    expect(authRuleOf({ requires: 'ADMIN', maxAge: 30 })).toEqual({ requires: 'ADMIN', maxAge: 30 });
+    expect(authRuleOf({})).toEqual({ requires: 'USER' });
+    expect(() => authRuleOf({ maxAge: -1 })).toThrow(/must be 0 or more seconds/);
+    expect(() =>
+      buildSchema({ typeDefs: [...directives, 'type Query { x: String @auth(maxAge: -5) }'], resolvers: {} as never }),
+    ).toThrow(/maxAge: -5/);
   });
 
   it('is published in schema.auth.json and spelled out in the description', () => {

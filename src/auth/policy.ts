@@ -2,6 +2,7 @@ import type { Role } from '../db/entities/user.js';
 import type { Authenticates, Caller } from './caller.js';
 import { forbidden, reauthenticationRequired, unauthenticated } from '../errors.js';
 import { isRecentSignIn } from './authenticate.js';
+import type { AuthRule } from './requirement.js';
 
 /** Each role includes the ones ranked below it. */
 const RANK: Record<Role, number> = { USER: 1, ADMIN: 2 };
@@ -31,15 +32,8 @@ export function requireRecentSignIn(caller: Caller, maxAge: number | undefined, 
   return caller;
 }
 
-/** What a field's `@auth` asks for. */
-export interface AuthPolicy {
-  requires: Role;
-  /** Seconds since the sign-in, at most; undefined: any age. */
-  maxAge?: number;
-}
-
-/** Authenticates the request (once, memoised in the context) and applies the rule. */
-export async function requireAuth(context: Authenticates, policy: Role | AuthPolicy): Promise<Caller> {
-  const { requires, maxAge } = typeof policy === 'string' ? { requires: policy, maxAge: undefined } : policy;
-  return requireRecentSignIn(requireRole(await context.authenticate(), requires), maxAge);
+/** Authenticates the request (once, memoised in the context) and applies the field's rule. */
+export async function requireAuth(context: Authenticates, rule: AuthRule): Promise<Caller> {
+  // The role first: a USER gets FORBIDDEN for the role on an admin field, however fresh.
+  return requireRecentSignIn(requireRole(await context.authenticate(), rule.requires), rule.maxAge);
 }
