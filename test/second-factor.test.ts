@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { URI } from 'otpauth';
@@ -297,6 +298,27 @@ describe('signing in with TOTP on', () => {
     expect(change.body.data!.changePassword.token).toBeTruthy();
     const res = await app.gql(VERIFY_LOGIN, { challenge, code: nextCode(user.secret) });
     expect(res.body.errors![0]!.extensions!.reason).toBe('CHALLENGE_INVALID');
+  });
+});
+
+describe('several instances on one database', () => {
+  it('a challenge from one instance is finished on another (same MFA_ENCRYPTION_KEY)', async () => {
+    const MFA_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+    const a = await createTestApp({ MFA_ENCRYPTION_KEY });
+    const b = await createTestApp({ MFA_ENCRYPTION_KEY }, { database: a.databaseUrl });
+    try {
+      const user = await enrolTotp(a);
+      const challenge = await loginChallenge(a, user.email, user.password);
+      const code = nextCode(user.secret);
+      const res = await b.gql(VERIFY_LOGIN, { challenge, code });
+      expect(res.body.data!.verifyLogin.user.id).toBe(user.id);
+      // And the code it accepted is spent for the first instance too.
+      const replay = await a.gql(VERIFY_LOGIN, { challenge: await loginChallenge(a, user.email, user.password), code });
+      expect(replay.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await b.close();
+      await a.close();
+    }
   });
 });
 
