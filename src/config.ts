@@ -13,7 +13,7 @@ import {
   setting,
   text,
 } from './settings/define.js';
-import { loadOrCreateDevMfaKey } from './mfa/encryption-key.js';
+import { loadOrCreateDevMfaKey } from './settings/dev-mfa-key.js';
 import { loadOrCreateDevSecret } from './settings/dev-secret.js';
 import { ConfigError, type Env, loadSettings, readSetting, type SettingIssue } from './settings/load.js';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { loadOrCreateDevMfaKey } from '../../src/mfa/encryption-key.js';
+import { loadOrCreateDevMfaKey } from '../../src/settings/dev-mfa-key.js';
 import { createSecretBox } from '../../src/mfa/secret-box.js';
 import { matchTotpStep, newTotpSecret, totpCode } from '../../src/mfa/totp.js';
 import { startServer } from '../helpers/server.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * Outside production, a missing MFA_ENCRYPTION_KEY is replaced by a random one kept in the data
- * folder (as src/auth/dev-secret.ts does for JWT_SECRET), so TOTP secrets stay readable across
+ * folder (as ./dev-secret.ts does for JWT_SECRET), so TOTP secrets stay readable across
  * restarts on a developer's machine. Losing this file means every enrolled authenticator has to
  * be set up again: production refuses to start without the setting instead (src/config.ts).
  */
