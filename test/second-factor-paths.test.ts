@@ -21,6 +21,12 @@ const WITHOUT_CODE: Record<string, Attempt> = {
     }),
   verifyLogin: async (app, u) =>
     app.gql(VERIFY_LOGIN, { challenge: await loginChallenge(app, u.email, u.password), code: '' }),
+  // The reset link itself, from the stored token: a fresh one, put there as requestPasswordReset would.
+  resetPassword: async (app, u) =>
+    app.gql('mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { token } }', {
+      t: await resetTokenFor(app, u.email),
+      p: 'a new passphrase here',
+    }),
   reauthenticate: (app, u) =>
     app.gql('mutation($p: String!) { reauthenticate(password: $p) { token } }', { p: u.password }, { token: u.token }),
 };
@@ -34,6 +40,18 @@ const CONTINUES_A_SIGN_IN: Record<string, string> = {
   refresh: 'continues a session that already proved every factor; keeps its auth_time and amr',
   changePassword: 'needs an access token (so a finished sign-in) and keeps its auth_time and amr',
 };
+
+/** A password-reset token for the account, issued the way requestPasswordReset issues one. */
+async function resetTokenFor(app: TestApp, email: string): Promise<string> {
+  const user = (await app.services.users.findByEmail(email))!;
+  const issued = await app.services.accountTokens.issue({
+    userId: user.id,
+    purpose: 'PASSWORD_RESET',
+    email: user.email,
+    ttlSeconds: 600,
+  });
+  return issued.token;
+}
 
 const authPayloadMutations = () => {
   const mutation = buildSchema().getMutationType()!;

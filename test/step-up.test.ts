@@ -101,8 +101,12 @@ describe('@auth(maxAge:) in the SDL', () => {
   });
 
   it("is read by authRuleOf, the one reader of @auth's arguments; a negative maxAge fails the build", () => {
-    expect(authRuleOf({ requires: 'ADMIN', maxAge: 30 })).toEqual({ requires: 'ADMIN', maxAge: 30 });
-    expect(authRuleOf({})).toEqual({ requires: 'USER' });
+    expect(authRuleOf({ requires: 'ADMIN', maxAge: 30 })).toEqual({
+      requires: 'ADMIN',
+      allowUnverified: false,
+      maxAge: 30,
+    });
+    expect(authRuleOf({})).toEqual({ requires: 'USER', allowUnverified: false });
     expect(() => authRuleOf({ maxAge: -1 })).toThrow(/must be 0 or more seconds/);
     expect(() =>
       buildSchema({ typeDefs: [...directives, 'type Query { x: String @auth(maxAge: -5) }'], resolvers: {} as never }),
@@ -118,7 +122,13 @@ describe('@auth(maxAge:) in the SDL', () => {
 
   it('is on the fields that can take over or weaken an account', () => {
     const reqs = authRequirements(buildSchema());
-    for (const f of ['Mutation.deleteUser', 'Mutation.setupTotp', 'Mutation.disableTotp', 'Mutation.resetUserTotp']) {
+    for (const f of [
+      'Mutation.deleteUser',
+      'Mutation.setupTotp',
+      'Mutation.disableTotp',
+      'Mutation.resetUserTotp',
+      'Mutation.requestEmailChange',
+    ]) {
       expect(reqs[f], f).toMatchObject({ auth: true, maxAge: 600 });
     }
   });

@@ -1,6 +1,6 @@
 import type { Role } from '../db/entities/user.js';
 import type { Authenticates, Caller } from './caller.js';
-import { forbidden, reauthenticationRequired, unauthenticated } from '../errors.js';
+import { forbidden, forbiddenBecause, reauthenticationRequired, unauthenticated } from '../errors.js';
 import { isRecentSignIn } from './authenticate.js';
 import type { AuthRule } from './requirement.js';
 
@@ -32,8 +32,23 @@ export function requireRecentSignIn(caller: Caller, maxAge: number | undefined, 
   return caller;
 }
 
+/**
+ * With EMAIL_VERIFICATION_REQUIRED, an account whose address is unproven may use only the fields
+ * marked `@auth(allowUnverified: true)`; everything else is FORBIDDEN with a reason it can act on.
+ */
+export function requireVerified(caller: Caller, required: boolean, allowUnverified: boolean): Caller {
+  if (required && !allowUnverified && !caller.user.emailVerifiedAt)
+    throw forbiddenBecause(
+      'EMAIL_NOT_VERIFIED',
+      'Confirm your e-mail address first: open the link we mailed you (resendVerificationEmail sends a new one)',
+    );
+  return caller;
+}
+
 /** Authenticates the request (once, memoised in the context) and applies the field's rule. */
 export async function requireAuth(context: Authenticates, rule: AuthRule): Promise<Caller> {
-  // The role first: a USER gets FORBIDDEN for the role on an admin field, however fresh.
-  return requireRecentSignIn(requireRole(await context.authenticate(), rule.requires), rule.maxAge);
+  const caller = requireRole(await context.authenticate(), rule.requires);
+  requireVerified(caller, context.emailVerificationRequired === true, rule.allowUnverified);
+  // The role and the address first: a USER gets FORBIDDEN for the role on an admin field, however fresh.
+  return requireRecentSignIn(caller, rule.maxAge);
 }

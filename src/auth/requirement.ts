@@ -19,6 +19,11 @@ export interface AuthRule {
    * (the token's `auth_time`). Absent: any age.
    */
   maxAge?: number;
+  /**
+   * Open to callers whose e-mail address is not verified yet, when EMAIL_VERIFICATION_REQUIRED
+   * is on (`@auth(allowUnverified: true)`); every other `@auth` field refuses them.
+   */
+  allowUnverified: boolean;
 }
 
 /**
@@ -41,11 +46,12 @@ type Directable = Parameters<typeof getDirective>[1];
 /** The rule of an `@auth` directive's arguments (defaults as in schema/directives.graphql). */
 export function authRuleOf(args: Record<string, unknown>): AuthRule {
   const requires = (args.requires as Role | undefined) ?? 'USER';
+  const allowUnverified = args.allowUnverified === true;
   const maxAge = args.maxAge as number | null | undefined;
-  if (maxAge === undefined || maxAge === null) return { requires };
+  if (maxAge === undefined || maxAge === null) return { requires, allowUnverified };
   // A negative age could never be met: a typo, refused when the schema is built.
   if (!Number.isInteger(maxAge) || maxAge < 0) throw new Error(`@auth(maxAge: ${maxAge}): must be 0 or more seconds`);
-  return { requires, maxAge };
+  return { requires, allowUnverified, maxAge };
 }
 
 export function fieldRequirement(

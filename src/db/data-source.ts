@@ -2,12 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
+import { AccountTokenSchema } from './entities/account-token.js';
 import { RefreshTokenSchema } from './entities/refresh-token.js';
 import { UserSchema } from './entities/user.js';
 import { MfaChallengeSchema, RecoveryCodeSchema, TotpFactorSchema } from './entities/mfa.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserSchema, RefreshTokenSchema, TotpFactorSchema, RecoveryCodeSchema, MfaChallengeSchema];
+export const entities = [
+  UserSchema,
+  RefreshTokenSchema,
+  AccountTokenSchema,
+  TotpFactorSchema,
+  RecoveryCodeSchema,
+  MfaChallengeSchema,
+];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */
 export type MigrationClass = new () => MigrationInterface;

@@ -5,17 +5,15 @@ import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
+import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
+import { mailVerificationLater } from './verification.js';
 
 /** What the sign-in mutations return, before the refresh token is put where it travels. */
 export interface Session {
   token: string;
   refresh: { token: string; expiresAt: Date };
   user: UserEntity;
-}
-
-function emailTaken(field = 'email') {
-  return badUserInput('An account with this email already exists', field);
 }
 
 /**
@@ -62,27 +60,6 @@ export async function issue(
   return { token, refresh, user };
 }
 
-/**
- * The password check of every flow but login: throttled like login (a stolen access token must not
- * become an oracle for the password), and a wrong one is BAD_USER_INPUT on `field`, not
- * UNAUTHENTICATED: the token is fine, and clients log out on that code.
- */
-export async function provePassword(
-  services: Services,
-  user: UserEntity,
-  password: string,
-  address: string,
-  field: string,
-): Promise<void> {
-  await services.throttle.assertAllowed(user.email, address);
-  const ok =
-    [...password].length <= PASSWORD_MAX_LENGTH && (await services.passwords.verify(user.passwordHash, password));
-  if (!ok) {
-    await services.throttle.recordFailure(user.email, address);
-    throw badUserInput(field === 'currentPassword' ? 'Current password is incorrect' : 'Password is incorrect', field);
-  }
-}
-
 export async function signup(
   services: Services,
   input: { name: string; email: string; password: string },
@@ -97,6 +74,8 @@ export async function signup(
   try {
     const user = await services.users.create({ name, email, passwordHash });
     services.logger.info('signup', { userId: user.id });
+    // In the background: signup neither waits for nor fails on the mail server (resendVerificationEmail).
+    mailVerificationLater(services, user);
     return await issue(services, user, { proof: provenNow(['pwd']) });
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
@@ -147,7 +126,7 @@ export async function changePassword(
   proof: Proof,
 ): Promise<Session> {
   assertPasswordPolicy(newPassword, 'newPassword');
-  await provePassword(services, caller, currentPassword, address, 'currentPassword');
+  await assertCurrentPassword(services, caller, currentPassword, address);
   const passwordHash = await services.passwords.hash(newPassword);
   // Bumping the token version refuses every access token issued before, on every instance;
   // other sessions' refresh tokens go too, so a thief who had the old password is out.
@@ -166,9 +145,18 @@ export async function updateProfile(
   callerId: string,
   input: { name?: string | null; email?: string | null },
 ): Promise<UserEntity> {
-  const changes: { name?: string; email?: string } = {};
+  const changes: { name?: string } = {};
   if (input.name !== undefined && input.name !== null) changes.name = validName(input.name, 'input.name');
-  if (input.email !== undefined && input.email !== null) changes.email = validEmail(input.email, 'input.email');
+  if (input.email !== undefined && input.email !== null) {
+    // An unproven address must not become the account's: that goes through requestEmailChange.
+    const current = await services.users.findById(callerId);
+    if (!current) throw unauthenticated('user_gone');
+    if (validEmail(input.email, 'input.email') !== current.email)
+      throw badUserInput(
+        'updateMe no longer changes the e-mail address: use requestEmailChange, which mails the new address a link',
+        'input.email',
+      );
+  }
   try {
     const user =
       Object.keys(changes).length > 0

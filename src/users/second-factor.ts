@@ -2,7 +2,8 @@ import type { UserEntity } from '../db/entities/user.js';
 import { badUserInput, invalidSecondFactor, mfaRequired, notFound } from '../errors.js';
 import type { TotpEnrolment } from '../mfa/second-factor.js';
 import type { Services } from '../services.js';
-import { issue, provePassword, provenNow, type Session } from './accounts.js';
+import { issue, provenNow, type Session } from './accounts.js';
+import { assertCurrentPassword } from './credentials.js';
 
 /**
  * The account flows around the second factor (src/mfa/second-factor.ts): they add the password,
@@ -18,7 +19,7 @@ export async function setupTotp(
   currentPassword: string,
   address: string,
 ): Promise<TotpEnrolment> {
-  await provePassword(services, user, currentPassword, address, 'currentPassword');
+  await assertCurrentPassword(services, user, currentPassword, address);
   const enrolment = await services.mfa.begin(user.id, user.email);
   if (!enrolment) throw badUserInput('Two-factor sign-in is already on; turn it off first (disableTotp)');
   services.logger.info('totp setup started', { userId: user.id });
@@ -76,6 +77,28 @@ export async function verifyLogin(
   return issue(services, user, { proof: provenNow(PWD_OTP) });
 }
 
+/**
+ * For flows that set a password without the old one (resetPassword): with TOTP on, the code is
+ * required too (MFA_REQUIRED without it; a wrong one is UNAUTHENTICATED and counts toward the
+ * login throttle). Returns the `amr` the resulting sign-in carries.
+ */
+export async function requireSecondFactor(
+  services: Services,
+  user: UserEntity,
+  code: string | null | undefined,
+  address: string,
+): Promise<string[]> {
+  if (!(await services.mfa.isEnabled(user.id))) return ['pwd'];
+  if (!code) throw mfaRequired();
+  await services.throttle.assertAllowed(user.email, address);
+  if (!(await services.mfa.verify(user.id, code))) {
+    await services.throttle.recordFailure(user.email, address);
+    services.logger.info('password reset refused: wrong second factor', { userId: user.id, address });
+    throw invalidSecondFactor('code');
+  }
+  return PWD_OTP;
+}
+
 /** Step-up: the caller proves every factor again and gets a token with a new auth_time. */
 export async function reauthenticate(
   services: Services,
@@ -84,7 +107,7 @@ export async function reauthenticate(
   code: string | null | undefined,
   address: string,
 ): Promise<Session> {
-  await provePassword(services, user, password, address, 'password');
+  await assertCurrentPassword(services, user, password, address, 'password');
   const otp = await services.mfa.isEnabled(user.id);
   if (otp) {
     if (!code) throw mfaRequired();

@@ -15,8 +15,8 @@ const userFk = () =>
  * them. Existing refresh tokens get nulls: their next access tokens carry no `auth_time`, which
  * step-up fields treat as not recent (sign in or reauthenticate), never as fresh.
  */
-export class CreateSecondFactor1765000000000 implements MigrationInterface {
-  name = 'CreateSecondFactor1765000000000';
+export class CreateSecondFactor1765100000000 implements MigrationInterface {
+  name = 'CreateSecondFactor1765100000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const { timestamp, now } = columnTypes(queryRunner);
