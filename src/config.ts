@@ -17,6 +17,7 @@ import {
   text,
 } from './settings/define.js';
 import { jwtKeySettings, keyRules } from './settings/jwt-keys.js';
+import { loadOrCreateDevMfaKey } from './settings/dev-mfa-key.js';
 import { loadOrCreateDevPrivateKey, loadOrCreateDevSecret } from './settings/dev-secret.js';
 import { ConfigError, type Env, loadSettings, readSetting, type SettingIssue } from './settings/load.js';
 
@@ -110,6 +111,19 @@ const appUrl = z.string().transform((url, ctx) => {
     return z.NEVER;
   }
   return url.replace(/\/+$/, '');
+});
+
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+const BASE64_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
+/** 32 bytes as base64, base64url or hex: an AES-256 key (MFA_ENCRYPTION_KEY). */
+const aesKey = z.string().transform((value, ctx): Uint8Array => {
+  if (HEX_KEY.test(value)) return new Uint8Array(Buffer.from(value, 'hex'));
+  if (BASE64_KEY.test(value)) return new Uint8Array(Buffer.from(value, 'base64'));
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be 32 random bytes as base64 or hex, e.g. "$(openssl rand -base64 32)"',
+  });
+  return z.NEVER;
 });
 
 const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'], {
@@ -236,6 +250,48 @@ export const settings = {
       /** Sent only to the GraphQL endpoint. */
       path: constant('/graphql'),
     },
+  },
+  mfa: {
+    encryptionKey: setting<Uint8Array | undefined>('MFA_ENCRYPTION_KEY', {
+      description:
+        'AES-256-GCM key for TOTP secrets at rest (not the JWT secret). Production refuses to start without it; ' +
+        'otherwise one is generated once into `DATA_DIR/mfa-encryption-key` (0600). Lose it and every ' +
+        'authenticator must be set up again. `openssl rand -base64 32`',
+      allowed: '32 bytes, base64 or hex',
+      schema: aesKey,
+      default: () => undefined,
+      defaultText: 'production: **required**; otherwise generated',
+      check: (value, ctx) =>
+        ctx.production && value === undefined
+          ? 'is required in production (it encrypts TOTP secrets; not the JWT secret): MFA_ENCRYPTION_KEY="$(openssl rand -base64 32)"'
+          : undefined,
+      sensitive: true,
+      example: 'MFA_ENCRYPTION_KEY=',
+    }),
+    previousKeys: setting('MFA_PREVIOUS_ENCRYPTION_KEYS', {
+      description: 'earlier MFA_ENCRYPTION_KEYs, for **decryption only**: secrets sealed before a rotation still open',
+      allowed: 'comma-separated list of keys',
+      schema: list(aesKey),
+      default: [] as Uint8Array[],
+      defaultText: 'none',
+      sensitive: true,
+    }),
+    issuer: text('TOTP_ISSUER', {
+      default: 'GraphQL Auth API',
+      description: 'the issuer an authenticator app shows beside the account (in the otpauth URI and QR code)',
+    }),
+    challengeTtl: integer('MFA_CHALLENGE_TTL', {
+      default: 300,
+      min: 30,
+      max: 3600,
+      description: 'seconds a login challenge (`MFA_REQUIRED`) stays valid for `verifyLogin`',
+    }),
+    challengeMaxAttempts: integer('MFA_CHALLENGE_MAX_ATTEMPTS', {
+      default: 5,
+      min: 1,
+      max: 20,
+      description: 'wrong codes one login challenge takes before it is locked (sign in again)',
+    }),
   },
   corsOrigins: setting('CORS_ORIGINS', {
     description: 'browser origins allowed to call the API, e.g. `https://app.example.com`; `*` for any',
@@ -590,8 +646,16 @@ export type RefreshConfig = Loaded['refresh'];
 
 export type MailConfig = Loaded['mail'];
 
-export interface Config extends Omit<Loaded, 'jwt'> {
+export interface MfaConfig extends Omit<Loaded['mfa'], 'encryptionKey'> {
+  /** The AES-256 key sealing TOTP secrets: MFA_ENCRYPTION_KEY, or the development key. */
+  encryptionKey: Uint8Array;
+  /** Set when MFA_ENCRYPTION_KEY was unset (never in production) and the development key is used. */
+  devKey?: { file: string; created: boolean };
+}
+
+export interface Config extends Omit<Loaded, 'jwt' | 'mfa'> {
   jwt: JwtConfig;
+  mfa: MfaConfig;
 }
 
 /**
@@ -608,23 +672,32 @@ function contextOf(env: Env): SettingsContext {
 
 /**
  * The configuration `env` describes. Throws a ConfigError naming every bad setting. Outside
- * production, an unset JWT_SECRET (HS256) or JWT_PRIVATE_KEY (EdDSA, ES256, RS256) is resolved
- * here to the development secret or key kept in DATA_DIR (created on first use), so no caller
- * patches it in.
+ * production, an unset JWT_SECRET (HS256) or JWT_PRIVATE_KEY (EdDSA, ES256, RS256), and an unset
+ * MFA_ENCRYPTION_KEY, are resolved here to the development secret or key kept in DATA_DIR (created
+ * on first use), so no caller patches them in.
  */
 export function loadConfig(env: Env = {}): Config {
   const loaded = loadSettings(settings, env, contextOf(env), rules);
+  return { ...loaded, jwt: resolveJwtKey(loaded), mfa: resolveMfaKey(loaded) };
+}
+
+function resolveJwtKey(loaded: Loaded): JwtConfig {
   const { secret, ...jwt } = loaded.jwt;
   if (jwt.algorithm !== 'HS256') {
     // JWT_SECRET signs nothing here; the rules made sure production has a key that fits.
-    if (jwt.privateKey) return { ...loaded, jwt: { ...jwt, secret: undefined } };
+    if (jwt.privateKey) return { ...jwt, secret: undefined };
     const dev = loadOrCreateDevPrivateKey(loaded.dataDir, jwt.algorithm);
-    return {
-      ...loaded,
-      jwt: { ...jwt, secret: undefined, privateKey: dev.privateKey, devKey: { file: dev.file, created: dev.created } },
-    };
+    return { ...jwt, secret: undefined, privateKey: dev.privateKey, devKey: { file: dev.file, created: dev.created } };
   }
-  if (secret !== undefined) return { ...loaded, jwt: { ...jwt, secret: utf8(secret) } };
+  if (secret !== undefined) return { ...jwt, secret: utf8(secret) };
   const dev = loadOrCreateDevSecret(loaded.dataDir);
-  return { ...loaded, jwt: { ...jwt, secret: dev.secret, devSecret: { file: dev.file, created: dev.created } } };
+  return { ...jwt, secret: dev.secret, devSecret: { file: dev.file, created: dev.created } };
+}
+
+/** Outside production, an unset MFA_ENCRYPTION_KEY becomes the development key kept in DATA_DIR. */
+function resolveMfaKey(loaded: Loaded): MfaConfig {
+  const { encryptionKey, ...mfa } = loaded.mfa;
+  if (encryptionKey !== undefined) return { ...mfa, encryptionKey };
+  const dev = loadOrCreateDevMfaKey(loaded.dataDir);
+  return { ...mfa, encryptionKey: dev.key, devKey: { file: dev.file, created: dev.created } };
 }

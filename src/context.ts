@@ -24,7 +24,12 @@ export interface GraphQLContext extends YogaInitialContext, Authenticates {
   viewer(): Promise<Caller | null>;
 }
 
-/** The context an `@auth` resolver receives: the directive has already checked the caller. */
+/**
+ * The context an `@auth` resolver receives: the directive has already checked the caller (its
+ * role, and on an `@auth(maxAge:)` field a sign-in at most that old, so `caller.claims.auth_time`
+ * is set there and recent). Flows that continue the caller's sign-in pass `caller.claims`'
+ * `auth_time` and `amr` on (see `proofOf` in src/users/accounts.ts).
+ */
 export interface AuthedContext extends GraphQLContext {
   caller: Caller;
 }

@@ -17,6 +17,7 @@ export const ErrorCode = {
   MAIL_DISABLED: 'MAIL_DISABLED',
   /** The mail server refused the mail or did not answer in time; nothing was changed. */
   MAIL_FAILED: 'MAIL_FAILED',
+  MFA_REQUIRED: 'MFA_REQUIRED',
   // Request errors: the HTTP request or the GraphQL document is refused before any resolver runs.
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -153,5 +154,35 @@ export function mailUnavailable(failure: 'DISABLED' | 'FAILED' | 'TIMEOUT'): Gra
     });
   return new GraphQLError('The mail could not be sent: try again in a few minutes', {
     extensions: { code: ErrorCode.MAIL_FAILED, reason: failure === 'TIMEOUT' ? 'TIMEOUT' : 'REFUSED' },
+  });
+}
+
+/** Why a FORBIDDEN is not about the role: `extensions.reason`, for clients to act on. */
+export const ForbiddenReason = { REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED' } as const;
+
+/**
+ * The password was right and a second factor is needed. `challenge` (login) goes to
+ * `verifyLogin` with the code; without one (reauthenticate, resetPassword) the client sends the
+ * same request again with `code`.
+ */
+export function mfaRequired(challenge?: string): GraphQLError {
+  return new GraphQLError('A code from your authenticator app (or a recovery code) is required', {
+    extensions: { code: ErrorCode.MFA_REQUIRED, ...(challenge ? { challenge } : {}) },
+  });
+}
+
+/** A step-up field (`@auth(maxAge:)`) and a sign-in older than `maxAge` seconds. */
+export function reauthenticationRequired(maxAge: number): GraphQLError {
+  return new GraphQLError(`This needs a sign-in within the last ${maxAge} seconds: call reauthenticate`, {
+    extensions: { code: ErrorCode.FORBIDDEN, reason: ForbiddenReason.REAUTHENTICATION_REQUIRED, maxAge },
+  });
+}
+
+/** verifyLogin refused: a wrong (or reused) code, or a challenge that is unknown, used, expired or locked. */
+export function invalidSecondFactor(what: 'code' | 'challenge'): GraphQLError {
+  const message =
+    what === 'code' ? 'Invalid code' : 'This sign-in expired or was locked after too many wrong codes: sign in again';
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.UNAUTHENTICATED, ...(what === 'challenge' ? { reason: 'CHALLENGE_INVALID' } : {}) },
   });
 }

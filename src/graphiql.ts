@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { ErrorCode } from './errors.js';
+import { ErrorCode, ForbiddenReason } from './errors.js';
 
 /**
  * GraphiQL that signs in by itself.
@@ -16,7 +16,11 @@ import { ErrorCode } from './errors.js';
  * - an `Authorization` header typed in GraphiQL's Headers pane wins over the stored token;
  * - a bar in the bottom-right corner shows who is signed in and when the token expires, with
  *   "Show token" and "Forget token"; the token is also forgotten after `deleteUser`, `logout` and
- *   `logoutAll`, and when the server refuses it (UNAUTHENTICATED).
+ *   `logoutAll`, and when the server refuses it (UNAUTHENTICATED);
+ * - a login that answers MFA_REQUIRED opens a code field in the bar, which calls `verifyLogin` with
+ *   the challenge; a step-up field that answers REAUTHENTICATION_REQUIRED opens a password (and
+ *   code) form that calls `reauthenticate`; either way the new token is kept, and the operation is
+ *   run again by hand.
  *
  * Why sessionStorage: it lives as long as the tab (a reload keeps you signed in, closing the tab
  * signs you out), it is not shared with other tabs or written to disk for the next browser start
@@ -29,7 +33,15 @@ import { ErrorCode } from './errors.js';
 export const GRAPHIQL_TOKEN_KEY = 'graphql-auth-api:graphiql-token';
 
 /** Mutations whose `token` field becomes the stored token. */
-export const TOKEN_MUTATIONS = ['signup', 'login', 'changePassword', 'refresh', 'resetPassword'] as const;
+export const TOKEN_MUTATIONS = [
+  'signup',
+  'login',
+  'changePassword',
+  'refresh',
+  'verifyLogin',
+  'reauthenticate',
+  'resetPassword',
+] as const;
 /** Mutations after which the stored token is forgotten (when it was the one sent). */
 export const FORGET_MUTATIONS = ['deleteUser', 'logout', 'logoutAll'] as const;
 
@@ -41,6 +53,10 @@ const SIGN_IN = /* GraphQL */ `# Welcome! This API signs you in with a JWT.
 #    The bar in the bottom-right corner shows it and can forget it.
 # 3. Open the "Me" tab and run it.
 #
+# With two-factor sign-in on (setupTotp, confirmTotp), Login answers MFA_REQUIRED:
+# the bar asks for the code and finishes with verifyLogin. A step-up field (the Docs
+# say "Step-up") on an old sign-in answers REAUTHENTICATION_REQUIRED: the bar asks
+# for the password (and code) and calls reauthenticate; then run it again.
 # Fields marked "Requires a token" in the Docs answer UNAUTHENTICATED without one.
 # A header you type in the Headers pane (bottom) wins over the stored token.
 # Tokens expire after an hour: log in again, or run
@@ -143,6 +159,8 @@ export function tokenKeeperScript(endpoint = '/graphql'): string {
     capture: TOKEN_MUTATIONS,
     forget: FORGET_MUTATIONS,
     unauthenticated: ErrorCode.UNAUTHENTICATED,
+    mfaRequired: ErrorCode.MFA_REQUIRED,
+    reauthenticationRequired: ForbiddenReason.REAUTHENTICATION_REQUIRED,
   };
   // JSON.stringify output cannot close the script element: `<` is escaped as a precaution.
   const args = JSON.stringify(cfg).replace(/</g, '\\u003c');

@@ -32,6 +32,13 @@ async function main(): Promise<void> {
         'Set JWT_PRIVATE_KEY before running in production.',
     );
   }
+  const devMfaKey = config.mfa.devKey;
+  if (devMfaKey) {
+    logger.warn(
+      `MFA_ENCRYPTION_KEY is not set: using a ${devMfaKey.created ? 'new' : 'stored'} development key from ${devMfaKey.file}. ` +
+        'Set MFA_ENCRYPTION_KEY (32 random bytes, base64) before running in production.',
+    );
+  }
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
   // Shared by several instances: login-throttle counters and account events.

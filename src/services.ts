@@ -25,6 +25,9 @@ import { type Background, createBackground } from './mail/background.js';
 import { createLinks, type Links } from './mail/links.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { createMailThrottle, type MailThrottle } from './mail/throttle.js';
+import { MfaStore } from './db/mfa-store.js';
+import { createSecondFactor, type SecondFactor } from './mfa/second-factor.js';
+import { createSecretBox } from './mfa/secret-box.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -38,6 +41,8 @@ export interface Services {
   breachedPasswords: BreachedPasswords;
   refreshTokens: RefreshTokens;
   throttle: LoginThrottle;
+  /** TOTP, recovery codes and login challenges (src/mfa/second-factor.ts). */
+  mfa: SecondFactor;
   events: Events;
   /** Open subscription streams, per user and in total (src/stream-limits.ts). */
   streams: StreamLimits;
@@ -87,6 +92,11 @@ export async function createServices(
   const users = new UserStore(dataSource);
   const background = createBackground(logger);
   return {
+    mfa: createSecondFactor(
+      new MfaStore(dataSource),
+      createSecretBox(config.mfa.encryptionKey, config.mfa.previousKeys),
+      config.mfa,
+    ),
     config,
     users,
     tokens,

@@ -15,6 +15,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-config-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const strong = 'Zq8!xV2#mP9$wL4&tR7*yB3@nH6%kJ5sD1fG0aQ-test-key';
+/** Production also needs the key that encrypts TOTP secrets. */
+const MFA_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -186,7 +188,7 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret })).toThrowError(
         /31 bytes; production needs at least 32/,
       );
-      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${secret}c` })).not.toThrow();
+      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: `${secret}c`, MFA_ENCRYPTION_KEY })).not.toThrow();
     });
 
     it('judges secrets by strength: repetition, few distinct characters, words, little randomness', () => {
@@ -222,10 +224,16 @@ describe('loadConfig', () => {
     });
 
     it('accepts a strong secret and turns GraphiQL and introspection off by default', () => {
-      const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong });
+      const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, MFA_ENCRYPTION_KEY });
       expect([c.env, c.graphiql, c.introspection]).toEqual(['production', false, false]);
       expect(
-        loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, GRAPHIQL: 'true', INTROSPECTION: '1' }),
+        loadConfig({
+          NODE_ENV: 'production',
+          JWT_SECRET: strong,
+          MFA_ENCRYPTION_KEY,
+          GRAPHIQL: 'true',
+          INTROSPECTION: '1',
+        }),
       ).toMatchObject({
         graphiql: true,
         introspection: true,

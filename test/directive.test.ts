@@ -190,7 +190,10 @@ describe('npm run lint:auth', () => {
     const run = promisify(execFile);
     const tsx = path.resolve('node_modules/.bin/tsx');
 
-    expect((await run(tsx, ['src/cli/lint-auth.ts'])).stdout).toContain('every root field is marked');
+    const passed = (await run(tsx, ['src/cli/lint-auth.ts'])).stdout;
+    expect(passed).toContain('every root field is marked');
+    // And it lists the step-up fields with their maxAge.
+    expect(passed).toContain('  - Mutation.deleteUser: requires USER, maxAge 600s\n');
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-auth-'));
     try {

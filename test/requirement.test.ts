@@ -81,7 +81,12 @@ describe('the directive, lint:auth and the descriptions all follow it', () => {
         const r = fieldRequirement(schema, type, field);
         const expected: AuthRequirement | undefined =
           r.kind === 'auth'
-            ? { auth: true, requires: r.requires, ...(r.allowUnverified ? { allowUnverified: true as const } : {}) }
+            ? {
+                auth: true,
+                requires: r.requires,
+                ...(r.allowUnverified ? { allowUnverified: true as const } : {}),
+                ...(r.maxAge !== undefined ? { maxAge: r.maxAge } : {}),
+              }
             : r.kind === 'public' && roots.has(type)
               ? { auth: false }
               : undefined;

@@ -35,6 +35,25 @@ export function staleTokenProblem(user: UserEntity | null, claims: AccessTokenCl
   return null;
 }
 
+/**
+ * Seconds since the caller last proved their factors (the token's `auth_time`, which a refresh
+ * keeps), or null when the token does not say. `@auth(maxAge:)` compares it; null is never recent.
+ */
+export function signInAge(claims: Pick<AccessTokenClaims, 'auth_time'>, now = Date.now()): number | null {
+  if (claims.auth_time === undefined) return null;
+  return Math.max(0, Math.floor(now / 1000) - claims.auth_time);
+}
+
+/** Whether the sign-in behind `claims` happened within `maxAge` seconds. */
+export function isRecentSignIn(
+  claims: Pick<AccessTokenClaims, 'auth_time'>,
+  maxAge: number,
+  now = Date.now(),
+): boolean {
+  const age = signInAge(claims, now);
+  return age !== null && age <= maxAge;
+}
+
 /** True for the failures that mean "this credential does not authenticate", not for outages. */
 export function isAuthenticationFailure(e: unknown): boolean {
   return e instanceof GraphQLError && e.extensions.code === ErrorCode.UNAUTHENTICATED;

@@ -11,7 +11,7 @@ import { fieldRequirement } from './requirement.js';
  */
 
 /** The published form (schema.auth.json): what a client needs to know of a FieldRequirement. */
-export type AuthRequirement = { auth: true; requires: Role; allowUnverified?: true } | { auth: false };
+export type AuthRequirement = { auth: true; requires: Role; allowUnverified?: true; maxAge?: number } | { auth: false };
 
 /** `Type.field` -> what it needs, for every field under `@auth` and every `@public` root field. */
 export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequirement> {
@@ -26,6 +26,8 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
           auth: true,
           requires: requirement.requires,
           ...(requirement.allowUnverified ? { allowUnverified: true as const } : {}),
+          // Step-up fields only, so the map stays as it was for the rest.
+          ...(requirement.maxAge !== undefined ? { maxAge: requirement.maxAge } : {}),
         };
       else if (requirement.kind === 'public' && roots.has(type)) out[`${type.name}.${field.name}`] = { auth: false };
     }
@@ -37,10 +39,12 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
 export function authSentence(req: AuthRequirement): string {
   if (!req.auth) return 'Public: no token needed.';
   const unverified = req.allowUnverified ? ' Open to accounts whose e-mail is not verified yet.' : '';
-  if (req.requires === 'USER') {
-    return `Requires a token (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED.${unverified}`;
-  }
-  return `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.${unverified}`;
+  const base =
+    req.requires === 'USER'
+      ? `Requires a token (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED.${unverified}`
+      : `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.${unverified}`;
+  if (req.maxAge === undefined) return base;
+  return `${base} Step-up: the sign-in must be at most ${req.maxAge} seconds old (token claim \`auth_time\`), otherwise FORBIDDEN with reason REAUTHENTICATION_REQUIRED; \`reauthenticate\` gives a fresh token.`;
 }
 
 /** The schema with each field's auth requirement appended to its description (idempotent). */

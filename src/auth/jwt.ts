@@ -31,6 +31,21 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /**
+   * When the user last proved their factors (OpenID Connect's `auth_time`, seconds); a refresh
+   * keeps it. Absent on tokens from before it existed: step-up fields treat that as not recent.
+   */
+  auth_time?: number;
+  /** How (RFC 8176): `["pwd"]`, or `["pwd","otp"]` with a TOTP or recovery code. */
+  amr?: string[];
+}
+
+/** Claims a sign-in adds to the user's own (see accounts.ts `issue`). */
+export interface SignExtras {
+  sid?: string;
+  /** Seconds since the epoch. */
+  authTime?: number;
+  amr?: string[];
 }
 
 export class TokenError extends Error {
@@ -44,7 +59,7 @@ export class TokenError extends Error {
 }
 
 export interface TokenSigner {
-  sign(user: { id: string; tokenVersion: number; role: Role }): Promise<string>;
+  sign(user: { id: string; tokenVersion: number; role: Role }, extra?: SignExtras): Promise<string>;
   /** Resolves to the claims of a valid token; rejects with TokenError otherwise. */
   verify(token: string): Promise<AccessTokenClaims>;
   readonly expiresIn: number;
@@ -133,10 +148,16 @@ export async function createTokenSigner(
     cacheSize: () => verified.size,
     algorithm: keys.algorithm,
     jwks: keys.jwks,
-    async sign(user) {
+    async sign(user, extra = {}) {
       const iat = Math.floor(Date.now() / 1000);
       return (
-        new SignJWT({ ver: user.tokenVersion, role: user.role })
+        new SignJWT({
+          ver: user.tokenVersion,
+          role: user.role,
+          ...(extra.sid !== undefined ? { sid: extra.sid } : {}),
+          ...(extra.authTime !== undefined ? { auth_time: extra.authTime } : {}),
+          ...(extra.amr !== undefined ? { amr: extra.amr } : {}),
+        })
           // HS256 keeps the header the contract fixes ({"alg":"HS256","typ":"JWT"}); asymmetric tokens name their key.
           .setProtectedHeader(
             signing.kid ? { alg: signing.alg, typ: 'JWT', kid: signing.kid } : { alg: 'HS256', typ: 'JWT' },
@@ -176,12 +197,19 @@ export async function createTokenSigner(
       throw new TokenError('invalid', e instanceof Error ? `${e.name}: ${e.message}` : 'unknown');
     }
     const now = Math.floor(Date.now() / 1000);
-    const { sub, ver, role, iat, exp, jti } = payload;
+    const { sub, ver, role, iat, exp, jti, auth_time, amr } = payload;
     if (typeof iat !== 'number' || iat > now + config.clockTolerance) {
       throw new TokenError('invalid', 'iat is in the future');
     }
     if (typeof sub !== 'string' || sub === '' || !Number.isInteger(ver) || (role !== 'USER' && role !== 'ADMIN')) {
       throw new TokenError('invalid', 'missing or malformed sub/ver/role claims');
+    }
+    // A sign-in cannot have happened after the token was issued.
+    if (auth_time !== undefined && (!Number.isInteger(auth_time) || (auth_time as number) > iat)) {
+      throw new TokenError('invalid', 'malformed auth_time claim');
+    }
+    if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) {
+      throw new TokenError('invalid', 'malformed amr claim');
     }
     return Object.freeze({
       sub,
@@ -190,6 +218,8 @@ export async function createTokenSigner(
       iat,
       exp: exp as number,
       jti: typeof jti === 'string' ? jti : '',
+      ...(auth_time !== undefined ? { auth_time: auth_time as number } : {}),
+      ...(amr !== undefined ? { amr: Object.freeze([...(amr as string[])]) as string[] } : {}),
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { Role } from '../db/entities/user.js';
 import type { Authenticates, Caller } from './caller.js';
-import { forbidden, forbiddenBecause, unauthenticated } from '../errors.js';
+import { forbidden, forbiddenBecause, reauthenticationRequired, unauthenticated } from '../errors.js';
+import { isRecentSignIn } from './authenticate.js';
 import type { AuthRule } from './requirement.js';
 
 /** Each role includes the ones ranked below it. */
@@ -21,6 +22,17 @@ export function requireRole(caller: Caller | null, requires: Role): Caller {
 }
 
 /**
+ * Step-up, the rule behind `@auth(maxAge:)`: the caller must have proven their factors within
+ * `maxAge` seconds, or the answer is FORBIDDEN with reason REAUTHENTICATION_REQUIRED (the token
+ * is fine; `reauthenticate` gives a fresh one). A token kept alive by refresh for weeks is
+ * still a weeks-old sign-in.
+ */
+export function requireRecentSignIn(caller: Caller, maxAge: number | undefined, now = Date.now()): Caller {
+  if (maxAge !== undefined && !isRecentSignIn(caller.claims, maxAge, now)) throw reauthenticationRequired(maxAge);
+  return caller;
+}
+
+/**
  * With EMAIL_VERIFICATION_REQUIRED, an account whose address is unproven may use only the fields
  * marked `@auth(allowUnverified: true)`; everything else is FORBIDDEN with a reason it can act on.
  */
@@ -36,5 +48,7 @@ export function requireVerified(caller: Caller, required: boolean, allowUnverifi
 /** Authenticates the request (once, memoised in the context) and applies the field's rule. */
 export async function requireAuth(context: Authenticates, rule: AuthRule): Promise<Caller> {
   const caller = requireRole(await context.authenticate(), rule.requires);
-  return requireVerified(caller, context.emailVerificationRequired === true, rule.allowUnverified);
+  requireVerified(caller, context.emailVerificationRequired === true, rule.allowUnverified);
+  // The role and the address first: a USER gets FORBIDDEN for the role on an admin field, however fresh.
+  return requireRecentSignIn(caller, rule.maxAge);
 }

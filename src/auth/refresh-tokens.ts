@@ -21,14 +21,20 @@ export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** What a sign-in proved and when (`auth_time`, `amr`): kept with the family so a refresh keeps it. */
+export interface SignInProof {
+  authTime: Date | null;
+  amr: string[] | null;
+}
+
 export interface RefreshTokens {
   /** Starts a new family (a new sign-in) or continues one (rotation). Returns the opaque token. */
-  issue(userId: string, familyId?: string): Promise<{ token: string; expiresAt: Date }>;
+  issue(userId: string, familyId?: string, proof?: SignInProof): Promise<{ token: string; expiresAt: Date }>;
   /**
-   * Retires `token` and returns whose it was and its family, for a new one to be issued.
-   * A token already retired revokes its whole family and is refused.
+   * Retires `token` and returns whose it was, its family and its sign-in's proof, for a new one to
+   * be issued. A token already retired revokes its whole family and is refused.
    */
-  consume(token: string): Promise<{ userId: string; familyId: string }>;
+  consume(token: string): Promise<{ userId: string; familyId: string } & SignInProof>;
   /** Revokes the family `token` belongs to; false when it was unknown or already revoked. */
   revoke(token: string): Promise<boolean>;
   revokeAll(userId: string): Promise<number>;
@@ -36,10 +42,17 @@ export interface RefreshTokens {
 
 export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number, logger: Logger): RefreshTokens {
   return {
-    async issue(userId, familyId = uuidv7()) {
+    async issue(userId, familyId = uuidv7(), proof = { authTime: null, amr: null }) {
       const token = randomBytes(TOKEN_BYTES).toString('base64url');
       const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-      await store.create({ userId, familyId, tokenHash: hashRefreshToken(token), expiresAt });
+      await store.create({
+        userId,
+        familyId,
+        tokenHash: hashRefreshToken(token),
+        expiresAt,
+        authTime: proof.authTime,
+        amr: proof.amr ? proof.amr.join(',') : null,
+      });
       return { token, expiresAt };
     },
 
@@ -56,7 +69,12 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
         throw new RefreshTokenError('reused');
       }
       if (row.expiresAt.getTime() <= Date.now()) throw new RefreshTokenError('expired');
-      return { userId: row.userId, familyId: row.familyId };
+      return {
+        userId: row.userId,
+        familyId: row.familyId,
+        authTime: row.authTime,
+        amr: row.amr ? row.amr.split(',') : null,
+      };
     },
 
     async revoke(token) {

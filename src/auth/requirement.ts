@@ -15,6 +15,11 @@ export interface AuthRule {
   /** The lowest role allowed. */
   requires: Role;
   /**
+   * Step-up (`@auth(maxAge: 600)`): the most seconds since the caller last proved their factors
+   * (the token's `auth_time`). Absent: any age.
+   */
+  maxAge?: number;
+  /**
    * Open to callers whose e-mail address is not verified yet, when EMAIL_VERIFICATION_REQUIRED
    * is on (`@auth(allowUnverified: true)`); every other `@auth` field refuses them.
    */
@@ -40,7 +45,13 @@ type Directable = Parameters<typeof getDirective>[1];
 
 /** The rule of an `@auth` directive's arguments (defaults as in schema/directives.graphql). */
 export function authRuleOf(args: Record<string, unknown>): AuthRule {
-  return { requires: (args.requires as Role | undefined) ?? 'USER', allowUnverified: args.allowUnverified === true };
+  const requires = (args.requires as Role | undefined) ?? 'USER';
+  const allowUnverified = args.allowUnverified === true;
+  const maxAge = args.maxAge as number | null | undefined;
+  if (maxAge === undefined || maxAge === null) return { requires, allowUnverified };
+  // A negative age could never be met: a typo, refused when the schema is built.
+  if (!Number.isInteger(maxAge) || maxAge < 0) throw new Error(`@auth(maxAge: ${maxAge}): must be 0 or more seconds`);
+  return { requires, allowUnverified, maxAge };
 }
 
 export function fieldRequirement(

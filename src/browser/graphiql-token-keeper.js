@@ -10,7 +10,10 @@
  * - an `Authorization` header typed in GraphiQL's Headers pane wins over the kept token;
  * - a bar in the bottom-right corner shows who is signed in and when the token expires, with
  *   "Show token" and "Forget token"; the token is forgotten after `deleteUser`, `logout` and
- *   `logoutAll`, and when the server refuses it.
+ *   `logoutAll`, and when the server refuses it;
+ * - a login that answers MFA_REQUIRED opens a code field in the bar (it calls `verifyLogin` with
+ *   the challenge); a step-up field that answers REAUTHENTICATION_REQUIRED opens a password (and,
+ *   after MFA_REQUIRED, code) form that calls `reauthenticate`. The new token is kept either way.
  *
  * Plain JavaScript with JSDoc types, so the file the browser runs is the file in the repository:
  * no build step, no Function#toString, no bundler helpers to shim.
@@ -23,12 +26,17 @@
  * @property {readonly string[]} capture Mutations whose `token` becomes the kept token.
  * @property {readonly string[]} forget Mutations after which the kept token is forgotten.
  * @property {string} unauthenticated The extensions.code of a refused token.
+ * @property {string} mfaRequired The extensions.code of a login that needs the second factor.
+ * @property {string} reauthenticationRequired The extensions.reason of a step-up refusal.
  *
  * @typedef {{ token: string; email: string | null; via: string }} Kept
  *
  * @typedef {object} ResponseBody
  * @property {Record<string, { token?: unknown; user?: { email?: string } } | null> | null} [data]
- * @property {Array<{ message?: string; path?: unknown[]; extensions?: { code?: string } }>} [errors]
+ * @property {Array<{ message?: string; path?: unknown[]; extensions?: { code?: string; reason?: string; challenge?: string } }>} [errors]
+ *
+ * A form the bar shows: the second factor of a login, or a step-up sign-in.
+ * @typedef {{ kind: 'mfa'; challenge: string } | { kind: 'reauth'; needsCode: boolean; field: string }} Pending
  */
 
 /** @param {TokenKeeperConfig} cfg */
@@ -100,11 +108,74 @@ function tokenKeeper(cfg) {
     }
   }
 
+  /** @type {Pending | null} */
+  let pending = null;
+
+  /**
+   * One of the keeper's own requests: not through the wrapper, so it is not inspected twice.
+   * @param {string} query
+   * @param {Record<string, unknown>} variables
+   * @param {string} [token]
+   * @returns {Promise<ResponseBody>}
+   */
+  async function call(query, variables, token) {
+    /** @type {Record<string, string>} */
+    const headers = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await realFetch(cfg.endpoint, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return /** @type {ResponseBody} */ (await res.json());
+  }
+
+  /** @param {{ password: string; code: string }} values */
+  async function submit(values) {
+    const p = pending;
+    if (!p) return;
+    const name = p.kind === 'mfa' ? 'verifyLogin' : 'reauthenticate';
+    const body =
+      p.kind === 'mfa'
+        ? await call(
+            'mutation($c: String!, $code: String!) { verifyLogin(challenge: $c, code: $code) { token user { email } } }',
+            { c: p.challenge, code: values.code },
+          )
+        : await call(
+            'mutation($p: String!, $code: String) { reauthenticate(password: $p, code: $code) { token user { email } } }',
+            { p: values.password, code: values.code || null },
+            read()?.token,
+          );
+    const payload = body.data?.[name];
+    const error = body.errors?.[0];
+    if (payload && typeof payload.token === 'string') {
+      pending = null;
+      const again = p.kind === 'reauth' ? ` Run ${p.field} again.` : '';
+      keep({ token: payload.token, email: payload.user?.email ?? null, via: name }, `Token kept from ${name}.${again}`);
+      return;
+    }
+    if (p.kind === 'reauth' && error?.extensions?.code === cfg.mfaRequired) pending = { ...p, needsCode: true };
+    // A locked or expired challenge cannot be retried: the login starts over.
+    if (p.kind === 'mfa' && error?.extensions?.reason) pending = null;
+    notice = error?.message ?? 'Failed.';
+    render();
+  }
+
   /**
    * @param {ResponseBody} body
    * @param {boolean} sentStored
    */
   function inspect(body, sentStored) {
+    const mfa = (body.errors ?? []).find((e) => e.extensions?.code === cfg.mfaRequired && e.extensions.challenge);
+    if (mfa?.extensions?.challenge) {
+      pending = { kind: 'mfa', challenge: mfa.extensions.challenge };
+      notice = 'Password accepted: enter the code from your authenticator app (or a recovery code).';
+      render();
+      return;
+    }
+    const stale = (body.errors ?? []).find((e) => e.extensions?.reason === cfg.reauthenticationRequired);
+    if (stale && sentStored) {
+      pending = { kind: 'reauth', needsCode: false, field: String(stale.path?.[0] ?? 'the operation') };
+      notice = stale.message ?? 'A recent sign-in is needed.';
+      render();
+      return;
+    }
     const data = body.data ?? {};
     /** @param {string} name */
     const failed = (name) => (body.errors ?? []).some((e) => Array.isArray(e.path) && e.path[0] === name);
@@ -228,6 +299,7 @@ function tokenKeeper(cfg) {
       line.textContent = 'No token kept: run signup or login and it is sent on the next requests.';
     }
     bar.appendChild(line);
+    if (pending) bar.appendChild(pendingForm(pending));
     if (kept && showToken) {
       const code = document.createElement('code');
       code.id = 'auth-token-value';
@@ -243,6 +315,52 @@ function tokenKeeper(cfg) {
       bar.appendChild(n);
     }
   }
+  /**
+   * @param {Pending} p
+   * @returns {HTMLFormElement}
+   */
+  function pendingForm(p) {
+    const form = document.createElement('form');
+    form.id = 'auth-step-form';
+    form.style.cssText = 'margin-top:6px;display:flex;gap:6px;flex-wrap:wrap;align-items:center';
+    /**
+     * @param {string} id
+     * @param {string} label
+     * @param {string} type
+     * @param {AutoFill} autocomplete
+     */
+    const input = (id, label, type, autocomplete) => {
+      const i = document.createElement('input');
+      i.id = id;
+      i.type = type;
+      i.placeholder = label;
+      i.setAttribute('aria-label', label);
+      i.autocomplete = autocomplete;
+      i.style.cssText = 'font:inherit;padding:2px 6px;border-radius:4px;border:1px solid #889;min-width:10em';
+      form.appendChild(i);
+      return i;
+    };
+    const password =
+      p.kind === 'reauth' ? input('auth-step-password', 'Password', 'password', 'current-password') : null;
+    const code =
+      p.kind === 'mfa' || p.needsCode
+        ? input('auth-step-code', 'Code or recovery code', 'text', 'one-time-code')
+        : null;
+    const go = document.createElement('button');
+    go.type = 'submit';
+    go.id = 'auth-step-submit';
+    go.textContent = p.kind === 'mfa' ? 'Verify' : 'Sign in again';
+    go.style.cssText =
+      'font:inherit;cursor:pointer;border-radius:4px;border:1px solid #889;background:#2d3763;color:#fff';
+    form.appendChild(go);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void submit({ password: password?.value ?? '', code: (code?.value ?? '').trim() });
+    });
+    queueMicrotask(() => (password ?? code)?.focus());
+    return form;
+  }
+
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', render);
   else render();
 }

@@ -5,9 +5,17 @@ import type { DatabaseConfig } from '../config.js';
 import { AccountTokenSchema } from './entities/account-token.js';
 import { RefreshTokenSchema } from './entities/refresh-token.js';
 import { UserSchema } from './entities/user.js';
+import { MfaChallengeSchema, RecoveryCodeSchema, TotpFactorSchema } from './entities/mfa.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserSchema, RefreshTokenSchema, AccountTokenSchema];
+export const entities = [
+  UserSchema,
+  RefreshTokenSchema,
+  AccountTokenSchema,
+  TotpFactorSchema,
+  RecoveryCodeSchema,
+  MfaChallengeSchema,
+];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */
 export type MigrationClass = new () => MigrationInterface;

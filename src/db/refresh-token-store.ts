@@ -10,7 +10,9 @@ export class RefreshTokenStore {
     this.repo = dataSource.getRepository(RefreshTokenSchema);
   }
 
-  create(input: { userId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<RefreshTokenEntity> {
+  create(
+    input: Pick<RefreshTokenEntity, 'userId' | 'familyId' | 'tokenHash' | 'expiresAt' | 'authTime' | 'amr'>,
+  ): Promise<RefreshTokenEntity> {
     return this.repo.save(this.repo.create({ id: uuidv7(), usedAt: null, revokedAt: null, ...input }));
   }
 

@@ -69,8 +69,19 @@ export type Mutation = {
    * the returned token is the one to use from now on.
    */
   changePassword: AuthPayload;
+  /**
+   * Turns TOTP on with the first code the app shows, and returns 10 recovery codes. They are shown
+   * this once (only their hashes are kept); each signs in once in place of a code. A wrong code:
+   * BAD_USER_INPUT (field `code`).
+   */
+  confirmTotp: Array<Scalars['String']['output']>;
   /** Deletes the caller's own account (the id comes from the token). Every token of the account stops working. */
   deleteUser: User;
+  /**
+   * Turns TOTP off, with a current code or a recovery code (BAD_USER_INPUT, field `code`, otherwise).
+   * The recovery codes go with it.
+   */
+  disableTotp: Scalars['Boolean']['output'];
   /**
    * Signs in with e-mail (any case) and password. A wrong e-mail and a wrong password
    * give the same UNAUTHENTICATED error.
@@ -84,6 +95,13 @@ export type Mutation = {
   logout: Scalars['Boolean']['output'];
   /** Signs out everywhere: every access and refresh token of the caller is refused from now on. */
   logoutAll: Scalars['Boolean']['output'];
+  /**
+   * Proves the password (and, with TOTP on, a code) again for the signed-in caller, and returns a
+   * token with a new `auth_time`, for the fields marked step-up. Without `code` on an account with
+   * TOTP: MFA_REQUIRED. A wrong password or code: BAD_USER_INPUT (the token is still good);
+   * throttled like login.
+   */
+  reauthenticate: AuthPayload;
   /**
    * Exchanges a refresh token for a new access token and a new refresh token (rotation): the one
    * given stops working. Presenting a refresh token that was already exchanged revokes every
@@ -123,10 +141,22 @@ export type Mutation = {
    */
   resetPassword: AuthPayload;
   /**
+   * Turns another account's TOTP off and removes its recovery codes, for a user who lost both
+   * their device and their codes (after checking who they are some other way). The account then
+   * signs in with its password alone and can set TOTP up again. Recorded in the server log.
+   */
+  resetUserTotp: User;
+  /**
    * Sets an account's role. Administrators only. The account's existing tokens stop working,
    * so a demotion takes effect at once.
    */
   setUserRole: User;
+  /**
+   * Starts setting up TOTP: proves the password again and returns a new secret (and its QR code).
+   * A wrong password answers BAD_USER_INPUT (field `currentPassword`) and counts toward login
+   * throttling. Starting again replaces an unfinished setup; while TOTP is on: BAD_USER_INPUT.
+   */
+  setupTotp: TotpSetup;
   /** Creates an account with role USER and signs it in. */
   signup: AuthPayload;
   /** Changes the caller's name. (The e-mail address changes through `requestEmailChange`.) */
@@ -139,12 +169,29 @@ export type Mutation = {
    * `BAD_USER_INPUT` on `token` with reason `EMAIL_TAKEN`.
    */
   verifyEmail: User;
+  /**
+   * Finishes a sign-in that answered MFA_REQUIRED: the `challenge` from that error and a TOTP code
+   * or an unused recovery code. A challenge is single use and expires (MFA_CHALLENGE_TTL); a wrong
+   * code answers UNAUTHENTICATED, and after MFA_CHALLENGE_MAX_ATTEMPTS wrong codes the challenge is
+   * locked (sign in again). Wrong codes count toward login throttling: RATE_LIMITED follows.
+   */
+  verifyLogin: AuthPayload;
 };
 
 
 export type MutationChangePasswordArgs = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+};
+
+
+export type MutationConfirmTotpArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+export type MutationDisableTotpArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -156,6 +203,12 @@ export type MutationLoginArgs = {
 
 export type MutationLogoutArgs = {
   refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationReauthenticateArgs = {
+  code?: InputMaybe<Scalars['String']['input']>;
+  password: Scalars['String']['input'];
 };
 
 
@@ -187,9 +240,19 @@ export type MutationResetPasswordArgs = {
 };
 
 
+export type MutationResetUserTotpArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationSetUserRoleArgs = {
   id: Scalars['ID']['input'];
   role: Role;
+};
+
+
+export type MutationSetupTotpArgs = {
+  currentPassword: Scalars['String']['input'];
 };
 
 
@@ -205,6 +268,12 @@ export type MutationUpdateMeArgs = {
 
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
+};
+
+
+export type MutationVerifyLoginArgs = {
+  challenge: Scalars['String']['input'];
+  code: Scalars['String']['input'];
 };
 
 /** Pagination state of a connection. */
@@ -264,6 +333,20 @@ export type Subscription = {
   accountEvents: AccountEvent;
 };
 
+/**
+ * What `setupTotp` returns: the new secret, for the user to add to an authenticator app.
+ * Nothing is switched on until `confirmTotp` gets a code the app shows.
+ */
+export type TotpSetup = {
+  __typename?: 'TotpSetup';
+  /** The `otpauth://totp/...` URI (SHA-1, 6 digits, 30 s) that apps import; the QR code encodes it. */
+  otpauthUri: Scalars['String']['output'];
+  /** The URI as a QR code: a whole SVG document, to inline or show as an image. */
+  qrCodeSvg: Scalars['String']['output'];
+  /** The secret in base32, for typing into an app by hand. */
+  secret: Scalars['String']['output'];
+};
+
 /** Changes to the caller's own account; omitted fields stay as they are. */
 export type UpdateMeInput = {
   /**
@@ -295,8 +378,12 @@ export type User = {
   id: Scalars['ID']['output'];
   /** Display name, 1 to 100 characters. */
   name: Scalars['String']['output'];
+  /** Unused recovery codes left; 0 when TOTP is off. */
+  recoveryCodesRemaining: Scalars['Int']['output'];
   /** What the account may do. */
   role: Role;
+  /** Whether sign-in needs a code from an authenticator app (TOTP) besides the password. */
+  totpEnabled: Scalars['Boolean']['output'];
   /** When the account was last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -433,6 +520,7 @@ export type ResolversTypes = {
   SignupInput: SignupInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TotpSetup: ResolverTypeWrapper<TotpSetup>;
   UpdateMeInput: UpdateMeInput;
   User: ResolverTypeWrapper<UserEntity>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['UserEdge']>, nodes: Array<ResolversTypes['UserProfile']> }>;
@@ -454,6 +542,7 @@ export type ResolversParentTypes = {
   SignupInput: SignupInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  TotpSetup: TotpSetup;
   UpdateMeInput: UpdateMeInput;
   User: UserEntity;
   UserConnection: Omit<UserConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['UserEdge']>, nodes: Array<ResolversParentTypes['UserProfile']> };
@@ -463,6 +552,7 @@ export type ResolversParentTypes = {
 
 export type AuthDirectiveArgs = {
   allowUnverified?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
   requires?: Maybe<Role>;
 };
 
@@ -494,20 +584,26 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   changePassword?: ResolverAuth<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  confirmTotp?: ResolverAuth<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationConfirmTotpArgs, 'code'>>;
   deleteUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
+  disableTotp?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTotpArgs, 'code'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogoutArgs>>;
   logoutAll?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;
+  reauthenticate?: ResolverAuth<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationReauthenticateArgs, 'password'>>;
   refresh?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshArgs>>;
   removeUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveUserArgs, 'id'>>;
   requestEmailChange?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestEmailChangeArgs, 'currentPassword' | 'newEmail'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendVerificationEmail?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
+  resetUserTotp?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationResetUserTotpArgs, 'id'>>;
   setUserRole?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
+  setupTotp?: ResolverAuth<ResolversTypes['TotpSetup'], ParentType, ContextType, RequireFields<MutationSetupTotpArgs, 'currentPassword'>>;
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input'>>;
   updateMe?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  verifyLogin?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyLoginArgs, 'challenge' | 'code'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -525,13 +621,21 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   accountEvents?: SubscriptionResolver<ResolversTypes['AccountEvent'], "accountEvents", ParentType, ContextType>;
 };
 
+export type TotpSetupResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TotpSetup'] = ResolversParentTypes['TotpSetup']> = {
+  otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qrCodeSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recoveryCodesRemaining?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  totpEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
@@ -563,6 +667,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TotpSetup?: TotpSetupResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

@@ -2,16 +2,17 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
-import { RecoveryMutation, User } from './recovery.js';
+import { RecoveryMutation, User as RecoveryUser } from './recovery.js';
+import { SecondFactorMutation, User as SecondFactorUser } from './second-factor.js';
 import { AccountEvent, Subscription } from './subscription.js';
 import { UserProfile } from './user.js';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query,
-  Mutation: { ...Mutation, ...RecoveryMutation },
+  Mutation: { ...Mutation, ...RecoveryMutation, ...SecondFactorMutation },
   Subscription,
   AccountEvent,
   UserProfile,
-  User,
+  User: { ...RecoveryUser, ...SecondFactorUser },
 };

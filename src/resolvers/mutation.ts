@@ -10,6 +10,7 @@ import {
   signOutEverywhere,
   signup,
   updateProfile,
+  proofOf,
   type Session,
 } from '../users/accounts.js';
 
@@ -29,7 +30,17 @@ export const Mutation: MutationResolvers = {
     payload(ctx, await login(ctx.services, email, password, ctx.clientAddress)),
 
   changePassword: async (_parent, { currentPassword, newPassword }, ctx) =>
-    payload(ctx, await changePassword(ctx.services, ctx.caller.user, currentPassword, newPassword, ctx.clientAddress)),
+    payload(
+      ctx,
+      await changePassword(
+        ctx.services,
+        ctx.caller.user,
+        currentPassword,
+        newPassword,
+        ctx.clientAddress,
+        proofOf(ctx.caller.claims),
+      ),
+    ),
 
   refresh: async (_parent, { refreshToken }, ctx) =>
     payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken))),

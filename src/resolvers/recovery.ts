@@ -10,9 +10,9 @@ export const RecoveryMutation: Pick<
 > = {
   requestPasswordReset: (_parent, { email }, ctx) => requestPasswordReset(ctx.services, email, ctx.clientAddress),
 
-  // `code` is for the second factor (see the schema); no account has one yet.
-  resetPassword: async (_parent, { token, newPassword }, ctx) =>
-    payload(ctx, await resetPassword(ctx.services, token, newPassword, ctx.clientAddress)),
+  // `code`: the second factor, required when the account has TOTP on (src/users/second-factor.ts).
+  resetPassword: async (_parent, { token, newPassword, code }, ctx) =>
+    payload(ctx, await resetPassword(ctx.services, token, newPassword, ctx.clientAddress, code)),
 
   verifyEmail: (_parent, { token }, ctx) => verifyEmail(ctx.services, token),
 

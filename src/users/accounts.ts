@@ -5,7 +5,7 @@ import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
-import { ErrorCode, badUserInput, notFound, unauthenticated } from '../errors.js';
+import { ErrorCode, badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
@@ -18,11 +18,46 @@ export interface Session {
   user: UserEntity;
 }
 
-/** An access token and a refresh token; a new family unless continuing one (rotation). */
-export async function issue(services: Services, user: UserEntity, familyId?: string): Promise<Session> {
+/**
+ * What a sign-in proved and when: `auth_time` (seconds) and `amr` in every access token, kept with
+ * the refresh-token family so a refresh carries them on unchanged. Null only for families from
+ * before they were recorded.
+ */
+export interface Proof {
+  authTime: number | null;
+  amr: string[] | null;
+}
+
+/** A sign-in happening now, proven by `amr` (`['pwd']`, or `['pwd', 'otp']` with a second factor). */
+export function provenNow(amr: string[]): Proof {
+  return { authTime: Math.floor(Date.now() / 1000), amr };
+}
+
+/** The proof a verified access token carries, for flows that continue its sign-in. */
+export function proofOf(claims: { auth_time?: number; amr?: string[] }): Proof {
+  return { authTime: claims.auth_time ?? null, amr: claims.amr ?? null };
+}
+
+/**
+ * The one way anyone is signed in: an access token and a refresh token, a new family unless
+ * continuing one (rotation). Every flow that answers an AuthPayload comes through here, after it
+ * has checked every factor the account needs (test/second-factor-paths.test.ts walks them all).
+ */
+export async function issue(
+  services: Services,
+  user: UserEntity,
+  opts: { familyId?: string; proof: Proof },
+): Promise<Session> {
+  const { proof } = opts;
   const [token, refresh] = await Promise.all([
-    services.tokens.sign(user),
-    services.refreshTokens.issue(user.id, familyId),
+    services.tokens.sign(user, {
+      ...(proof.authTime !== null ? { authTime: proof.authTime } : {}),
+      ...(proof.amr !== null ? { amr: proof.amr } : {}),
+    }),
+    services.refreshTokens.issue(user.id, opts.familyId, {
+      authTime: proof.authTime === null ? null : new Date(proof.authTime * 1000),
+      amr: proof.amr,
+    }),
   ]);
   return { token, refresh, user };
 }
@@ -43,7 +78,7 @@ export async function signup(
     services.logger.info('signup', { userId: user.id });
     // In the background: signup neither waits for nor fails on the mail server (resendVerificationEmail).
     mailVerificationLater(services, user);
-    return await issue(services, user);
+    return await issue(services, user, { proof: provenNow(['pwd']) });
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
     throw e;
@@ -86,7 +121,6 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
     services.logger.info('login failed', { userId: user?.id ?? null, address });
     throw unauthenticated('credentials');
   }
-  await services.throttle.recordSuccess(email, address);
   let current = user;
   if (rehash) {
     // The password is at hand only now: upgrade a hash made with older parameters, or made from
@@ -95,7 +129,14 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
     current = (await services.users.update(user.id, { passwordHash })) ?? user;
     services.logger.info('password hash upgraded', { userId: user.id });
   }
-  return issue(services, current);
+  if (await services.mfa.isEnabled(user.id)) {
+    // No token yet, and no recordSuccess: the address is trusted, and its failure count cleared,
+    // only once the second factor is proven too (verifyLogin), so code guessing keeps counting.
+    services.logger.info('login: second factor required', { userId: user.id, address });
+    throw mfaRequired(await services.mfa.createChallenge(current));
+  }
+  await services.throttle.recordSuccess(email, address);
+  return issue(services, current, { proof: provenNow(['pwd']) });
 }
 
 export async function changePassword(
@@ -104,6 +145,7 @@ export async function changePassword(
   currentPassword: string,
   newPassword: string,
   address: string,
+  proof: Proof,
 ): Promise<Session> {
   await assertNewPassword(services, newPassword, 'newPassword');
   await assertCurrentPassword(services, caller, currentPassword, address);
@@ -115,7 +157,9 @@ export async function changePassword(
   await services.refreshTokens.revokeAll(user.id);
   services.logger.info('password changed', { userId: user.id });
   publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
-  return issue(services, user);
+  // The session goes on: its auth_time and amr are the sign-in's, not this request's (a password
+  // alone is not a second factor, so it cannot make a session fresh for step-up fields).
+  return issue(services, user, { proof });
 }
 
 export async function updateProfile(
@@ -159,7 +203,7 @@ export async function deleteAccount(services: Services, id: string, by: string):
 
 /** Rotation: the refresh token is retired and a new one issued in the same family. */
 export async function refreshSession(services: Services, refreshToken: string): Promise<Session> {
-  let owner: { userId: string; familyId: string };
+  let owner: Awaited<ReturnType<Services['refreshTokens']['consume']>>;
   try {
     owner = await services.refreshTokens.consume(refreshToken);
   } catch (e) {
@@ -174,7 +218,9 @@ export async function refreshSession(services: Services, refreshToken: string): 
   const user = await services.users.findById(owner.userId);
   services.metrics.refreshes.inc({ outcome: user ? 'success' : 'refused' });
   if (!user) throw unauthenticated('invalid_refresh');
-  return issue(services, user, owner.familyId);
+  // The sign-in's auth_time and amr, unchanged: a refresh is not a new proof of anything.
+  const proof = { authTime: owner.authTime ? Math.floor(owner.authTime.getTime() / 1000) : null, amr: owner.amr };
+  return issue(services, user, { familyId: owner.familyId, proof });
 }
 
 /** Refuses every access and refresh token the user holds, on every instance. */

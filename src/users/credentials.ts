@@ -18,6 +18,8 @@ export async function assertCurrentPassword(
   caller: UserEntity,
   currentPassword: string,
   address: string,
+  /** The argument that carried it (reauthenticate calls it `password`). */
+  field = 'currentPassword',
 ): Promise<void> {
   await services.throttle.assertAllowed(caller.email, address);
   const ok =
@@ -26,6 +28,6 @@ export async function assertCurrentPassword(
   // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
   if (!ok) {
     await services.throttle.recordFailure(caller.email, address);
-    throw badUserInput('Current password is incorrect', 'currentPassword');
+    throw badUserInput(field === 'currentPassword' ? 'Current password is incorrect' : 'Password is incorrect', field);
   }
 }

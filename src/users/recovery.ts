@@ -7,7 +7,8 @@ import { RefreshTokenSchema } from '../db/entities/refresh-token.js';
 import { UserSchema } from '../db/entities/user.js';
 import { badToken, mailUnavailable } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
-import { issue, type Session } from './accounts.js';
+import { issue, provenNow, type Session } from './accounts.js';
+import { requireSecondFactor } from './second-factor.js';
 import { validEmail } from './validation.js';
 import { tokenRefusal } from './verification.js';
 
@@ -70,6 +71,7 @@ export async function resetPassword(
   token: string,
   newPassword: string,
   address: string,
+  code?: string | null,
 ): Promise<Session> {
   const { accountTokens, users } = services;
   let row: AccountTokenEntity;
@@ -81,6 +83,11 @@ export async function resetPassword(
   }
   // Checked before the token is spent: a weak password leaves the link usable.
   await assertNewPassword(services, newPassword, 'newPassword');
+  // A mailbox alone must not be enough where a second factor is on: without the code,
+  // MFA_REQUIRED (the link stays usable); a wrong one counts toward the login throttle.
+  const owner = await users.findById(row.userId);
+  if (!owner) throw badToken('TOKEN_INVALID');
+  const amr = await requireSecondFactor(services, owner, code, address);
   const passwordHash = await services.passwords.hash(newPassword);
   // A refusal is thrown inside the transaction, so it rolls back: the token is not spent.
   await accountTokens.store.transaction(async (m) => {
@@ -112,5 +119,5 @@ export async function resetPassword(
     userId: user.id,
     template: { kind: 'PASSWORD_CHANGED', name: user.name },
   });
-  return issue(services, user);
+  return issue(services, user, { proof: provenNow(amr) });
 }

@@ -104,8 +104,11 @@ export async function createTestApp(
   };
 }
 
-/** Makes an existing account ADMIN the way the CLI does, and returns a fresh token for it. */
+/**
+ * Makes an existing account ADMIN the way the CLI does, and returns a fresh token for it: as if it
+ * had just signed in again with its password (auth_time now, amr ["pwd"]).
+ */
 export async function makeAdmin(app: TestApp, id: string): Promise<string> {
   const user = await app.services.users.update(id, { role: 'ADMIN', bumpTokenVersion: true });
-  return app.services.tokens.sign(user!);
+  return app.services.tokens.sign(user!, { authTime: Math.floor(Date.now() / 1000), amr: ['pwd'] });
 }

@@ -74,6 +74,7 @@ export async function startServer(
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     JWT_SECRET: newSecret(),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...env,
   };
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

@@ -3,7 +3,8 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { print } from 'graphql';
 import { from, mergeMap, Observable, of } from 'rxjs';
-import { type AuthSession, bearer, isTokenRejection } from './session.js';
+import type { Mutate } from './second-factor.js';
+import { type AuthSession, bearer, type GraphQLErrorLike, isTokenRejection } from './session.js';
 import type { SubscriptionTransport, webSocketTransport } from './subscriptions.js';
 
 /**
@@ -85,4 +86,14 @@ export function clearCacheOnSignOut(client: ApolloClient, session: AuthSession):
   return session.subscribe((token) => {
     if (token === null) void client.clearStore();
   });
+}
+
+/** `Mutate` (src/second-factor.ts) over an Apollo client: errors returned, not thrown. */
+export function apolloMutate(client: ApolloClient): Mutate {
+  return async (mutation, variables) => {
+    const { data, error } = await client.mutate({ mutation, variables, errorPolicy: 'all' } as never);
+    const errors =
+      (error as { errors?: GraphQLErrorLike[] } | undefined)?.errors ?? (error ? [{ message: String(error) }] : []);
+    return { data: data as never, errors };
+  };
 }

@@ -1,7 +1,15 @@
 export * from './session.js';
 export * from './operations.js';
-export { authLink, createApolloClient, clearCacheOnSignOut, sseLink, webSocketLink } from './apollo.js';
-export { sessionAuthExchange, createUrqlClient, subscriptionsOver } from './urql.js';
+export {
+  authLink,
+  createApolloClient,
+  clearCacheOnSignOut,
+  sseLink,
+  webSocketLink,
+  apolloMutate,
+} from './apollo.js';
+export { sessionAuthExchange, createUrqlClient, subscriptionsOver, urqlMutate } from './urql.js';
+export * from './second-factor.js';
 export { refreshViaMutation, REFRESH_DOCUMENT, type RefreshOptions } from './refresh.js';
 export {
   CLOSE_TOKEN_REFUSED,

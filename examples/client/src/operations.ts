@@ -77,3 +77,48 @@ export const AccountEventsSubscription = graphql(`
     accountEvents { kind at user { id name } }
   }
 `);
+
+// The second factor and step-up (the contract's "Second factor and step-up").
+
+export const VerifyLoginMutation = graphql(`
+  mutation VerifyLogin($challenge: String!, $code: String!) {
+    verifyLogin(challenge: $challenge, code: $code) {
+      token
+      refreshToken
+      user { id name email role }
+    }
+  }
+`);
+
+export const ReauthenticateMutation = graphql(`
+  mutation Reauthenticate($password: String!, $code: String) {
+    reauthenticate(password: $password, code: $code) {
+      token
+      refreshToken
+    }
+  }
+`);
+
+export const SetupTotpMutation = graphql(`
+  mutation SetupTotp($currentPassword: String!) {
+    setupTotp(currentPassword: $currentPassword) { secret otpauthUri qrCodeSvg }
+  }
+`);
+
+export const ConfirmTotpMutation = graphql(`
+  mutation ConfirmTotp($code: String!) {
+    confirmTotp(code: $code)
+  }
+`);
+
+export const DisableTotpMutation = graphql(`
+  mutation DisableTotp($code: String!) {
+    disableTotp(code: $code)
+  }
+`);
+
+export const TwoFactorStatusQuery = graphql(`
+  query TwoFactorStatus {
+    me { id totpEnabled recoveryCodesRemaining }
+  }
+`);

@@ -156,7 +156,15 @@ export interface GraphQLErrorLike {
  * Fields whose UNAUTHENTICATED means "wrong credentials", not "your token was refused":
  * a failed login must not sign the current session out.
  */
-const CREDENTIAL_FIELDS = new Set(['login', 'signup', 'changePassword', 'refresh', 'logout']);
+const CREDENTIAL_FIELDS = new Set([
+  'login',
+  'signup',
+  'changePassword',
+  'refresh',
+  'logout',
+  'verifyLogin',
+  'reauthenticate',
+]);
 
 /** True when the errors say the token sent with the request was refused. */
 export function isTokenRejection(errors: ReadonlyArray<GraphQLErrorLike> | undefined): boolean {

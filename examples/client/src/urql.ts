@@ -1,5 +1,6 @@
 import { Client, cacheExchange, type Exchange, fetchExchange, subscriptionExchange } from '@urql/core';
 import { authExchange } from '@urql/exchange-auth';
+import type { Mutate } from './second-factor.js';
 import { type AuthSession, bearer, isTokenRejection } from './session.js';
 import type { SubscriptionTransport } from './subscriptions.js';
 
@@ -71,4 +72,13 @@ export function createUrqlClient(opts: {
     preferGetMethod: false,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
+}
+
+/** `Mutate` (src/second-factor.ts) over an urql client. */
+export function urqlMutate(client: Client): Mutate {
+  return async (doc, variables) => {
+    const { data, error } = await client.mutation(doc, variables).toPromise();
+    const errors = error ? (error.graphQLErrors.length ? error.graphQLErrors : [{ message: String(error) }]) : [];
+    return { data, errors };
+  };
 }

@@ -1,17 +1,20 @@
 import {
+  ConfirmTotpMutation,
   DeleteUserMutation,
-  LoginMutation,
   LogoutMutation,
   MeQuery,
   RequestPasswordResetMutation,
   ResendVerificationEmailMutation,
   ResetPasswordMutation,
+  SetupTotpMutation,
   SignupMutation,
+  TwoFactorStatusQuery,
   VerifyEmailMutation,
 } from '@examples/client/operations';
 import { refreshViaMutation } from '@examples/client/refresh';
+import { type MutateResult, SignInError, signInWithSecondFactor, withStepUp } from '@examples/client/second-factor';
 import { AuthSession, webStorageTokenStore } from '@examples/client/session';
-import { createUrqlClient } from '@examples/client/urql';
+import { createUrqlClient, urqlMutate } from '@examples/client/urql';
 import type { CombinedError } from '@urql/core';
 
 // Same origin: Vite's dev server (or whatever serves the built page) forwards /graphql to the API.
@@ -30,6 +33,7 @@ const session = new AuthSession({
   refresh: refreshViaMutation({ endpoint }),
 });
 const client = createUrqlClient({ url: endpoint, session });
+const mutate = urqlMutate(client);
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const status = $('#status');
@@ -74,6 +78,50 @@ async function showProfile(): Promise<void> {
   }
   $('#resend-verification').hidden = me.emailVerified;
   status.textContent = `Signed in as ${me.email}.`;
+  await showTwoFactor();
+}
+
+/** Resolves with the next submission of `form` (its values), showing it until then. */
+function nextSubmit(form: HTMLFormElement): Promise<Record<string, string>> {
+  form.hidden = false;
+  form.querySelector('input')?.focus();
+  return new Promise((resolve) => {
+    form.addEventListener(
+      'submit',
+      (event) => {
+        event.preventDefault();
+        const values = formValues(form);
+        form.reset();
+        form.hidden = true;
+        resolve(values);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** The step-up prompt: password, and the code once the server says one is needed. */
+async function askToReauthenticate(needsCode: boolean): Promise<{ password: string; code?: string }> {
+  $('#reauth-code').hidden = !needsCode;
+  const { password = '', code = '' } = await nextSubmit($<HTMLFormElement>('#reauth-form'));
+  return code ? { password, code } : { password };
+}
+
+/** Runs a step-up mutation, asking for the password (and code) when the sign-in is too old. */
+function stepUp<T>(operation: () => Promise<MutateResult<T>>): Promise<MutateResult<T>> {
+  return withStepUp(mutate, session, operation, askToReauthenticate);
+}
+
+const messageOf = (r: MutateResult<unknown>, fallback: string) => r.errors[0]?.message ?? fallback;
+
+async function showTwoFactor(): Promise<void> {
+  const result = await client.query(TwoFactorStatusQuery, {}).toPromise();
+  const me = result.data?.me;
+  if (!me) return;
+  $('#totp-status').textContent = me.totpEnabled
+    ? `On: sign-in asks for a code from your authenticator app. ${me.recoveryCodesRemaining} recovery codes left.`
+    : 'Off: your password alone signs you in.';
+  $('#totp-setup-form').hidden = me.totpEnabled;
 }
 
 /**
@@ -102,6 +150,9 @@ function render(): void {
     status.textContent = 'Not signed in.';
     // The previous account's data does not stay in the page.
     for (const dd of document.querySelectorAll('#profile dd')) dd.textContent = '';
+    $('#totp-enrol').hidden = true;
+    $('#recovery').hidden = true;
+    $('#recovery-codes').replaceChildren();
   }
 }
 
@@ -123,11 +174,19 @@ $<HTMLFormElement>('#login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = event.currentTarget as HTMLFormElement;
   const { email = '', password = '' } = formValues(form);
-  const result = await client.mutation(LoginMutation, { email, password }).toPromise();
-  if (!result.data) return showError(result.error ?? 'Log-in failed');
+  try {
+    // With two-factor on, login answers MFA_REQUIRED and the code form is shown (and shown again
+    // after a wrong code) until verifyLogin signs in.
+    await signInWithSecondFactor(mutate, session, { email, password }, async (attempt) => {
+      showError(attempt > 1 ? 'Invalid code' : null);
+      return (await nextSubmit($<HTMLFormElement>('#code-form'))).code ?? '';
+    });
+  } catch (e) {
+    $('#code-form').hidden = true;
+    return showError(e instanceof SignInError ? e.message : 'Log-in failed');
+  }
   showError(null);
   form.reset();
-  session.signIn(result.data.login.token, result.data.login.refreshToken);
   await showProfile();
 });
 
@@ -184,6 +243,39 @@ $('#resend-verification').addEventListener('click', async () => {
   );
 });
 
+$<HTMLFormElement>('#totp-setup-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const { currentPassword = '' } = formValues(form);
+  const result = await stepUp(() => mutate(SetupTotpMutation, { currentPassword }));
+  const setup = result.data?.setupTotp;
+  if (!setup) return showError(messageOf(result, 'Could not start the setup'));
+  showError(null);
+  form.reset();
+  form.hidden = true;
+  // The SVG as an image: shown, never parsed into this page's DOM.
+  $<HTMLImageElement>('#totp-qr').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(setup.qrCodeSvg)}`;
+  $('#totp-secret').textContent = setup.secret;
+  $('#totp-enrol').hidden = false;
+});
+
+$<HTMLFormElement>('#totp-confirm-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const { code = '' } = formValues(form);
+  const result = await mutate(ConfirmTotpMutation, { code: code.trim() });
+  if (!result.data) return showError(messageOf(result, 'Could not turn two-factor on'));
+  showError(null);
+  form.reset();
+  $('#totp-enrol').hidden = true;
+  const list = $('#recovery-codes');
+  list.replaceChildren(
+    ...result.data.confirmTotp.map((c) => Object.assign(document.createElement('li'), { textContent: c })),
+  );
+  $('#recovery').hidden = false;
+  await showTwoFactor();
+});
+
 $('#logout').addEventListener('click', async () => {
   showError(null);
   // Revoke the refresh token on the server (the cookie's, when the argument is null), then forget both.
@@ -193,8 +285,8 @@ $('#logout').addEventListener('click', async () => {
 
 $('#delete-account').addEventListener('click', async () => {
   if (!window.confirm('Delete your account? This cannot be undone.')) return;
-  const result = await client.mutation(DeleteUserMutation, {}).toPromise();
-  if (!result.data) return showError(result.error ?? 'Could not delete the account');
+  const result = await stepUp(() => mutate(DeleteUserMutation, {}));
+  if (!result.data) return showError(messageOf(result, 'Could not delete the account'));
   showError(null);
   session.signOut();
   status.textContent = `Account ${result.data.deleteUser.email} deleted.`;

@@ -17,6 +17,10 @@ export interface RefreshTokenEntity {
   /** Set by logout, logoutAll, password change or reuse detection. */
   revokedAt: Date | null;
   createdAt: Date;
+  /** When the sign-in this family started from proved its factors: a refresh keeps it (`auth_time`). */
+  authTime: Date | null;
+  /** How it was proven, comma-separated (`pwd` or `pwd,otp`): a refresh keeps it (`amr`). */
+  amr: string | null;
 }
 
 export const RefreshTokenSchema = new EntitySchema<RefreshTokenEntity>({
@@ -31,5 +35,7 @@ export const RefreshTokenSchema = new EntitySchema<RefreshTokenEntity>({
     usedAt: { name: 'used_at', type: Date, nullable: true },
     revokedAt: { name: 'revoked_at', type: Date, nullable: true },
     createdAt: { name: 'created_at', type: Date, createDate: true },
+    authTime: { name: 'auth_time', type: Date, nullable: true },
+    amr: { type: 'varchar', length: 64, nullable: true },
   },
 });

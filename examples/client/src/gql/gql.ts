@@ -24,6 +24,12 @@ type Documents = {
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) { id email emailVerified }\n  }\n": typeof types.VerifyEmailDocument,
     "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail\n  }\n": typeof types.ResendVerificationEmailDocument,
     "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n": typeof types.AccountEventsDocument,
+    "\n  mutation VerifyLogin($challenge: String!, $code: String!) {\n    verifyLogin(challenge: $challenge, code: $code) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": typeof types.VerifyLoginDocument,
+    "\n  mutation Reauthenticate($password: String!, $code: String) {\n    reauthenticate(password: $password, code: $code) {\n      token\n      refreshToken\n    }\n  }\n": typeof types.ReauthenticateDocument,
+    "\n  mutation SetupTotp($currentPassword: String!) {\n    setupTotp(currentPassword: $currentPassword) { secret otpauthUri qrCodeSvg }\n  }\n": typeof types.SetupTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": typeof types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n": typeof types.DisableTotpDocument,
+    "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n": typeof types.TwoFactorStatusDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": typeof types.RefreshDocument,
 };
 const documents: Documents = {
@@ -37,6 +43,12 @@ const documents: Documents = {
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) { id email emailVerified }\n  }\n": types.VerifyEmailDocument,
     "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail\n  }\n": types.ResendVerificationEmailDocument,
     "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n": types.AccountEventsDocument,
+    "\n  mutation VerifyLogin($challenge: String!, $code: String!) {\n    verifyLogin(challenge: $challenge, code: $code) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": types.VerifyLoginDocument,
+    "\n  mutation Reauthenticate($password: String!, $code: String) {\n    reauthenticate(password: $password, code: $code) {\n      token\n      refreshToken\n    }\n  }\n": types.ReauthenticateDocument,
+    "\n  mutation SetupTotp($currentPassword: String!) {\n    setupTotp(currentPassword: $currentPassword) { secret otpauthUri qrCodeSvg }\n  }\n": types.SetupTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n": types.DisableTotpDocument,
+    "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n": types.TwoFactorStatusDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": types.RefreshDocument,
 };
 
@@ -94,6 +106,30 @@ export function graphql(source: "\n  mutation ResendVerificationEmail {\n    res
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n"): (typeof documents)["\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyLogin($challenge: String!, $code: String!) {\n    verifyLogin(challenge: $challenge, code: $code) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n"): (typeof documents)["\n  mutation VerifyLogin($challenge: String!, $code: String!) {\n    verifyLogin(challenge: $challenge, code: $code) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Reauthenticate($password: String!, $code: String) {\n    reauthenticate(password: $password, code: $code) {\n      token\n      refreshToken\n    }\n  }\n"): (typeof documents)["\n  mutation Reauthenticate($password: String!, $code: String) {\n    reauthenticate(password: $password, code: $code) {\n      token\n      refreshToken\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetupTotp($currentPassword: String!) {\n    setupTotp(currentPassword: $currentPassword) { secret otpauthUri qrCodeSvg }\n  }\n"): (typeof documents)["\n  mutation SetupTotp($currentPassword: String!) {\n    setupTotp(currentPassword: $currentPassword) { secret otpauthUri qrCodeSvg }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n"): (typeof documents)["\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n"): (typeof documents)["\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n"): (typeof documents)["\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

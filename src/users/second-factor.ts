@@ -1,0 +1,135 @@
+import type { UserEntity } from '../db/entities/user.js';
+import { badUserInput, invalidSecondFactor, mfaRequired, notFound } from '../errors.js';
+import type { TotpEnrolment } from '../mfa/second-factor.js';
+import type { Services } from '../services.js';
+import { issue, provenNow, type Session } from './accounts.js';
+import { assertCurrentPassword } from './credentials.js';
+
+/**
+ * The account flows around the second factor (src/mfa/second-factor.ts): they add the password,
+ * the login throttle and the tokens. Wrong codes count toward the same throttle as wrong
+ * passwords, so six digits cannot be guessed faster than a password.
+ */
+
+const PWD_OTP = ['pwd', 'otp'];
+
+export async function setupTotp(
+  services: Services,
+  user: UserEntity,
+  currentPassword: string,
+  address: string,
+): Promise<TotpEnrolment> {
+  await assertCurrentPassword(services, user, currentPassword, address);
+  const enrolment = await services.mfa.begin(user.id, user.email);
+  if (!enrolment) throw badUserInput('Two-factor sign-in is already on; turn it off first (disableTotp)');
+  services.logger.info('totp setup started', { userId: user.id });
+  return enrolment;
+}
+
+export async function confirmTotp(services: Services, user: UserEntity, code: string): Promise<string[]> {
+  const result = await services.mfa.confirm(user.id, code);
+  if (result === 'no_setup') throw badUserInput('No two-factor setup is waiting: start with setupTotp', 'code');
+  if (!result) throw badUserInput('Invalid code: enter the code your authenticator app shows now', 'code');
+  services.logger.info('MFA_ENABLED', { userId: user.id });
+  return result;
+}
+
+export async function disableTotp(services: Services, user: UserEntity, code: string, address: string) {
+  if (!(await services.mfa.isEnabled(user.id))) throw badUserInput('Two-factor sign-in is not on', 'code');
+  await services.throttle.assertAllowed(user.email, address);
+  if (!(await services.mfa.verify(user.id, code))) {
+    await services.throttle.recordFailure(user.email, address);
+    throw badUserInput('Invalid code', 'code');
+  }
+  await services.mfa.remove(user.id);
+  services.logger.info('MFA_DISABLED', { userId: user.id, by: user.id });
+  return true;
+}
+
+/** The second half of a login that answered MFA_REQUIRED. */
+export async function verifyLogin(
+  services: Services,
+  challenge: string,
+  code: string,
+  address: string,
+): Promise<Session> {
+  const open = await services.mfa.findOpenChallenge(challenge);
+  if (!open) throw invalidSecondFactor('challenge');
+  const user = await services.users.findById(open.userId);
+  // A password change (or a role change, logoutAll) since the password was proven voids it.
+  if (!user || user.tokenVersion !== open.tokenVersion) throw invalidSecondFactor('challenge');
+  await services.throttle.assertAllowed(user.email, address);
+  const kind = await services.mfa.verify(user.id, code);
+  if (!kind) {
+    const locked = await services.mfa.failChallenge(open);
+    await services.throttle.recordFailure(user.email, address);
+    services.logger.info('login failed: wrong second factor', { userId: user.id, address, locked });
+    throw invalidSecondFactor(locked ? 'challenge' : 'code');
+  }
+  if (!(await services.mfa.consumeChallenge(open))) throw invalidSecondFactor('challenge');
+  await services.throttle.recordSuccess(user.email, address);
+  if (kind === 'recovery') {
+    services.logger.info('recovery code used', {
+      userId: user.id,
+      remaining: await services.mfa.unusedRecoveryCodes(user.id),
+    });
+  }
+  return issue(services, user, { proof: provenNow(PWD_OTP) });
+}
+
+/**
+ * For flows that set a password without the old one (resetPassword): with TOTP on, the code is
+ * required too (MFA_REQUIRED without it; a wrong one is UNAUTHENTICATED and counts toward the
+ * login throttle). Returns the `amr` the resulting sign-in carries.
+ */
+export async function requireSecondFactor(
+  services: Services,
+  user: UserEntity,
+  code: string | null | undefined,
+  address: string,
+): Promise<string[]> {
+  if (!(await services.mfa.isEnabled(user.id))) return ['pwd'];
+  if (!code) throw mfaRequired();
+  await services.throttle.assertAllowed(user.email, address);
+  if (!(await services.mfa.verify(user.id, code))) {
+    await services.throttle.recordFailure(user.email, address);
+    services.logger.info('password reset refused: wrong second factor', { userId: user.id, address });
+    throw invalidSecondFactor('code');
+  }
+  return PWD_OTP;
+}
+
+/** Step-up: the caller proves every factor again and gets a token with a new auth_time. */
+export async function reauthenticate(
+  services: Services,
+  user: UserEntity,
+  password: string,
+  code: string | null | undefined,
+  address: string,
+): Promise<Session> {
+  await assertCurrentPassword(services, user, password, address, 'password');
+  const otp = await services.mfa.isEnabled(user.id);
+  if (otp) {
+    if (!code) throw mfaRequired();
+    if (!(await services.mfa.verify(user.id, code))) {
+      await services.throttle.recordFailure(user.email, address);
+      throw badUserInput('Invalid code', 'code');
+    }
+  }
+  await services.throttle.recordSuccess(user.email, address);
+  services.logger.info('reauthenticated', { userId: user.id });
+  // A new refresh-token family for now; once sessions (sid) exist this continues the caller's.
+  return issue(services, user, { proof: provenNow(otp ? PWD_OTP : ['pwd']) });
+}
+
+/**
+ * An administrator turns another account's TOTP off: the way back for a user who lost both
+ * their device and their recovery codes, once the administrator has checked who they are.
+ */
+export async function resetUserTotp(services: Services, id: string, by: string): Promise<UserEntity> {
+  const user = await services.users.findById(id);
+  if (!user) throw notFound('No such user');
+  const removed = await services.mfa.remove(user.id);
+  services.logger.warn('MFA_DISABLED by an administrator', { userId: user.id, by, removed });
+  return user;
+}
