@@ -115,6 +115,13 @@ export interface Config {
   graphiql: boolean;
   /** Allow introspection. @default true outside production */
   introspection: boolean;
+  securityLog: {
+    /**
+     * Days a security-log event, and a session after it ended, is kept before the hourly cleanup
+     * deletes it (SECURITY_LOG_RETENTION_DAYS). @default 90
+     */
+    retentionDays: number;
+  };
   /** @default 'info' */
   logLevel: LogLevel;
   /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. @default 10 */
@@ -318,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     },
     graphiql: bool(env, 'GRAPHIQL', !production),
     introspection: bool(env, 'INTROSPECTION', !production),
+    securityLog: { retentionDays: int(env, 'SECURITY_LOG_RETENTION_DAYS', 90, 1, 3650) },
     logLevel: logLevelRaw,
     shutdownTimeout: int(env, 'SHUTDOWN_TIMEOUT', 10, 0, 600),
   };

@@ -6,6 +6,7 @@ import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
 import { createLogger } from './logger.js';
 import { createApp } from './server.js';
+import { startRetention } from './security/retention.js';
 import { createServices } from './services.js';
 
 /** How long SIGTERM waits for the database pool to close after the last request. */
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
+  // Security log and ended sessions past SECURITY_LOG_RETENTION_DAYS: deleted now and hourly.
+  const retention = startRetention(services, logger);
 
   let stopping = false;
   // While draining, a keep-alive connection whose last response has just gone out is closed at
@@ -59,6 +62,9 @@ async function main(): Promise<void> {
     timer.unref();
     await closed;
     clearTimeout(timer);
+    retention.stop();
+    // Events recorded without waiting (failed sign-ins) are written before the pool closes.
+    await services.securityLog.settled();
     // Closing the pool waits for checked-out connections; a stalled database must not keep the
     // process alive past its shutdown budget, so that wait is bounded too.
     const dbClosed = await Promise.race([

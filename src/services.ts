@@ -6,6 +6,10 @@ import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
 import { RefreshTokenStore } from './db/refresh-token-store.js';
+import { createSessions, type Sessions } from './auth/sessions.js';
+import { SecurityEventStore } from './db/security-event-store.js';
+import { SessionStore } from './db/session-store.js';
+import { createSecurityLog, type SecurityLog } from './security/security-log.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
@@ -25,6 +29,10 @@ export interface Services {
   auth: Authenticator;
   passwords: PasswordHasher;
   refreshTokens: RefreshTokens;
+  /** Sign-ins and their refresh-token families (src/auth/sessions.ts). */
+  sessions: Sessions;
+  /** `securityLog.record(type, { userId, ctx })`: the account's security log (src/security/). */
+  securityLog: SecurityLog;
   throttle: LoginThrottle;
   events: Events;
   logger: Logger;
@@ -45,13 +53,17 @@ export async function createServices(
     }),
   ]);
   const users = new UserStore(dataSource);
+  const refreshTokenStore = new RefreshTokenStore(dataSource);
+  const sessions = createSessions(new SessionStore(dataSource), refreshTokenStore);
   return {
     config,
     users,
     tokens,
-    auth: createAuthenticator({ tokens, users, logger }),
+    auth: createAuthenticator({ tokens, users, sessions, logger }),
     passwords,
-    refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
+    refreshTokens: createRefreshTokens(refreshTokenStore, config.refresh.ttl, logger),
+    sessions,
+    securityLog: createSecurityLog(new SecurityEventStore(dataSource), logger),
     throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),
     logger,

@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The session (sign-in) the token belongs to; absent on tokens issued before sessions existed. */
+  sid?: string;
 }
 
 export class TokenError extends Error {
@@ -34,7 +36,8 @@ export class TokenError extends Error {
 }
 
 export interface TokenSigner {
-  sign(user: { id: string; tokenVersion: number; role: Role }): Promise<string>;
+  /** `extra.sid`: the session the token belongs to (every sign-in and refresh passes it). */
+  sign(user: { id: string; tokenVersion: number; role: Role }, extra?: { sid?: string }): Promise<string>;
   /** Resolves to the claims of a valid token; rejects with TokenError otherwise. */
   verify(token: string): Promise<AccessTokenClaims>;
   readonly expiresIn: number;
@@ -88,9 +91,9 @@ export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array
 
   return {
     expiresIn: config.expiresIn,
-    async sign(user) {
+    async sign(user, extra = {}) {
       const iat = Math.floor(Date.now() / 1000);
-      return new SignJWT({ ver: user.tokenVersion, role: user.role })
+      return new SignJWT({ ver: user.tokenVersion, role: user.role, ...(extra.sid ? { sid: extra.sid } : {}) })
         .setProtectedHeader({ alg: ALG, typ: 'JWT' })
         .setSubject(String(user.id))
         .setIssuer(config.issuer)
@@ -121,12 +124,15 @@ export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array
       throw new TokenError('invalid', e instanceof Error ? `${e.name}: ${e.message}` : 'unknown');
     }
     const now = Math.floor(Date.now() / 1000);
-    const { sub, ver, role, iat, exp, jti } = payload;
+    const { sub, ver, role, iat, exp, jti, sid } = payload;
     if (typeof iat !== 'number' || iat > now + config.clockTolerance) {
       throw new TokenError('invalid', 'iat is in the future');
     }
     if (typeof sub !== 'string' || sub === '' || !Number.isInteger(ver) || (role !== 'USER' && role !== 'ADMIN')) {
       throw new TokenError('invalid', 'missing or malformed sub/ver/role claims');
+    }
+    if (sid !== undefined && !(typeof sid === 'string' && sid !== '' && sid.length <= 64)) {
+      throw new TokenError('invalid', 'malformed sid claim');
     }
     return Object.freeze({
       sub,
@@ -135,6 +141,7 @@ export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array
       iat,
       exp: exp as number,
       jti: typeof jti === 'string' ? jti : '',
+      ...(typeof sid === 'string' ? { sid } : {}),
     });
   }
 }

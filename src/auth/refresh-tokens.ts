@@ -7,7 +7,11 @@ import type { Logger } from '../logger.js';
 export type RefreshProblem = 'unknown' | 'expired' | 'revoked' | 'reused';
 
 export class RefreshTokenError extends Error {
-  constructor(readonly problem: RefreshProblem) {
+  constructor(
+    readonly problem: RefreshProblem,
+    /** On reuse: whose family was revoked, so the caller can end its session and log it. */
+    readonly reuse?: { userId: string; familyId: string },
+  ) {
     super(problem);
     this.name = 'RefreshTokenError';
   }
@@ -31,7 +35,13 @@ export interface RefreshTokens {
   consume(token: string): Promise<{ userId: string; familyId: string }>;
   /** Revokes the family `token` belongs to; false when it was unknown or already revoked. */
   revoke(token: string): Promise<boolean>;
+  /** The family (session id) `token` belongs to and whose it is, or null for an unknown token. */
+  owner(token: string): Promise<{ userId: string; familyId: string } | null>;
+  /** Revokes a family by its id (a session that ended while a refresh was in flight). */
+  revokeFamilyOf(familyId: string): Promise<number>;
   revokeAll(userId: string): Promise<number>;
+  /** Housekeeping: deletes tokens past their expiry; answers how many. */
+  purgeExpired(now?: Date): Promise<number>;
 }
 
 export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number, logger: Logger): RefreshTokens {
@@ -53,7 +63,7 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
         // The family is revoked so that neither can go on (OAuth 2.0 Security BCP, 4.14.2).
         const revoked = await store.revokeFamily(row.familyId);
         logger.warn('refresh token reuse: family revoked', { userId: row.userId, familyId: row.familyId, revoked });
-        throw new RefreshTokenError('reused');
+        throw new RefreshTokenError('reused', { userId: row.userId, familyId: row.familyId });
       }
       if (row.expiresAt.getTime() <= Date.now()) throw new RefreshTokenError('expired');
       return { userId: row.userId, familyId: row.familyId };
@@ -66,6 +76,16 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
       return (await store.revokeFamily(row.familyId)) > 0;
     },
 
+    async owner(token) {
+      if (!TOKEN_FORMAT.test(token)) return null;
+      const row = await store.findByHash(hashRefreshToken(token));
+      return row ? { userId: row.userId, familyId: row.familyId } : null;
+    },
+
+    revokeFamilyOf: (familyId) => store.revokeFamily(familyId),
+
     revokeAll: (userId) => store.revokeAllForUser(userId),
+
+    purgeExpired: (now) => store.deleteExpired(now),
   };
 }

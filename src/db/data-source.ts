@@ -3,10 +3,12 @@ import path from 'node:path';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
 import { RefreshTokenSchema } from './entities/refresh-token.js';
+import { SecurityEventSchema } from './entities/security-event.js';
+import { SessionSchema } from './entities/session.js';
 import { UserSchema } from './entities/user.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserSchema, RefreshTokenSchema];
+export const entities = [UserSchema, RefreshTokenSchema, SessionSchema, SecurityEventSchema];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */
 export type MigrationClass = new () => MigrationInterface;

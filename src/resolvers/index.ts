@@ -1,14 +1,18 @@
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
+import { SecurityEvent, SecurityMutation, SecurityQuery, Session } from './security.js';
 import { AccountEvent, Subscription } from './subscription.js';
 import { UserProfile } from './user.js';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
-  Query,
-  Mutation,
+  JSON: JSONResolver,
+  Query: { ...Query, ...SecurityQuery },
+  Mutation: { ...Mutation, ...SecurityMutation },
+  Session,
+  SecurityEvent,
   Subscription,
   AccountEvent,
   UserProfile,

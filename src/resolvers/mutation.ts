@@ -1,5 +1,7 @@
 import { clearRefreshCookie, deliverRefreshToken, receiveRefreshToken } from '../auth/refresh-transport.js';
 import type { GraphQLContext } from '../context.js';
+import { originOf } from '../security/security-log.js';
+import { logoutByRefreshToken, logoutSession } from '../users/session-control.js';
 import type { MutationResolvers } from '../generated/graphql.js';
 import {
   changePassword,
@@ -23,29 +25,36 @@ async function payload(context: GraphQLContext, session: Session) {
 }
 
 export const Mutation: MutationResolvers = {
-  signup: async (_parent, { input }, ctx) => payload(ctx, await signup(ctx.services, input)),
+  signup: async (_parent, { input }, ctx) => payload(ctx, await signup(ctx.services, input, originOf(ctx))),
 
   login: async (_parent, { email, password }, ctx) =>
-    payload(ctx, await login(ctx.services, email, password, ctx.clientAddress)),
+    payload(ctx, await login(ctx.services, email, password, originOf(ctx))),
 
   changePassword: async (_parent, { currentPassword, newPassword }, ctx) =>
-    payload(ctx, await changePassword(ctx.services, ctx.caller.user, currentPassword, newPassword, ctx.clientAddress)),
+    payload(ctx, await changePassword(ctx.services, ctx.caller.user, currentPassword, newPassword, originOf(ctx))),
 
   refresh: async (_parent, { refreshToken }, ctx) =>
-    payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken))),
+    payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken), originOf(ctx))),
 
   logout: async (_parent, { refreshToken }, ctx) => {
-    let revoked = false;
     try {
-      revoked = await ctx.services.refreshTokens.revoke(await receiveRefreshToken(ctx, refreshToken));
+      let token: string;
+      try {
+        token = await receiveRefreshToken(ctx, refreshToken);
+      } catch (e) {
+        // No refresh token (none given, no cookie): the session of the access token sent ends.
+        const caller = await ctx.viewer();
+        if (!caller?.claims.sid) throw e;
+        return await logoutSession(ctx.services, caller.id, caller.claims.sid, originOf(ctx));
+      }
+      return await logoutByRefreshToken(ctx.services, token, originOf(ctx));
     } finally {
       await clearRefreshCookie(ctx);
     }
-    return revoked;
   },
 
   logoutAll: async (_parent, _args, ctx) => {
-    await signOutEverywhere(ctx.services, ctx.caller.id);
+    await signOutEverywhere(ctx.services, ctx.caller.id, originOf(ctx));
     await clearRefreshCookie(ctx);
     return true;
   },

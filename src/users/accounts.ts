@@ -5,6 +5,8 @@ import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
+import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
+import type { RequestOrigin } from '../security/security-log.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 
 /** What the sign-in mutations return, before the refresh token is put where it travels. */
@@ -12,24 +14,41 @@ export interface Session {
   token: string;
   refresh: { token: string; expiresAt: Date };
   user: UserEntity;
+  /** The session (sign-in) the tokens belong to: the access token's `sid`. */
+  sessionId: string;
+}
+
+/** How a sign-in is issued: a new session from `origin`, or (a refresh) continuing `sessionId`. */
+export interface IssueOptions {
+  /** Continue this session (rotation) instead of starting one. */
+  sessionId?: string;
+  /** Where a new session's sign-in came from, for the session list. */
+  origin?: RequestOrigin;
 }
 
 function emailTaken(field = 'email') {
   return badUserInput('An account with this email already exists', field);
 }
 
-/** An access token and a refresh token; a new family unless continuing one (rotation). */
-async function issue(services: Services, user: UserEntity, familyId?: string): Promise<Session> {
+/**
+ * The one way a sign-in is issued: an access token carrying the session's id as `sid`, and a
+ * refresh token in the session's family. A new session unless continuing one (rotation).
+ */
+async function issue(services: Services, user: UserEntity, opts: IssueOptions = {}): Promise<Session> {
+  const sessionId =
+    opts.sessionId ?? (await services.sessions.start(user.id, opts.origin, services.config.refresh.ttl)).id;
   const [token, refresh] = await Promise.all([
-    services.tokens.sign(user),
-    services.refreshTokens.issue(user.id, familyId),
+    services.tokens.sign(user, { sid: sessionId }),
+    services.refreshTokens.issue(user.id, sessionId),
   ]);
-  return { token, refresh, user };
+  if (opts.sessionId) await services.sessions.extend(sessionId, refresh.expiresAt);
+  return { token, refresh, user, sessionId };
 }
 
 export async function signup(
   services: Services,
   input: { name: string; email: string; password: string },
+  origin?: RequestOrigin,
 ): Promise<Session> {
   const name = validName(input.name, 'input.name');
   const email = validEmail(input.email, 'input.email');
@@ -41,17 +60,30 @@ export async function signup(
   try {
     const user = await services.users.create({ name, email, passwordHash });
     services.logger.info('signup', { userId: user.id });
-    return await issue(services, user);
+    const session = await issue(services, user, { origin });
+    await services.securityLog.record('SIGNED_UP', { userId: user.id, origin, sessionId: session.sessionId });
+    return session;
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
     throw e;
   }
 }
 
-export async function login(services: Services, rawEmail: string, password: string, address: string): Promise<Session> {
+export async function login(
+  services: Services,
+  rawEmail: string,
+  password: string,
+  origin: RequestOrigin,
+): Promise<Session> {
+  const address = origin.address ?? 'unknown';
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
-  await services.throttle.assertAllowed(email, address);
+  try {
+    await services.throttle.assertAllowed(email, address);
+  } catch (e) {
+    noteThrottledLogin(services, email, origin);
+    throw e;
+  }
   // No account can have a password this long, and hashing one is wasted work an attacker chooses.
   if ([...password].length > PASSWORD_MAX_LENGTH) {
     await services.throttle.recordFailure(email, address);
@@ -63,6 +95,7 @@ export async function login(services: Services, rawEmail: string, password: stri
   if (!user || !ok) {
     await services.throttle.recordFailure(email, address);
     services.logger.info('login failed', { userId: user?.id ?? null, address });
+    noteFailedLogin(services, user, origin);
     throw unauthenticated('credentials');
   }
   await services.throttle.recordSuccess(email, address);
@@ -73,7 +106,9 @@ export async function login(services: Services, rawEmail: string, password: stri
     current = (await services.users.update(user.id, { passwordHash })) ?? user;
     services.logger.info('password hash upgraded', { userId: user.id });
   }
-  return issue(services, current);
+  const session = await issue(services, current, { origin });
+  await services.securityLog.record('LOGIN_SUCCEEDED', { userId: user.id, origin, sessionId: session.sessionId });
+  return session;
 }
 
 export async function changePassword(
@@ -81,8 +116,9 @@ export async function changePassword(
   caller: UserEntity,
   currentPassword: string,
   newPassword: string,
-  address: string,
+  origin: RequestOrigin,
 ): Promise<Session> {
+  const address = origin.address ?? 'unknown';
   assertPasswordPolicy(newPassword, 'newPassword');
   // A stolen access token must not become an oracle for the password: same throttle as login.
   await services.throttle.assertAllowed(caller.email, address);
@@ -99,10 +135,13 @@ export async function changePassword(
   // other sessions' refresh tokens go too, so a thief who had the old password is out.
   const user = await services.users.update(caller.id, { passwordHash, bumpTokenVersion: true });
   if (!user) throw unauthenticated('user_gone');
+  await services.sessions.revokeAllBut(user.id, undefined);
   await services.refreshTokens.revokeAll(user.id);
   services.logger.info('password changed', { userId: user.id });
   publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
-  return issue(services, user);
+  const session = await issue(services, user, { origin });
+  await services.securityLog.record('PASSWORD_CHANGED', { userId: user.id, origin });
+  return session;
 }
 
 export async function updateProfile(
@@ -135,29 +174,51 @@ export async function deleteAccount(services: Services, id: string, by: string):
   return user;
 }
 
-/** Rotation: the refresh token is retired and a new one issued in the same family. */
-export async function refreshSession(services: Services, refreshToken: string): Promise<Session> {
+/**
+ * Rotation: the refresh token is retired and a new one issued in the same session. The session
+ * must still stand: one revoked while this refresh was in flight is not brought back.
+ */
+export async function refreshSession(services: Services, refreshToken: string, origin?: RequestOrigin): Promise<Session> {
   let owner: { userId: string; familyId: string };
   try {
     owner = await services.refreshTokens.consume(refreshToken);
   } catch (e) {
     if (e instanceof RefreshTokenError) {
       services.logger.info('refresh refused', { problem: e.problem });
+      if (e.reuse) {
+        // The family is revoked already (refresh-tokens.ts); its session ends with it, so the
+        // access tokens it issued stop too, and the owner sees why in the security log.
+        await services.sessions.revoke(e.reuse.userId, e.reuse.familyId);
+        await services.securityLog.record('REFRESH_TOKEN_REUSE_DETECTED', {
+          userId: e.reuse.userId,
+          origin,
+          sessionId: e.reuse.familyId,
+        });
+        publishAccountEvent(services.events, e.reuse.userId, 'SESSION_REVOKED');
+      }
       throw unauthenticated('invalid_refresh');
     }
     throw e;
   }
-  const user = await services.users.findById(owner.userId);
-  if (!user) throw unauthenticated('invalid_refresh');
-  return issue(services, user, owner.familyId);
+  const [user, session] = await Promise.all([
+    services.users.findById(owner.userId),
+    services.sessions.live(owner.familyId),
+  ]);
+  if (!user || !session) {
+    await services.refreshTokens.revokeFamilyOf(owner.familyId);
+    throw unauthenticated('invalid_refresh');
+  }
+  return issue(services, user, { sessionId: owner.familyId });
 }
 
 /** Refuses every access and refresh token the user holds, on every instance. */
-export async function signOutEverywhere(services: Services, userId: string): Promise<void> {
+export async function signOutEverywhere(services: Services, userId: string, origin?: RequestOrigin): Promise<void> {
   await services.users.update(userId, { bumpTokenVersion: true });
+  await services.sessions.revokeAllBut(userId, undefined);
   await services.refreshTokens.revokeAll(userId);
   services.logger.info('signed out everywhere', { userId });
   publishAccountEvent(services.events, userId, 'SIGNED_OUT_EVERYWHERE');
+  await services.securityLog.record('LOGGED_OUT_EVERYWHERE', { userId, origin });
 }
 
 export async function setRole(
@@ -172,5 +233,7 @@ export async function setRole(
   if (!user) throw notFound('No such user');
   services.logger.info('role changed', { userId: id, role, by });
   publishAccountEvent(services.events, id, 'ROLE_CHANGED');
+  // No origin: the administrator's address and device are not the account owner's to read.
+  await services.securityLog.record('ROLE_CHANGED', { userId: id, details: { role, by } });
   return user;
 }
