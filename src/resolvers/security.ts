@@ -1,6 +1,11 @@
 import type { SecurityEventEntity } from '../db/entities/security-event.js';
 import { notFound } from '../errors.js';
-import type { MutationResolvers, QueryResolvers, SecurityEventResolvers, SessionResolvers } from '../generated/graphql.js';
+import type {
+  MutationResolvers,
+  QueryResolvers,
+  SecurityEventResolvers,
+  SessionResolvers,
+} from '../generated/graphql.js';
 import { exportAccountData } from '../security/data-export.js';
 import { originOf } from '../security/security-log.js';
 import type { Services } from '../services.js';

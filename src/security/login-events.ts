@@ -11,7 +11,8 @@ import type { RequestOrigin } from './security-log.js';
  */
 export function noteFailedLogin(services: Services, user: UserEntity | null, origin: RequestOrigin): void {
   if (!user) return;
-  void services.securityLog.record('LOGIN_FAILED', { userId: user.id, origin });
+  const userId = user.id;
+  services.securityLog.inBackground(() => services.securityLog.record('LOGIN_FAILED', { userId, origin }));
 }
 
 /**
@@ -29,8 +30,8 @@ export function noteThrottledLogin(services: Services, email: string, origin: Re
   }
   if (seen.has(email)) return;
   seen.set(email, true);
-  void services.users
-    .findByEmail(email)
-    .then((user) => (user ? services.securityLog.record('LOGIN_THROTTLED', { userId: user.id, origin }) : undefined))
-    .catch((e: unknown) => services.logger.warn('throttled login not recorded', { err: e }));
+  services.securityLog.inBackground(async () => {
+    const user = await services.users.findByEmail(email);
+    if (user) await services.securityLog.record('LOGIN_THROTTLED', { userId: user.id, origin });
+  });
 }

@@ -52,12 +52,22 @@ export interface SecurityLog {
   all(userId: string): Promise<SecurityEventEntity[]>;
   /** Retention: deletes every event older than `before`; answers how many. */
   purgeBefore(before: Date): Promise<number>;
-  /** Resolves when every write started so far has finished (tests, shutdown). */
+  /**
+   * Runs `task` (which records events) without the caller waiting for it, so a response does not
+   * take longer when there was something to record; `settled()` still waits for it.
+   */
+  inBackground(task: () => Promise<unknown>): void;
+  /** Resolves when every write (and background task) started so far has finished (tests, shutdown). */
   settled(): Promise<void>;
 }
 
 export function createSecurityLog(store: SecurityEventStore, logger: Logger): SecurityLog {
   const pending = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+    return work;
+  };
   return {
     record(type, opts) {
       const origin = opts.origin ?? (opts.ctx ? originOf(opts.ctx) : { address: null, userAgent: null });
@@ -71,18 +81,28 @@ export function createSecurityLog(store: SecurityEventStore, logger: Logger): Se
         sessionId: opts.sessionId ?? origin.sessionId ?? null,
         details: opts.details ? JSON.stringify(opts.details) : null,
       };
-      const write = store.insert(event).catch((e: unknown) => {
-        logger.error('security event not recorded', { err: e, type, userId: opts.userId });
-      });
-      pending.add(write);
-      void write.finally(() => pending.delete(write));
-      return write;
+      return track(
+        store.insert(event).catch((e: unknown) => {
+          logger.error('security event not recorded', { err: e, type, userId: opts.userId });
+        }),
+      );
+    },
+    inBackground(task) {
+      void track(
+        Promise.resolve()
+          .then(task)
+          .then(
+            () => undefined,
+            (e: unknown) => logger.error('security event not recorded', { err: e }),
+          ),
+      );
     },
     page: (userId, first, beforeId) => store.page(userId, first, beforeId),
     all: (userId) => store.findAll(userId),
     purgeBefore: (before) => store.deleteBefore(before),
     async settled() {
-      await Promise.all([...pending]);
+      // A background task may start writes of its own: wait until nothing is left.
+      while (pending.size > 0) await Promise.all([...pending]);
     },
   };
 }

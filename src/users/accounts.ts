@@ -178,7 +178,11 @@ export async function deleteAccount(services: Services, id: string, by: string):
  * Rotation: the refresh token is retired and a new one issued in the same session. The session
  * must still stand: one revoked while this refresh was in flight is not brought back.
  */
-export async function refreshSession(services: Services, refreshToken: string, origin?: RequestOrigin): Promise<Session> {
+export async function refreshSession(
+  services: Services,
+  refreshToken: string,
+  origin?: RequestOrigin,
+): Promise<Session> {
   let owner: { userId: string; familyId: string };
   try {
     owner = await services.refreshTokens.consume(refreshToken);
