@@ -5,7 +5,7 @@ import { ErrorCode, type TokenProblem, unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readAuthorization } from './bearer.js';
 import type { Caller } from './caller.js';
-import type { Sessions } from './sessions.js';
+import { SESSION_TOUCH_INTERVAL_MS, type Sessions } from './sessions.js';
 import { type AccessTokenClaims, TokenError, type TokenSigner } from './jwt.js';
 
 /**
@@ -76,10 +76,11 @@ export function createAuthenticator(deps: {
     if (problem === 'user_gone') throw reject(problem, `user ${claims.sub} no longer exists`);
     if (problem === 'session_ended') throw reject(problem, `session ${claims.sid} has ended`);
     if (problem) throw reject(problem, `token version ${claims.ver} is not ${user?.tokenVersion}`);
-    if (claims.sid !== undefined && found?.session) {
-      // "Last used" for the session list: written about once a minute, and a failed write is no
-      // reason to refuse a valid token.
-      await sessions.touch(claims.sid, found.session.lastUsedAt).catch((e: unknown) => {
+    const session = found?.session;
+    if (claims.sid !== undefined && session && Date.now() - session.lastUsedAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+      // "Last used" for the session list: written about once a minute (the check above costs no
+      // query: the lookup read it), and a failed write is no reason to refuse a valid token.
+      await sessions.touch(claims.sid, session.lastUsedAt).catch((e: unknown) => {
         logger.warn('session last-used not updated', { err: e, sessionId: claims.sid });
       });
     }

@@ -9,6 +9,7 @@ import { refreshViaMutation } from '@examples/client/refresh';
 import { AuthSession, webStorageTokenStore } from '@examples/client/session';
 import { createUrqlClient } from '@examples/client/urql';
 import type { CombinedError } from '@urql/core';
+import { createSecurityPage } from './security.js';
 
 // Same origin: Vite's dev server (or whatever serves the built page) forwards /graphql to the API.
 const endpoint = new URL('/graphql', window.location.href).href;
@@ -64,6 +65,17 @@ async function showProfile(): Promise<void> {
   status.textContent = `Signed in as ${me.email}.`;
 }
 
+const securityPage = createSecurityPage({ client, root: $('#security-page'), showError });
+
+/** Which page of the signed-in area is shown: `#security`, or the profile. */
+function route(): void {
+  const security = window.location.hash === '#security';
+  $('#profile-page').hidden = security;
+  $('#security-page').hidden = !security;
+  if (security && session.token) void securityPage.show();
+}
+window.addEventListener('hashchange', route);
+
 function render(): void {
   const on = session.token !== null;
   signedOut.hidden = on;
@@ -72,6 +84,7 @@ function render(): void {
     status.textContent = 'Not signed in.';
     // The previous account's data does not stay in the page.
     for (const dd of document.querySelectorAll('#profile dd')) dd.textContent = '';
+    securityPage.clear();
   }
 }
 
@@ -118,4 +131,5 @@ $('#delete-account').addEventListener('click', async () => {
 });
 
 render();
+route();
 if (session.token) void showProfile();
