@@ -73,7 +73,35 @@ mutation DeleteMyAccount {
 }
 `;
 
-/** The page GraphiQL opens on: sign in first, then a tab that uses the kept token. */
+const SECURITY = /* GraphQL */ `# Your account's security center (uses the kept token).
+# "current: true" marks the session of the token this page sends.
+query Sessions {
+  sessions { id createdAt lastUsedAt userAgent address current }
+}
+
+# Newest first; pass pageInfo.endCursor as "after" for the next page.
+query SecurityEvents {
+  securityEvents(first: 20) {
+    nodes { type at address userAgent sessionId }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+# Paste a session id from "Sessions": that device is signed out at its next request.
+mutation RevokeSession {
+  revokeSession(id: "<session id>")
+}
+
+mutation RevokeOtherSessions {
+  revokeOtherSessions
+}
+
+query ExportMyData {
+  exportMyData
+}
+`;
+
+/** The page GraphiQL opens on: sign in first, then tabs that use the kept token. */
 export function graphiqlOptions(): GraphiQLOptions {
   return {
     title: 'GraphQL Auth API',
@@ -84,6 +112,7 @@ export function graphiqlOptions(): GraphiQLOptions {
         headers: '{}',
       },
       { query: ME, variables: '{}', headers: '{}' },
+      { query: SECURITY, variables: '{}', headers: '{}' },
     ],
     defaultEditorToolsVisibility: true,
     shouldPersistHeaders: false,
