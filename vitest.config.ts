@@ -28,6 +28,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Real argon2 parameters in every test; two files at a time suit a 2-core machine.
     maxWorkers: 2,
+    // A developer's .env must not leak into the tests, or the CLIs they run.
+    env: { ENV_FILE: '/dev/null' },
     projects: [
       // A time zone other than UTC, so a timestamp stored or read in local time shows up as wrong.
       { extends: true, test: { name: 'sqlite', env: { TEST_DB: 'sqlite', TZ: 'Asia/Kolkata' } } },

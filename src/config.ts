@@ -1,138 +1,38 @@
 import path from 'node:path';
+import { z } from 'zod';
+import {
+  boolean,
+  type ConfigOf,
+  constant,
+  integer,
+  list,
+  type NodeEnv,
+  oneOf,
+  optionalText,
+  type SettingsContext,
+  setting,
+  text,
+} from './settings/define.js';
+import { loadOrCreateDevSecret } from './settings/dev-secret.js';
+import { ConfigError, type Env, loadSettings, readSetting, type SettingIssue } from './settings/load.js';
 
 /**
- * Every option the server reads, its default and its validation, in one place.
- * `loadConfig` is pure (env in, config out) so tests can build any configuration;
- * `src/main.ts` is the only caller that hands it `process.env`.
+ * Every option the server reads: its variable, type, range, default and description, stated once
+ * in `settings` below. The typed `Config`, the start-up validation (every bad value reported in
+ * one error), the README's settings table and `.env.example` (`npm run settings:docs`) all come
+ * from it.
+ *
+ * To add a setting, add one entry where its value belongs in `Config` (e.g.
+ * `smtp: { port: integer('SMTP_PORT', { default: 587, min: 1, max: 65535, description: '...' }) }`),
+ * read it as `config.smtp.port`, and run `npm run settings:docs`. A rule that spans several
+ * settings goes in `rules`.
  */
 
-export type NodeEnv = 'development' | 'production' | 'test';
-
-export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
-
-export interface JwtConfig {
-  /**
-   * HMAC key bytes (UTF-8 of JWT_SECRET). `undefined` only outside production, where
-   * `src/auth/dev-secret.ts` generates one and keeps it in the data folder.
-   */
-  secret: Uint8Array | undefined;
-  /** Verification-only keys from before a rotation (JWT_PREVIOUS_SECRETS). */
-  previousSecrets: Uint8Array[];
-  /** @default 3600 */
-  expiresIn: number;
-  /** @default 'graphql-auth-api' */
-  issuer: string;
-  /** @default 'graphql-auth-api' */
-  audience: string;
-  /** Seconds of tolerated clock difference for exp/nbf/iat. @default 5 */
-  clockTolerance: number;
-}
-
-export interface RefreshConfig {
-  /** Refresh-token lifetime in seconds; each rotation starts a new one. @default 2592000 (30 days) */
-  ttl: number;
-  /**
-   * 'body': `refreshToken` is returned in AuthPayload and passed back as an argument (apps, SPAs
-   * that manage storage themselves). 'cookie': it travels only in an HttpOnly cookie, and
-   * `refreshToken` is null (browser frontends: scripts never see it). @default 'body'
-   */
-  transport: 'body' | 'cookie';
-  cookie: {
-    /** @default 'refresh_token' */
-    name: string;
-    /** @default true (browsers accept Secure cookies from http://localhost too) */
-    secure: boolean;
-    /** @default 'strict' */
-    sameSite: 'strict' | 'lax' | 'none';
-    /** Sent only to the GraphQL endpoint. @default '/graphql' */
-    path: string;
-  };
-}
-
-export interface Config {
-  env: NodeEnv;
-  /** @default 4000 */
-  port: number;
-  /** @default undefined (all interfaces, as Node does) */
-  host: string | undefined;
-  /** @default sqlite file `./data/app.sqlite` */
-  database: DatabaseConfig;
-  /** Folder for the default SQLite file and the generated development secret. @default ./data */
-  dataDir: string;
-  /** Apply pending migrations at start. @default true */
-  migrateOnStart: boolean;
-  jwt: JwtConfig;
-  refresh: RefreshConfig;
-  /**
-   * Origins allowed by CORS (CORS_ORIGINS, comma-separated). '*' reflects any origin.
-   * @default '*' in development and test, none in production
-   */
-  corsOrigins: string[] | '*';
-  /**
-   * How many proxies in front of the server may be trusted to append to X-Forwarded-For.
-   * 0: the client address is the socket's, and X-Forwarded-For is ignored (it is client-forgeable).
-   * @default 0
-   */
-  trustProxy: number;
-  /** Redis for login throttling shared by several instances; in-memory when unset. @default undefined */
-  redisUrl: string | undefined;
-  /** Prefix of every Redis key, so several deployments can share one Redis. @default 'gqlauth' */
-  redisKeyPrefix: string;
-  throttle: {
-    /** Failed logins counted per window. @default 900 (15 minutes) */
-    windowSeconds: number;
-    /** Failures for one account from one address before that pair waits out the window. @default 10 */
-    perAccountAndAddress: number;
-    /** Failures from one address, any accounts (credential stuffing). @default 100 */
-    perAddress: number;
-    /**
-     * Failures for one account from any address (distributed guessing). Addresses that signed in
-     * to the account in the last 14 days are exempt, so an attacker cannot lock its owner out. @default 50
-     */
-    perAccount: number;
-  };
-  limits: {
-    /** Largest request body, in bytes. @default 102400 */
-    maxBodyBytes: number;
-    /** GraphQL Armor's defaults. @default 6 */
-    maxDepth: number;
-    /** @default 15 */
-    maxAliases: number;
-    /** @default 1000 */
-    maxTokens: number;
-    /** @default 50 */
-    maxDirectives: number;
-    /** @default 5000 */
-    maxCost: number;
-  };
-  password: {
-    /** Concurrent argon2 hashes; below libuv's 4 threads so jose and I/O keep a thread. @default 2 */
-    hashConcurrency: number;
-    /** Hashes allowed to wait; past this, login/signup answer RATE_LIMITED. @default 64 */
-    hashQueueLimit: number;
-  };
-  /** Serve GraphiQL on GET /graphql. @default true outside production */
-  graphiql: boolean;
-  /** Allow introspection. @default true outside production */
-  introspection: boolean;
-  securityLog: {
-    /**
-     * Days a security-log event, and a session after it ended, is kept before the hourly cleanup
-     * deletes it (SECURITY_LOG_RETENTION_DAYS). @default 90
-     */
-    retentionDays: number;
-  };
-  /** @default 'info' */
-  logLevel: LogLevel;
-  /** Seconds to wait for in-flight requests on SIGTERM before closing anyway. @default 10 */
-  shutdownTimeout: number;
-}
+export { ConfigError, type NodeEnv, type SettingIssue };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
 /** Secrets that appear in tutorials and .env.example files; never acceptable in production. */
 const PLACEHOLDER_SECRETS = [
@@ -162,171 +62,342 @@ function isPlaceholder(secret: string): boolean {
   return new Set(s).size <= 2;
 }
 
-function int(env: Record<string, string | undefined>, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`);
-  }
-  return n;
+const GENERATE = 'JWT_SECRET="$(openssl rand -base64 48)"';
+
+/** The checks a production signing secret must pass; the text is kept for them, the bytes for jose. */
+function productionSecretProblem(secret: string | undefined): string | undefined {
+  if (secret === undefined)
+    return `is required in production: set it to at least ${MIN_SECRET_BYTES} random bytes, e.g. ${GENERATE}`;
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_SECRET_BYTES)
+    return `is ${bytes} bytes; production needs at least ${MIN_SECRET_BYTES} (e.g. ${GENERATE})`;
+  if (isPlaceholder(secret)) return 'is a well-known placeholder; generate a random one (openssl rand -base64 48)';
+  return undefined;
 }
 
-function bool(env: Record<string, string | undefined>, name: string, def: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return def;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false; got "${env[name]}"`);
-}
-
-export function parseDatabaseUrl(raw: string | undefined, dataDir: string): DatabaseConfig {
-  if (raw === undefined || raw.trim() === '') return { type: 'sqlite', path: path.join(dataDir, 'app.sqlite') };
-  const url = raw.trim();
+const databaseUrl = z.string().transform((url, ctx): DatabaseConfig => {
   if (url.startsWith('sqlite:')) {
     let file = url.slice('sqlite:'.length);
     // sqlite:///abs/path and sqlite://./rel are common spellings of sqlite:/abs/path.
     if (file.startsWith('//')) file = file.slice(2);
-    if (file === '') throw new ConfigError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/app.sqlite');
+    if (file === '') {
+      ctx.addIssue({ code: 'custom', message: 'sqlite: needs a file path, e.g. sqlite:./data/app.sqlite' });
+      return z.NEVER;
+    }
     return { type: 'sqlite', path: file === ':memory:' ? file : path.resolve(file) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    try {
-      new URL(url);
-    } catch {
-      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    if (!URL.canParse(url)) {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid postgres:// URL' });
+      return z.NEVER;
     }
     return { type: 'postgres', url };
   }
-  throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+  ctx.addIssue({ code: 'custom', message: 'must start with sqlite: or postgres://' });
+  return z.NEVER;
+});
+
+const origin = z
+  .string()
+  .transform((o) => o.replace(/\/$/, ''))
+  .pipe(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: 'entries must look like https://app.example.com' }));
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'], {
+  default: 'development',
+  description: '`production` turns on the production checks (JWT_SECRET), JSON logs, and GraphiQL/introspection off',
+});
+
+const dataDir = setting('DATA_DIR', {
+  description: 'folder for the default SQLite file and the development secret',
+  allowed: 'path',
+  schema: z.string().transform((d) => path.resolve(d)),
+  default: () => path.resolve('data'),
+  defaultText: '`./data`',
+});
+
+/** DATABASE_URL as the database to open (also used by the CLI and tests that take a URL). */
+export function parseDatabaseUrl(raw: string | undefined, dataDir: string): DatabaseConfig {
+  const r = readSetting(settings.database, { DATABASE_URL: raw }, { env: 'development', production: false, dataDir });
+  if (!r.ok) throw new ConfigError([r.issue]);
+  return r.value;
 }
 
-function parseRedisUrl(raw: string | undefined): string | undefined {
-  const url = raw?.trim();
-  if (!url) return undefined;
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
-  return url;
+/** The settings, shaped like the `Config` they produce. */
+export const settings = {
+  env: nodeEnv,
+  envFile: text('ENV_FILE', {
+    default: '.env',
+    description:
+      'a dotenv file read at start when it exists (set this one in the environment); variables set in the environment win over the file',
+  }),
+  port: integer('PORT', { default: 4000, min: 0, max: 65535, description: 'TCP port' }),
+  host: optionalText('HOST', {
+    description: 'address to bind, e.g. `127.0.0.1`',
+    allowed: 'address',
+    defaultText: 'all interfaces',
+  }),
+  database: setting('DATABASE_URL', {
+    description: '`sqlite:<path>` (created with its tables if missing) or `postgres://user:pass@host:5432/db`',
+    allowed: '`sqlite:` or `postgres://` URL',
+    schema: databaseUrl,
+    default: (ctx: SettingsContext): DatabaseConfig => ({ type: 'sqlite', path: path.join(ctx.dataDir, 'app.sqlite') }),
+    defaultText: '`sqlite:./data/app.sqlite` (in `DATA_DIR`)',
+    sensitive: true,
+  }),
+  dataDir,
+  migrateOnStart: boolean('MIGRATE_ON_START', {
+    default: true,
+    description: 'apply pending migrations when the server starts',
+  }),
+  jwt: {
+    secret: setting<string | undefined>('JWT_SECRET', {
+      description:
+        'HMAC key for HS256: the UTF-8 bytes of the string. In production the server refuses to start without one of ' +
+        `at least ${MIN_SECRET_BYTES} bytes, or with a well-known placeholder (\`changeme\`, \`your-256-bit-secret\`, ` +
+        'one repeated character...). Outside production a random one is generated once and kept in ' +
+        '`DATA_DIR/jwt-secret` (mode 0600), with a warning. Generate one with `openssl rand -base64 48`.',
+      allowed: `text, at least ${MIN_SECRET_BYTES} bytes in production`,
+      schema: z.string(),
+      default: () => undefined,
+      defaultText: 'production: **required**; otherwise generated',
+      check: (value, ctx) => (ctx.production ? productionSecretProblem(value) : undefined),
+      sensitive: true,
+      example: 'JWT_SECRET=',
+    }),
+    previousSecrets: setting('JWT_PREVIOUS_SECRETS', {
+      description:
+        'secrets accepted for **verification only**, for key rotation: tokens signed before the rotation keep working until they expire',
+      allowed: 'comma-separated list',
+      schema: list(z.string().transform(utf8)),
+      default: [] as Uint8Array[],
+      defaultText: 'none',
+      sensitive: true,
+    }),
+    expiresIn: integer('JWT_EXPIRES_IN', {
+      default: 3600,
+      min: 1,
+      max: 60 * 60 * 24 * 30,
+      description: 'access-token lifetime in seconds (`exp = iat + JWT_EXPIRES_IN`)',
+    }),
+    issuer: text('JWT_ISSUER', { default: 'graphql-auth-api', description: '`iss` claim, signed and required' }),
+    audience: text('JWT_AUDIENCE', { default: 'graphql-auth-api', description: '`aud` claim, signed and required' }),
+    clockTolerance: integer('JWT_CLOCK_TOLERANCE', {
+      default: 5,
+      min: 0,
+      max: 300,
+      description: 'seconds of clock skew tolerated on `exp`, `nbf` and `iat`',
+    }),
+  },
+  refresh: {
+    ttl: integer('REFRESH_TOKEN_TTL', {
+      default: 60 * 60 * 24 * 30,
+      min: 60,
+      max: 60 * 60 * 24 * 365,
+      description: 'refresh-token lifetime in seconds (30 days); each refresh starts a new one',
+    }),
+    transport: oneOf('REFRESH_TOKEN_TRANSPORT', ['body', 'cookie'], {
+      default: 'body',
+      description:
+        '`body`: `refreshToken` is in the response and passed back as an argument; `cookie`: it travels only in an HttpOnly cookie (see [Sessions](#sessions))',
+    }),
+    cookie: {
+      name: text('REFRESH_COOKIE_NAME', {
+        default: 'refresh_token',
+        description: 'cookie name in cookie mode',
+        pattern: [/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a cookie name (letters, digits, _ - .)'],
+      }),
+      secure: boolean('REFRESH_COOKIE_SECURE', {
+        default: true,
+        description: "the cookie's `Secure` flag (browsers accept it from `http://localhost` too)",
+      }),
+      sameSite: oneOf('REFRESH_COOKIE_SAMESITE', ['strict', 'lax', 'none'], {
+        default: 'strict',
+        description: "the cookie's `SameSite` (`none` needs `Secure`)",
+      }),
+      /** Sent only to the GraphQL endpoint. */
+      path: constant('/graphql'),
+    },
+  },
+  corsOrigins: setting('CORS_ORIGINS', {
+    description: 'browser origins allowed to call the API, e.g. `https://app.example.com`; `*` for any',
+    allowed: 'comma-separated origins, or `*`',
+    schema: z.union([z.literal('*'), list(origin)]),
+    default: (ctx: SettingsContext): string[] | '*' => (ctx.production ? [] : '*'),
+    defaultText: 'any in development, none in production',
+  }),
+  trustProxy: integer('TRUST_PROXY', {
+    default: 0,
+    min: 0,
+    max: 10,
+    description:
+      'how many proxies in front of the server append to `X-Forwarded-For`; 0 ignores the header (it is client-forgeable)',
+  }),
+  redisUrl: optionalText('REDIS_URL', {
+    description:
+      '`redis://host:6379`: login-throttle counters and `accountEvents` shared by every instance (in memory otherwise)',
+    allowed: '`redis://` or `rediss://` URL',
+    schema: z.string().regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' }),
+    defaultText: 'none',
+    sensitive: true,
+  }),
+  redisKeyPrefix: text('REDIS_KEY_PREFIX', {
+    default: 'gqlauth',
+    description: 'prefix of every Redis key, so deployments can share one Redis',
+  }),
+  throttle: {
+    windowSeconds: integer('LOGIN_THROTTLE_WINDOW', {
+      default: 900,
+      min: 1,
+      max: 86_400,
+      description: 'seconds over which failed logins are counted',
+    }),
+    perAccountAndAddress: integer('LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS', {
+      default: 10,
+      min: 1,
+      max: 100_000,
+      description: 'failures for one account from one address per window',
+    }),
+    perAddress: integer('LOGIN_MAX_FAILS_PER_ADDRESS', {
+      default: 100,
+      min: 1,
+      max: 1_000_000,
+      description: 'failures from one address, any accounts',
+    }),
+    perAccount: integer('LOGIN_MAX_FAILS_PER_ACCOUNT', {
+      default: 50,
+      min: 1,
+      max: 1_000_000,
+      description:
+        'failures for one account from any address (addresses that signed in to it in the last 14 days are exempt)',
+    }),
+  },
+  limits: {
+    maxBodyBytes: integer('MAX_BODY_BYTES', {
+      default: 100 * 1024,
+      min: 1024,
+      max: 50 * 1024 * 1024,
+      description: 'largest request body, in bytes',
+    }),
+    maxDepth: integer('GRAPHQL_MAX_DEPTH', {
+      default: 6,
+      min: 1,
+      max: 100,
+      description: 'deepest selection (GraphQL Armor limits, at its defaults)',
+    }),
+    maxAliases: integer('GRAPHQL_MAX_ALIASES', {
+      default: 15,
+      min: 0,
+      max: 1000,
+      description: 'aliases per operation',
+    }),
+    maxTokens: integer('GRAPHQL_MAX_TOKENS', {
+      default: 1000,
+      min: 10,
+      max: 100_000,
+      description: 'tokens per document',
+    }),
+    maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', {
+      default: 50,
+      min: 0,
+      max: 1000,
+      description: 'directives per operation',
+    }),
+    maxCost: integer('GRAPHQL_MAX_COST', { default: 5000, min: 1, max: 10_000_000, description: 'cost per operation' }),
+  },
+  password: {
+    hashConcurrency: integer('PASSWORD_HASH_CONCURRENCY', {
+      default: 2,
+      min: 1,
+      max: 64,
+      description: "argon2 hashes running at once (keep below libuv's 4 threads)",
+    }),
+    hashQueueLimit: integer('PASSWORD_HASH_QUEUE_LIMIT', {
+      default: 64,
+      min: 0,
+      max: 100_000,
+      description: 'hashes allowed to wait; beyond it signup/login answer `RATE_LIMITED`',
+    }),
+  },
+  graphiql: boolean('GRAPHIQL', {
+    default: (ctx) => !ctx.production,
+    defaultText: '`true`, `false` in production',
+    description: 'serve GraphiQL on `GET /graphql`',
+  }),
+  introspection: boolean('INTROSPECTION', {
+    default: (ctx) => !ctx.production,
+    defaultText: '`true`, `false` in production',
+    description: 'allow schema introspection',
+  }),
+  securityLog: {
+    retentionDays: integer('SECURITY_LOG_RETENTION_DAYS', {
+      default: 90,
+      min: 1,
+      max: 3650,
+      description:
+        'days a security-log event, and a session after it ended, is kept; an hourly cleanup deletes older ones',
+    }),
+  },
+  logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'], {
+    default: 'info',
+    description: 'least severe level logged',
+  }),
+  shutdownTimeout: integer('SHUTDOWN_TIMEOUT', {
+    default: 10,
+    min: 0,
+    max: 600,
+    description: 'seconds SIGTERM waits for requests in flight before closing them',
+  }),
+};
+
+/** Rules that span several settings; each names the setting to change. */
+const rules: Array<(c: ConfigOf<typeof settings>) => SettingIssue | undefined> = [
+  (c) =>
+    c.refresh.cookie.sameSite === 'none' && !c.refresh.cookie.secure
+      ? {
+          setting: 'REFRESH_COOKIE_SAMESITE',
+          message: 'is none, which needs REFRESH_COOKIE_SECURE=true (browsers refuse it otherwise)',
+        }
+      : undefined,
+];
+
+type Loaded = ConfigOf<typeof settings>;
+
+export interface JwtConfig extends Omit<Loaded['jwt'], 'secret'> {
+  /** HMAC key bytes: the UTF-8 of JWT_SECRET, or the development secret. */
+  secret: Uint8Array;
+  /** Set when JWT_SECRET was unset (never in production) and the development secret is used. */
+  devSecret?: { file: string; created: boolean };
 }
 
-export function loadConfig(env: Record<string, string | undefined> = {}): Config {
-  const rawEnv = env.NODE_ENV?.trim();
-  const nodeEnv: NodeEnv = rawEnv === 'production' ? 'production' : rawEnv === 'test' ? 'test' : 'development';
-  const production = nodeEnv === 'production';
-  const dataDir = path.resolve(env.DATA_DIR?.trim() || 'data');
+export type RefreshConfig = Loaded['refresh'];
 
-  const secretRaw = env.JWT_SECRET;
-  let secret: Uint8Array | undefined;
-  if (secretRaw === undefined || secretRaw === '') {
-    if (production) {
-      throw new ConfigError(
-        `JWT_SECRET is required in production: set it to at least ${MIN_SECRET_BYTES} random bytes, ` +
-          'e.g. JWT_SECRET="$(openssl rand -base64 48)"',
-      );
-    }
-  } else {
-    secret = new TextEncoder().encode(secretRaw);
-    if (production && secret.byteLength < MIN_SECRET_BYTES) {
-      throw new ConfigError(
-        `JWT_SECRET is ${secret.byteLength} bytes; production needs at least ${MIN_SECRET_BYTES} ` +
-          '(e.g. JWT_SECRET="$(openssl rand -base64 48)")',
-      );
-    }
-    if (production && isPlaceholder(secretRaw)) {
-      throw new ConfigError('JWT_SECRET is a well-known placeholder; generate a random one (openssl rand -base64 48)');
-    }
-  }
-  const previousSecrets = (env.JWT_PREVIOUS_SECRETS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => new TextEncoder().encode(s));
+export interface Config extends Omit<Loaded, 'jwt'> {
+  jwt: JwtConfig;
+}
 
-  const logLevelRaw = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevelRaw)) {
-    throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error; got "${env.LOG_LEVEL}"`);
-  }
+/**
+ * NODE_ENV and DATA_DIR, which other settings' defaults and checks depend on. A bad value of
+ * either is reported by loadSettings with the rest; the development context stands in meanwhile.
+ */
+function contextOf(env: Env): SettingsContext {
+  const fallback: SettingsContext = { env: 'development', production: false, dataDir: path.resolve('data') };
+  const e = readSetting(nodeEnv, env, fallback);
+  const d = readSetting(dataDir, env, fallback);
+  const mode: NodeEnv = e.ok ? e.value : 'development';
+  return { env: mode, production: mode === 'production', dataDir: d.ok ? d.value : fallback.dataDir };
+}
 
-  const transport = (env.REFRESH_TOKEN_TRANSPORT?.trim().toLowerCase() || 'body') as RefreshConfig['transport'];
-  if (transport !== 'body' && transport !== 'cookie') {
-    throw new ConfigError(`REFRESH_TOKEN_TRANSPORT must be body or cookie; got "${env.REFRESH_TOKEN_TRANSPORT}"`);
-  }
-  const sameSite = (env.REFRESH_COOKIE_SAMESITE?.trim().toLowerCase() ||
-    'strict') as RefreshConfig['cookie']['sameSite'];
-  if (!['strict', 'lax', 'none'].includes(sameSite)) {
-    throw new ConfigError(`REFRESH_COOKIE_SAMESITE must be strict, lax or none; got "${env.REFRESH_COOKIE_SAMESITE}"`);
-  }
-  const cookieSecure = bool(env, 'REFRESH_COOKIE_SECURE', true);
-  if (sameSite === 'none' && !cookieSecure) {
-    throw new ConfigError(
-      'REFRESH_COOKIE_SAMESITE=none needs REFRESH_COOKIE_SECURE=true (browsers refuse it otherwise)',
-    );
-  }
-  const corsRaw = env.CORS_ORIGINS?.trim();
-  let corsOrigins: string[] | '*';
-  if (corsRaw === undefined || corsRaw === '') corsOrigins = production ? [] : '*';
-  else if (corsRaw === '*') corsOrigins = '*';
-  else {
-    corsOrigins = corsRaw
-      .split(',')
-      .map((o) => o.trim().replace(/\/$/, ''))
-      .filter(Boolean);
-    for (const o of corsOrigins) {
-      if (!/^https?:\/\/[^/\s]+$/.test(o))
-        throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com; got "${o}"`);
-    }
-  }
-
-  return {
-    env: nodeEnv,
-    port: int(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST?.trim() || undefined,
-    database: parseDatabaseUrl(env.DATABASE_URL, dataDir),
-    dataDir,
-    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
-    jwt: {
-      secret,
-      previousSecrets,
-      expiresIn: int(env, 'JWT_EXPIRES_IN', 3600, 1, 60 * 60 * 24 * 30),
-      issuer: env.JWT_ISSUER?.trim() || 'graphql-auth-api',
-      audience: env.JWT_AUDIENCE?.trim() || 'graphql-auth-api',
-      clockTolerance: int(env, 'JWT_CLOCK_TOLERANCE', 5, 0, 300),
-    },
-    refresh: {
-      ttl: int(env, 'REFRESH_TOKEN_TTL', 60 * 60 * 24 * 30, 60, 60 * 60 * 24 * 365),
-      transport,
-      cookie: {
-        name: env.REFRESH_COOKIE_NAME?.trim() || 'refresh_token',
-        secure: cookieSecure,
-        sameSite,
-        path: '/graphql',
-      },
-    },
-    corsOrigins,
-    trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
-    redisUrl: parseRedisUrl(env.REDIS_URL),
-    redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'gqlauth',
-    throttle: {
-      windowSeconds: int(env, 'LOGIN_THROTTLE_WINDOW', 900, 1, 86_400),
-      perAccountAndAddress: int(env, 'LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS', 10, 1, 100_000),
-      perAddress: int(env, 'LOGIN_MAX_FAILS_PER_ADDRESS', 100, 1, 1_000_000),
-      perAccount: int(env, 'LOGIN_MAX_FAILS_PER_ACCOUNT', 50, 1, 1_000_000),
-    },
-    limits: {
-      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
-      maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 6, 1, 100),
-      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 1000),
-      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 1000, 10, 100_000),
-      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 0, 1000),
-      maxCost: int(env, 'GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
-    },
-    password: {
-      hashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
-      hashQueueLimit: int(env, 'PASSWORD_HASH_QUEUE_LIMIT', 64, 0, 100_000),
-    },
-    graphiql: bool(env, 'GRAPHIQL', !production),
-    introspection: bool(env, 'INTROSPECTION', !production),
-    securityLog: { retentionDays: int(env, 'SECURITY_LOG_RETENTION_DAYS', 90, 1, 3650) },
-    logLevel: logLevelRaw,
-    shutdownTimeout: int(env, 'SHUTDOWN_TIMEOUT', 10, 0, 600),
-  };
+/**
+ * The configuration `env` describes. Throws a ConfigError naming every bad setting. Outside
+ * production, an unset JWT_SECRET is resolved here to the development secret kept in DATA_DIR
+ * (created on first use), so no caller patches it in.
+ */
+export function loadConfig(env: Env = {}): Config {
+  const loaded = loadSettings(settings, env, contextOf(env), rules);
+  const { secret, ...jwt } = loaded.jwt;
+  if (secret !== undefined) return { ...loaded, jwt: { ...jwt, secret: utf8(secret) } };
+  const dev = loadOrCreateDevSecret(loaded.dataDir);
+  return { ...loaded, jwt: { ...jwt, secret: dev.secret, devSecret: { file: dev.file, created: dev.created } } };
 }

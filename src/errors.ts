@@ -11,6 +11,13 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
   NOT_FOUND: 'NOT_FOUND',
+  // Request errors: the HTTP request or the GraphQL document is refused before any resolver runs.
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  LENGTH_REQUIRED: 'LENGTH_REQUIRED',
+  CSRF_HEADER_REQUIRED: 'CSRF_HEADER_REQUIRED',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -64,4 +71,33 @@ export function rateLimited(retryAfterSeconds: number, message = 'Too many attem
 
 export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
+export function csrfHeaderRequired(): GraphQLError {
+  return new GraphQLError(
+    'GET requests need an x-graphql-yoga-csrf (or apollo-require-preflight) header; or use POST with JSON',
+    { extensions: { code: ErrorCode.CSRF_HEADER_REQUIRED, http: { status: 403 } } },
+  );
+}
+
+/** The request errors answered before GraphQL runs, with their HTTP status. */
+const REQUEST_ERRORS = {
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  LENGTH_REQUIRED: 411,
+} as const satisfies Partial<Record<ErrorCode, number>>;
+
+/**
+ * A refusal written by a plugin's onRequest, before Yoga parses anything: the same JSON shape as
+ * every other error (`{ errors: [{ message, extensions: { code } }] }`), with its HTTP status.
+ */
+export function requestErrorResponse(
+  fetchAPI: { Response: typeof Response },
+  code: keyof typeof REQUEST_ERRORS,
+  message: string,
+): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+    status: REQUEST_ERRORS[code],
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
 }

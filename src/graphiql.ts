@@ -1,4 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { ErrorCode } from './errors.js';
 
 /**
  * GraphiQL that signs in by itself.
@@ -129,6 +130,8 @@ function tokenKeeper(cfg: {
   key: string;
   capture: readonly string[];
   forget: readonly string[];
+  /** The extensions.code of a refused token (src/errors.ts). */
+  unauthenticated: string;
 }): void {
   const memory: { value: string | null } = { value: null };
   const storage = {
@@ -207,12 +210,13 @@ function tokenKeeper(cfg: {
     }
     const refused = (body.errors ?? []).find(
       (e) =>
-        e.extensions?.code === 'UNAUTHENTICATED' && !(Array.isArray(e.path) && cfg.capture.includes(String(e.path[0]))),
+        e.extensions?.code === cfg.unauthenticated &&
+        !(Array.isArray(e.path) && cfg.capture.includes(String(e.path[0]))),
     );
     if (refused)
       keep(
         null,
-        `The server refused the kept token (${refused.message ?? 'UNAUTHENTICATED'}); it was forgotten. Log in again.`,
+        `The server refused the kept token (${refused.message ?? cfg.unauthenticated}); it was forgotten. Log in again.`,
       );
   }
 
@@ -317,7 +321,13 @@ function tokenKeeper(cfg: {
 
 /** The `<script>` put into GraphiQL's page; exported for tests. */
 export function tokenKeeperScript(endpoint = '/graphql'): string {
-  const cfg = { endpoint, key: GRAPHIQL_TOKEN_KEY, capture: TOKEN_MUTATIONS, forget: FORGET_MUTATIONS };
+  const cfg = {
+    endpoint,
+    key: GRAPHIQL_TOKEN_KEY,
+    capture: TOKEN_MUTATIONS,
+    forget: FORGET_MUTATIONS,
+    unauthenticated: ErrorCode.UNAUTHENTICATED,
+  };
   // JSON.stringify output cannot close the script element: `<` is escaped as a precaution.
   const args = JSON.stringify(cfg).replace(/</g, '\\u003c');
   // `__name`: the helper esbuild (tsx, vitest) inserts into functions when it keeps their names.

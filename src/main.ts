@@ -1,7 +1,6 @@
 import './runtime-check.js';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
-import { loadOrCreateDevSecret } from './auth/dev-secret.js';
 import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
 import { createLogger } from './logger.js';
@@ -17,10 +16,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, json: config.env === 'production' });
 
-  let secret = config.jwt.secret;
-  if (!secret) {
-    const dev = loadOrCreateDevSecret(config.dataDir);
-    secret = dev.secret;
+  const dev = config.jwt.devSecret;
+  if (dev) {
     logger.warn(
       `JWT_SECRET is not set: using a ${dev.created ? 'new' : 'stored'} development secret from ${dev.file}. ` +
         'Set JWT_SECRET (at least 32 random bytes) before running in production.',
@@ -33,7 +30,7 @@ async function main(): Promise<void> {
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
-  const services = await createServices({ ...config, jwt: { ...config.jwt, secret } }, dataSource, logger, { redis });
+  const services = await createServices(config, dataSource, logger, { redis });
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
   // Security log and ended sessions past SECURITY_LOG_RETENTION_DAYS: deleted now and hourly.

@@ -1,6 +1,5 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import type { DataSource } from 'typeorm';
 import { createContextFactory, type GraphQLContext } from './context.js';
@@ -9,6 +8,7 @@ import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
 import { describeAuth } from './auth/describe.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
+import { useCsrfPrevention } from './plugins/csrf.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
@@ -49,16 +49,6 @@ export function createApp({ services, dataSource }: AppDeps) {
     maskedErrors: {
       // Never echo the original error, whatever NODE_ENV says; log it instead.
       maskError(error, message) {
-        if (
-          error instanceof GraphQLError &&
-          error.message === 'Required CSRF header(s) not present' &&
-          !error.extensions.code
-        ) {
-          return new GraphQLError(
-            'GET requests need an x-graphql-yoga-csrf (or apollo-require-preflight) header; or use POST with JSON',
-            { extensions: { ...error.extensions, code: 'CSRF_HEADER_REQUIRED' } },
-          );
-        }
         const masked = maskError(error, message, false);
         if (masked !== error)
           logger.error('unexpected error', { err: (error as { originalError?: unknown }).originalError ?? error });
@@ -71,9 +61,7 @@ export function createApp({ services, dataSource }: AppDeps) {
       useMediaTypeErrors('/graphql'),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.
-      useCSRFPrevention({
-        requestHeaders: ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'apollo-require-preflight'],
-      }),
+      useCsrfPrevention(),
       ...useGraphQLLimits(config),
       // request.cookieStore, for the refresh cookie in cookie mode.
       useCookies(),

@@ -40,7 +40,7 @@ export interface Services {
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
 export async function createServices(
-  config: Config & { jwt: { secret: Uint8Array } },
+  config: Config,
   dataSource: DataSource,
   logger: Logger,
   opts: { redis?: Redis } = {},

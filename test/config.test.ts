@@ -1,23 +1,31 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, settings } from '../src/config.js';
+import { envExample, settingsTable, withSettingsTable } from '../src/settings/docs.js';
+import { settingsOf } from '../src/settings/load.js';
+import { withEnvFile } from '../src/settings/env-file.js';
+import { ROOT, startServer } from './helpers/server.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-config-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const strong = `${'k'.repeat(10)}Zq8!xV2#mP9$wL4&tR7*yB3@nH6%`;
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    const c = loadConfig({});
+    const c = loadConfig({ DATA_DIR: tmp });
     expect(c).toMatchObject({
       env: 'development',
       port: 4000,
       host: undefined,
-      database: { type: 'sqlite', path: path.resolve('data/app.sqlite') },
+      database: { type: 'sqlite', path: path.join(tmp, 'app.sqlite') },
       migrateOnStart: true,
       graphiql: true,
       introspection: true,
       logLevel: 'info',
       jwt: {
-        secret: undefined,
         expiresIn: 3600,
         issuer: 'graphql-auth-api',
         audience: 'graphql-auth-api',
@@ -25,6 +33,21 @@ describe('loadConfig', () => {
       },
       password: { hashConcurrency: 2, hashQueueLimit: 64 },
     });
+    expect(loadConfig({}).database).toEqual({ type: 'sqlite', path: path.resolve('data/app.sqlite') });
+  });
+
+  it('resolves an unset JWT_SECRET, outside production, to the development secret in DATA_DIR', () => {
+    const dir = path.join(tmp, 'dev-secret');
+    const first = loadConfig({ DATA_DIR: dir });
+    expect(first.jwt.devSecret).toEqual({ file: path.join(dir, 'jwt-secret'), created: true });
+    expect(first.jwt.secret.byteLength).toBeGreaterThanOrEqual(32);
+    const again = loadConfig({ DATA_DIR: dir });
+    expect(again.jwt.devSecret?.created).toBe(false);
+    expect(Buffer.from(again.jwt.secret).equals(Buffer.from(first.jwt.secret))).toBe(true);
+    // A secret that is set is used as given, and no file is written for it.
+    const set = loadConfig({ DATA_DIR: path.join(tmp, 'set'), JWT_SECRET: 'x'.repeat(40) });
+    expect(set.jwt.devSecret).toBeUndefined();
+    expect(fs.existsSync(path.join(tmp, 'set', 'jwt-secret'))).toBe(false);
   });
 
   it('reads PORT, HOST and JWT_EXPIRES_IN', () => {
@@ -33,7 +56,7 @@ describe('loadConfig', () => {
   });
 
   it('takes the key bytes as the UTF-8 bytes of JWT_SECRET', () => {
-    expect(Buffer.from(loadConfig({ JWT_SECRET: 'clé' }).jwt.secret!).toString('hex')).toBe('636cc3a9');
+    expect(Buffer.from(loadConfig({ JWT_SECRET: 'clé' }).jwt.secret).toString('hex')).toBe('636cc3a9');
   });
 
   it.each([
@@ -45,6 +68,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_URL', 'mysql://x'],
     ['DATABASE_URL', 'sqlite:'],
+    ['NODE_ENV', 'prod'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['REDIS_URL', 'http://redis'],
   ])('refuses %s=%j with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
@@ -66,9 +92,89 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://h/d' }).database.type).toBe('postgres');
   });
 
+  it('names every bad setting in one error, not only the first', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud', MIGRATE_ON_START: 'maybe', JWT_ISSUER: 'ok' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.setting)).toEqual(['PORT', 'MIGRATE_ON_START', 'LOG_LEVEL']);
+    expect((error as ConfigError).message).toBe(
+      [
+        '3 settings are wrong:',
+        '  - PORT must be a whole number from 0 to 65535; got "abc"',
+        '  - MIGRATE_ON_START must be true or false; got "maybe"',
+        '  - LOG_LEVEL must be debug, info, warn or error; got "loud"',
+      ].join('\n'),
+    );
+  });
+
+  it('never repeats a secret or a URL that may carry a password in its error', () => {
+    const e = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    };
+    expect(e({ NODE_ENV: 'production', JWT_SECRET: 'hunter2-short' })).not.toContain('hunter2');
+    expect(e({ DATABASE_URL: 'mysql://root:hunter2@db/app' })).not.toContain('hunter2');
+    expect(e({ REDIS_URL: 'http://:hunter2@redis' })).not.toContain('hunter2');
+  });
+
+  it('refuses SameSite=None without Secure, naming the setting to change', () => {
+    expect(() => loadConfig({ REFRESH_COOKIE_SAMESITE: 'none', REFRESH_COOKIE_SECURE: 'false' })).toThrowError(
+      /REFRESH_COOKIE_SAMESITE is none, which needs REFRESH_COOKIE_SECURE=true/,
+    );
+  });
+
+  describe('.env', () => {
+    it('is read when present; the environment wins over it', () => {
+      const file = path.join(tmp, 'test.env');
+      fs.writeFileSync(file, '# a comment\nPORT=5000\nJWT_ISSUER="from file"\n');
+      const { env } = withEnvFile({ ENV_FILE: file, JWT_ISSUER: 'from env' });
+      const c = loadConfig(env);
+      expect([c.port, c.jwt.issuer]).toEqual([5000, 'from env']);
+    });
+
+    it('is optional', () => {
+      const env = { ENV_FILE: path.join(tmp, 'missing.env'), PORT: '1' };
+      expect(withEnvFile(env)).toEqual({ env, file: undefined });
+    });
+  });
+
+  describe('generated docs', () => {
+    it('README.md settings table and .env.example match the schema (npm run settings:docs)', () => {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      expect(readme, 'README.md: run npm run settings:docs').toBe(withSettingsTable(readme, settings));
+      expect(fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8'), '.env.example: run npm run settings:docs').toBe(
+        envExample(settings),
+      );
+    });
+
+    it('list every setting the schema reads', () => {
+      const example = envExample(settings);
+      const table = settingsTable(settings);
+      const names = settingsOf(settings).map((s) => s.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['PORT', 'JWT_SECRET', 'REFRESH_COOKIE_SAMESITE', 'SHUTDOWN_TIMEOUT']),
+      );
+      for (const name of names) {
+        expect(example).toMatch(new RegExp(`^# ${name}=`, 'm'));
+        expect(table).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
+      }
+    });
+  });
+
   describe('in production', () => {
     it('refuses to start without JWT_SECRET', () => {
       expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/JWT_SECRET is required in production/);
+      // Not even a development secret: production never writes one.
+      expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: path.join(tmp, 'prod') })).toThrow();
+      expect(fs.existsSync(path.join(tmp, 'prod'))).toBe(false);
     });
 
     it('refuses a secret shorter than 32 bytes', () => {
@@ -100,5 +206,13 @@ describe('loadConfig', () => {
         introspection: true,
       });
     });
+  });
+});
+
+describe('a server started with bad settings', () => {
+  it('exits 1 naming all three of them', async () => {
+    await expect(startServer({ PORT: 'eighty', LOG_LEVEL: 'loud', JWT_SECRET: 'short' })).rejects.toThrow(
+      /exited \(1\)[\s\S]*3 settings are wrong:\n {2}- PORT must[^\n]*\n {2}- JWT_SECRET is 5 bytes[^\n]*\n {2}- LOG_LEVEL must/,
+    );
   });
 });

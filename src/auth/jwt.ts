@@ -50,7 +50,7 @@ function importHmacKey(bytes: Uint8Array, usages: KeyUsage[]): Promise<CryptoKey
   return crypto.subtle.importKey('raw', new Uint8Array(bytes), { name: 'HMAC', hash: 'SHA-256' }, false, usages);
 }
 
-export async function createTokenSigner(config: JwtConfig & { secret: Uint8Array }): Promise<TokenSigner> {
+export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner> {
   const signingKey = await importHmacKey(config.secret, ['sign', 'verify']);
   const verifyKeys = [
     signingKey,

@@ -2,22 +2,18 @@
 import type {} from '@whatwg-node/server-plugin-cookies';
 import type { Config } from '../config.js';
 import { badUserInput, forbidden, unauthenticated } from '../errors.js';
+import { isJsonRequest } from '../http/media-types.js';
+import { isAllowedOrigin } from '../http/origins.js';
 
 /**
  * Where the refresh token travels: in the response body (default) or, for browser frontends,
  * in an HttpOnly cookie that scripts cannot read (REFRESH_TOKEN_TRANSPORT=cookie).
  */
 
-const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
-
 /** What the transport needs of a request's context (GraphQLContext satisfies it). */
 export interface TransportContext {
   request: Request;
   services: { config: Pick<Config, 'refresh' | 'corsOrigins'> };
-}
-
-function sameOrigin(request: Request): string {
-  return new URL(request.url).origin;
 }
 
 /**
@@ -27,15 +23,12 @@ function sameOrigin(request: Request): string {
  */
 function assertCookieRequestIsSafe(context: TransportContext): void {
   const { request, services } = context;
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (request.method !== 'POST' || !JSON_TYPES.includes(type)) {
+  if (request.method !== 'POST' || !isJsonRequest(request)) {
     throw forbidden('Requests that use the refresh cookie must be JSON POSTs');
   }
   const origin = request.headers.get('origin');
-  if (origin && origin !== sameOrigin(request)) {
-    const allowed = services.config.corsOrigins;
-    if (allowed !== '*' && !allowed.includes(origin))
-      throw forbidden(`Origin ${origin} may not use the refresh cookie`);
+  if (origin && !isAllowedOrigin(origin, services.config.corsOrigins, request)) {
+    throw forbidden(`Origin ${origin} may not use the refresh cookie`);
   }
 }
 

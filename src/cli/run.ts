@@ -1,10 +1,14 @@
 import '../runtime-check.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
+import { withEnvFile } from '../settings/env-file.js';
 
-/** The environment's configuration, or a one-line message and exit 1 (no stack for a typo). */
+/**
+ * The configuration of the environment (and `.env`, when present), or a message naming every bad
+ * setting and exit 1 (no stack for a typo).
+ */
 export function loadConfigOrExit(): Config {
   try {
-    return loadConfig(process.env);
+    return loadConfig(withEnvFile(process.env).env);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${e.message}\n`);

@@ -1,11 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-
-function jsonError(fetchAPI: { Response: typeof Response }, status: number, message: string, code: string): Response {
-  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
-}
+import { ErrorCode, requestErrorResponse } from '../errors.js';
 
 /**
  * Refuses request bodies over `maxBytes` before they are read. A body of unknown length
@@ -17,12 +11,14 @@ export function useBodyLimit(maxBytes: number): Plugin {
       if (request.method !== 'POST') return;
       const raw = request.headers.get('content-length');
       if (raw === null) {
-        endResponse(jsonError(fetchAPI, 411, 'Content-Length is required', 'LENGTH_REQUIRED'));
+        endResponse(requestErrorResponse(fetchAPI, ErrorCode.LENGTH_REQUIRED, 'Content-Length is required'));
         return;
       }
       const length = Number(raw);
       if (!Number.isFinite(length) || length > maxBytes) {
-        endResponse(jsonError(fetchAPI, 413, `Request body is larger than ${maxBytes} bytes`, 'PAYLOAD_TOO_LARGE'));
+        endResponse(
+          requestErrorResponse(fetchAPI, ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${maxBytes} bytes`),
+        );
       }
     },
   };

@@ -1,5 +1,6 @@
 import type { CORSOptions } from 'graphql-yoga';
 import type { Config } from '../config.js';
+import { isAllowedOrigin } from '../http/origins.js';
 
 /**
  * CORS for CORS_ORIGINS. A function rather than Yoga's origin list: an empty list there means
@@ -11,7 +12,7 @@ export function corsFor(config: Pick<Config, 'corsOrigins' | 'refresh'>) {
   return (request: Request): CORSOptions | false => {
     const origin = request.headers.get('origin');
     if (!origin) return false;
-    if (config.corsOrigins !== '*' && !config.corsOrigins.includes(origin)) return false;
+    if (!isAllowedOrigin(origin, config.corsOrigins)) return false;
     return {
       // ['*'] makes Yoga echo the request's origin with Vary: Origin; we only get here for allowed ones.
       origin: ['*'],

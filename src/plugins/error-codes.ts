@@ -10,8 +10,8 @@ import { ErrorCode } from '../errors.js';
  */
 function codeFor(error: GraphQLError): string {
   if (error.message.startsWith('Variable "$')) return ErrorCode.BAD_USER_INPUT;
-  if (error.message.startsWith('Syntax Error') && !/limit/i.test(error.message)) return 'GRAPHQL_PARSE_FAILED';
-  return 'GRAPHQL_VALIDATION_FAILED';
+  if (error.message.startsWith('Syntax Error') && !/limit/i.test(error.message)) return ErrorCode.GRAPHQL_PARSE_FAILED;
+  return ErrorCode.GRAPHQL_VALIDATION_FAILED;
 }
 
 function withCode(error: unknown): unknown {

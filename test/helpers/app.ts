@@ -100,11 +100,7 @@ export async function createTestApp(
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const services = await createServices(
-    { ...config, jwt: { ...config.jwt, secret: config.jwt.secret! } },
-    dataSource,
-    opts.logger ?? silentLogger,
-  );
+  const services = await createServices(config, dataSource, opts.logger ?? silentLogger);
   const yoga = createApp({ services, dataSource });
 
   const gql: TestApp['gql'] = async (query, variables, o = {}) => {

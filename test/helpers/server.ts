@@ -76,6 +76,8 @@ export async function startServer(
       ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test-${newSecret().slice(0, 12)}` }
       : {}),
     NODE_ENV: 'production',
+    // A developer's .env in the repository must not leak into the servers the tests start.
+    ENV_FILE: '/dev/null',
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -188,7 +190,10 @@ export function runScript(
   return new Promise((resolve) => {
     const base: Record<string, string> = {};
     for (const k of ['PATH', 'HOME', 'TMPDIR']) if (process.env[k]) base[k] = process.env[k]!;
-    const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...base, ...env } });
+    const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: ROOT,
+      env: { ...base, ENV_FILE: '/dev/null', ...env },
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
