@@ -33,8 +33,6 @@ export interface RefreshTokens {
    * A token already retired revokes its whole family and is refused.
    */
   consume(token: string): Promise<{ userId: string; familyId: string }>;
-  /** Revokes the family `token` belongs to; false when it was unknown or already revoked. */
-  revoke(token: string): Promise<boolean>;
   /** The family (session id) `token` belongs to and whose it is, or null for an unknown token. */
   owner(token: string): Promise<{ userId: string; familyId: string } | null>;
   /** Revokes a family by its id (a session that ended while a refresh was in flight). */
@@ -67,13 +65,6 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
       }
       if (row.expiresAt.getTime() <= Date.now()) throw new RefreshTokenError('expired');
       return { userId: row.userId, familyId: row.familyId };
-    },
-
-    async revoke(token) {
-      if (!TOKEN_FORMAT.test(token)) return false;
-      const row = await store.findByHash(hashRefreshToken(token));
-      if (!row || row.revokedAt) return false;
-      return (await store.revokeFamily(row.familyId)) > 0;
     },
 
     async owner(token) {
