@@ -196,6 +196,18 @@ describe('sessions', () => {
     expect(await eventTypes((await a.device('after')).token)).toContain('REFRESH_TOKEN_REUSE_DETECTED');
   });
 
+  it('two refreshes racing for one token: one wins, and the winner’s session goes on', async () => {
+    const a = await account();
+    const results = await Promise.all([
+      app.gql(REFRESH, { rt: a.first.refreshToken }),
+      app.gql(REFRESH, { rt: a.first.refreshToken }),
+    ]);
+    const won = results.filter((r) => r.body.data?.refresh);
+    expect(won).toHaveLength(1);
+    expect((await app.gql(ME, undefined, { token: won[0]!.body.data!.refresh.token })).body.errors).toBeUndefined();
+    expect(await eventTypes(a.first.token)).toContain('REFRESH_TOKEN_REUSE_DETECTED');
+  });
+
   it('a refresh token of a session revoked while it was in flight does not bring the session back', async () => {
     const a = await account();
     // The session ends, but (as in a race with a concurrent refresh) its family is left unrevoked.

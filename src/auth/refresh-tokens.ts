@@ -9,8 +9,12 @@ export type RefreshProblem = 'unknown' | 'expired' | 'revoked' | 'reused';
 export class RefreshTokenError extends Error {
   constructor(
     readonly problem: RefreshProblem,
-    /** On reuse: whose family was revoked, so the caller can end its session and log it. */
-    readonly reuse?: { userId: string; familyId: string },
+    /**
+     * On reuse: whose family was revoked, so the caller can end its session and log it.
+     * `concurrent`: the token was unused when read and another exchange won the race for it (two
+     * refreshes at once, typically one client twice); the winner's answer stands.
+     */
+    readonly reuse?: { userId: string; familyId: string; concurrent: boolean },
   ) {
     super(problem);
     this.name = 'RefreshTokenError';
@@ -56,12 +60,13 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
       const row = await store.findByHash(hashRefreshToken(token));
       if (!row) throw new RefreshTokenError('unknown');
       if (row.revokedAt) throw new RefreshTokenError('revoked');
-      if (row.usedAt || !(await store.markUsed(row.id))) {
+      const replay = row.usedAt !== null;
+      if (replay || !(await store.markUsed(row.id))) {
         // Someone already exchanged this token: either the client or a thief has a copy.
         // The family is revoked so that neither can go on (OAuth 2.0 Security BCP, 4.14.2).
         const revoked = await store.revokeFamily(row.familyId);
         logger.warn('refresh token reuse: family revoked', { userId: row.userId, familyId: row.familyId, revoked });
-        throw new RefreshTokenError('reused', { userId: row.userId, familyId: row.familyId });
+        throw new RefreshTokenError('reused', { userId: row.userId, familyId: row.familyId, concurrent: !replay });
       }
       if (row.expiresAt.getTime() <= Date.now()) throw new RefreshTokenError('expired');
       return { userId: row.userId, familyId: row.familyId };

@@ -190,15 +190,19 @@ export async function refreshSession(
     if (e instanceof RefreshTokenError) {
       services.logger.info('refresh refused', { problem: e.problem });
       if (e.reuse) {
-        // The family is revoked already (refresh-tokens.ts); its session ends with it, so the
-        // access tokens it issued stop too, and the owner sees why in the security log.
-        await services.sessions.revoke(e.reuse.userId, e.reuse.familyId);
+        // The family is revoked already (refresh-tokens.ts). A replay of a token exchanged earlier
+        // also ends the session, so the access tokens it issued stop too. Two exchanges racing for
+        // one unused token leave the session to the winner, whose answer is already on its way
+        // (and whose new refresh token the family revocation may have caught). Either way the
+        // owner sees it in the security log.
+        if (!e.reuse.concurrent) await services.sessions.revoke(e.reuse.userId, e.reuse.familyId);
         await services.securityLog.record('REFRESH_TOKEN_REUSE_DETECTED', {
           userId: e.reuse.userId,
           origin,
           sessionId: e.reuse.familyId,
+          details: { concurrent: e.reuse.concurrent },
         });
-        publishAccountEvent(services.events, e.reuse.userId, 'SESSION_REVOKED');
+        if (!e.reuse.concurrent) publishAccountEvent(services.events, e.reuse.userId, 'SESSION_REVOKED');
       }
       throw unauthenticated('invalid_refresh');
     }
