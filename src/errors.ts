@@ -101,3 +101,15 @@ export function requestErrorResponse(
     headers: { 'content-type': 'application/json; charset=utf-8' },
   });
 }
+
+/**
+ * Whether an error is the client's to fix (a 4xx-class outcome: a code of ours, or an HTTP status
+ * below 500), as opposed to an unexpected failure of the server. The logs keep the two apart.
+ */
+export function isClientError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError)) return false;
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  if (typeof status === 'number') return status >= 400 && status < 500;
+  const code = error.extensions?.code;
+  return typeof code === 'string' && (Object.values(ErrorCode) as string[]).includes(code);
+}

@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     await services.events.close();
     await redis?.quit().catch(() => undefined);
     logger.info('stopped');
+    logger.flush();
     process.exit(0);
   }
   // Installed before listening: a SIGTERM that arrives as soon as the server is up still drains.

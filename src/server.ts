@@ -15,6 +15,7 @@ import { useMediaTypeErrors } from './plugins/media-type.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
+import { yogaLogger } from './yoga-logger.js';
 
 export interface AppDeps {
   services: Services;
@@ -32,6 +33,8 @@ function disableIntrospection(): Plugin {
 /** The Yoga app: a fetch handler that tests call directly (`yoga.fetch`) and main.ts serves. */
 export function createApp({ services, dataSource }: AppDeps) {
   const { config, logger } = services;
+  // Errors maskError has logged, so the Yoga logger does not log them twice.
+  const reported = new WeakSet<object>();
   return createYoga<Record<string, unknown>, Omit<GraphQLContext, keyof YogaInitialContext>>({
     // Each field's @auth/@public also spelled out in its description: introspection omits directives.
     schema: describeAuth(buildSchema()),
@@ -45,13 +48,16 @@ export function createApp({ services, dataSource }: AppDeps) {
     // The wrapper adds the script that keeps the token from login/signup, and loads the 9 MB renderer
     // on the first GraphiQL page rather than at start (src/graphiql.ts).
     renderGraphiQL: renderGraphiQLWithLogin,
-    logging: logger,
+    logging: yogaLogger(logger, reported),
     maskedErrors: {
       // Never echo the original error, whatever NODE_ENV says; log it instead.
       maskError(error, message) {
         const masked = maskError(error, message, false);
-        if (masked !== error)
+        if (masked !== error) {
           logger.error('unexpected error', { err: (error as { originalError?: unknown }).originalError ?? error });
+          // Yoga reports the same error again (to `logging`); once is enough.
+          if (typeof error === 'object' && error !== null) reported.add(error);
+        }
         return masked;
       },
     },

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, validate } from 'graphql';
 import { GRAPHIQL_TOKEN_KEY, graphiqlOptions, tokenKeeperScript } from '../src/graphiql.js';
 import { buildSchema } from '../src/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { ROOT } from './helpers/server.js';
 
 describe('GraphiQL page (without a browser; test/browser/graphiql.test.ts drives it in Chromium)', () => {
   let app: TestApp;
@@ -23,6 +26,17 @@ describe('GraphiQL page (without a browser; test/browser/graphiql.test.ts drives
     expect(html).toContain('YogaGraphiQL.renderYogaGraphiQL');
     // No script, stylesheet or image from another host.
     expect(html.match(/(?:src|href)\s*=\s*["']?https?:\/\//gi) ?? []).toEqual([]);
+  });
+
+  it('sends the browser module as its file, and only the browser tsconfig has the DOM library', () => {
+    const file = fs.readFileSync(path.join(ROOT, 'src/browser/graphiql-token-keeper.js'), 'utf8');
+    expect(tokenKeeperScript()).toContain(file);
+    expect(tokenKeeperScript()).not.toContain('__name');
+    // tsconfig files allow comments; these have none before "lib".
+    const lib = (file: string) =>
+      /"lib":\s*\[([^\]]*)\]/.exec(fs.readFileSync(path.join(ROOT, file), 'utf8'))?.[1] ?? '';
+    expect(lib('tsconfig.json')).not.toMatch(/DOM/i);
+    expect(lib('src/browser/tsconfig.json')).toMatch(/"DOM"/);
   });
 
   it('the script is valid JavaScript on its own', () => {

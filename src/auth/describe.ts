@@ -1,7 +1,7 @@
-import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { isObjectType, Kind, type GraphQLSchema } from 'graphql';
 import type { Role } from '../db/entities/user.js';
-import { AUTH_DIRECTIVE, PUBLIC_DIRECTIVE } from './directive.js';
+import { fieldRequirement } from './requirement.js';
 
 /**
  * Introspection carries descriptions but not applied directives, so `@auth` and `@public` are
@@ -10,22 +10,20 @@ import { AUTH_DIRECTIVE, PUBLIC_DIRECTIVE } from './directive.js';
  * sentence at the end of each field's description.
  */
 
+/** The published form (schema.auth.json): what a client needs to know of a FieldRequirement. */
 export type AuthRequirement = { auth: true; requires: Role } | { auth: false };
 
 /** `Type.field` -> what it needs, for every field under `@auth` and every `@public` root field. */
 export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequirement> {
   const out: Record<string, AuthRequirement> = {};
-  const roots = new Set(
-    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name),
-  );
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    const typeAuth = getDirective(schema, type, AUTH_DIRECTIVE)?.[0];
     for (const field of Object.values(type.getFields())) {
-      const auth = getDirective(schema, field, AUTH_DIRECTIVE)?.[0] ?? typeAuth;
-      if (auth) out[`${type.name}.${field.name}`] = { auth: true, requires: (auth.requires ?? 'USER') as Role };
-      else if (roots.has(type.name) && getDirective(schema, field, PUBLIC_DIRECTIVE)?.[0])
-        out[`${type.name}.${field.name}`] = { auth: false };
+      const requirement = fieldRequirement(schema, type, field);
+      if (requirement.kind === 'auth')
+        out[`${type.name}.${field.name}`] = { auth: true, requires: requirement.requires };
+      else if (requirement.kind === 'public' && roots.has(type)) out[`${type.name}.${field.name}`] = { auth: false };
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));

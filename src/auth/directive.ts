@@ -1,17 +1,14 @@
-import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema, isObjectType } from 'graphql';
 import type { Authenticates, Caller } from './caller.js';
-import type { Role } from '../db/entities/user.js';
 import { requireAuth } from './policy.js';
-
-export const AUTH_DIRECTIVE = 'auth';
-export const PUBLIC_DIRECTIVE = 'public';
+import { type AuthRule, fieldRequirement } from './requirement.js';
 
 type Resolver = GraphQLFieldResolver<unknown, Authenticates>;
 
-function guard(next: Resolver, requires: Role): Resolver {
+function guard(next: Resolver, rule: AuthRule): Resolver {
   return async (source, args, context, info) => {
-    const caller = await requireAuth(context, requires);
+    const caller = await requireAuth(context, rule);
     // The resolver gets the checked caller in its context and never sees the token.
     const authed: Authenticates & { caller: Caller } = { ...context, caller };
     return next(source, args, authed, info);
@@ -26,35 +23,34 @@ function guard(next: Resolver, requires: Role): Resolver {
 export function authDirectiveTransformer(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, _fieldName, typeName) => {
-      const own = getDirective(schema, fieldConfig, AUTH_DIRECTIVE)?.[0];
-      const inherited = own ? undefined : getDirective(schema, schema.getType(typeName)!, AUTH_DIRECTIVE)?.[0];
-      const directive = own ?? inherited;
-      if (!directive) return fieldConfig;
-      const requires = (directive.requires ?? 'USER') as Role;
+      const requirement = fieldRequirement(schema, schema.getType(typeName)!, fieldConfig);
+      if (requirement.kind !== 'auth') return fieldConfig;
       const { resolve = defaultFieldResolver, subscribe } = fieldConfig;
       return {
         ...fieldConfig,
-        resolve: guard(resolve as Resolver, requires),
-        ...(subscribe ? { subscribe: guard(subscribe as Resolver, requires) } : {}),
+        resolve: guard(resolve as Resolver, requirement),
+        ...(subscribe ? { subscribe: guard(subscribe as Resolver, requirement) } : {}),
       };
     },
   });
 }
 
 /**
- * Deny by default: every root field must say `@auth` or `@public`. Returns the names of the
- * fields that say neither (or both), so a forgotten directive fails the build, not production.
+ * Deny by default: every root field must say `@auth` or `@public`, and no field anywhere may say
+ * both (directly or through its type). Returns what is wrong, so a forgotten directive fails the
+ * build, not production.
  */
 export function findUndecidedRootFields(schema: GraphQLSchema): string[] {
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
   const problems: string[] = [];
-  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
-    if (!root) continue;
-    const typeAuth = getDirective(schema, root, AUTH_DIRECTIVE)?.[0];
-    for (const field of Object.values(root.getFields())) {
-      const auth = typeAuth ?? getDirective(schema, field, AUTH_DIRECTIVE)?.[0];
-      const pub = getDirective(schema, field, PUBLIC_DIRECTIVE)?.[0];
-      if (!auth && !pub) problems.push(`${root.name}.${field.name} has neither @auth nor @public`);
-      if (auth && pub) problems.push(`${root.name}.${field.name} has both @auth and @public`);
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const requirement = fieldRequirement(schema, type, field);
+      if (requirement.kind === 'none' && roots.has(type))
+        problems.push(`${type.name}.${field.name} has neither @auth nor @public`);
+      if (requirement.kind === 'auth' && requirement.conflict)
+        problems.push(`${type.name}.${field.name} has both @auth and @public`);
     }
   }
   return problems;

@@ -1,6 +1,7 @@
 import type { Role } from '../db/entities/user.js';
 import type { Authenticates, Caller } from './caller.js';
 import { forbidden, unauthenticated } from '../errors.js';
+import type { AuthRule } from './requirement.js';
 
 /** Each role includes the ones ranked below it. */
 const RANK: Record<Role, number> = { USER: 1, ADMIN: 2 };
@@ -19,7 +20,7 @@ export function requireRole(caller: Caller | null, requires: Role): Caller {
   return caller;
 }
 
-/** Authenticates the request (once, memoised in the context) and applies the rule. */
-export async function requireAuth(context: Authenticates, requires: Role): Promise<Caller> {
-  return requireRole(await context.authenticate(), requires);
+/** Authenticates the request (once, memoised in the context) and applies the field's rule. */
+export async function requireAuth(context: Authenticates, rule: AuthRule): Promise<Caller> {
+  return requireRole(await context.authenticate(), rule.requires);
 }

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+
+const lines: Array<Record<string, any>> = [];
+let app: TestApp;
+beforeAll(async () => {
+  const logger = createLogger({ level: 'debug', json: true, write: (l) => lines.push(JSON.parse(l)) });
+  app = await createTestApp({}, { logger });
+});
+afterAll(() => app.close());
+
+const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  app.yoga.fetch('http://localhost/graphql', { method: 'POST', headers, body });
+
+describe("a client's mistake is not an error of the server", () => {
+  it.each([
+    [
+      'a GET without a CSRF header',
+      () =>
+        app.yoga.fetch('http://localhost/graphql?query=%7B__typename%7D', { headers: { accept: 'application/json' } }),
+      403,
+    ],
+    ['a form POST', () => post('query={__typename}', { 'content-type': 'application/x-www-form-urlencoded' }), 415],
+    ['invalid JSON', () => post('{"query": '), 400],
+    ['a syntax error', () => post(JSON.stringify({ query: '{ me { ' })), 200],
+    ['an unknown field', () => post(JSON.stringify({ query: '{ nope }' })), 200],
+    [
+      'a bad token',
+      () =>
+        post(JSON.stringify({ query: '{ me { id } }' }), {
+          'content-type': 'application/json',
+          authorization: 'Bearer x.y.z',
+        }),
+      200,
+    ],
+  ])('%s: logged below error level, without a stack', async (_what, send, status) => {
+    lines.length = 0;
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(lines.find((l) => l.msg === 'request')).toMatchObject({ status });
+    expect(lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+    expect(JSON.stringify(lines)).not.toMatch(/"stack"|\bat .+\.(ts|js):\d+/);
+  });
+
+  it('an unexpected failure is logged once, at error, with its stack', async () => {
+    const failing = await createTestApp(
+      {},
+      {
+        logger: createLogger({ level: 'debug', json: true, write: (l) => lines.push(JSON.parse(l)) }),
+      },
+    );
+    try {
+      const { id } = await failing.signup();
+      await failing.dataSource.destroy();
+      lines.length = 0;
+      const res = await failing.gql('query($id: ID!) { user(id: $id) { id } }', { id });
+      expect(res.code).toBe('INTERNAL_SERVER_ERROR');
+      const errors = lines.filter((l) => l.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ msg: 'unexpected error', err: { stack: expect.stringMatching(/\n\s+at /) } });
+      expect(errors[0]!.requestId).toEqual(expect.any(String));
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
+describe('the pino logger', () => {
+  it('redacts by path the secrets whose names the pattern does not catch', () => {
+    const out: string[] = [];
+    const log = createLogger({ level: 'info', json: true, write: (l) => out.push(l) });
+    log.info('m', { apiKey: 'k-123', user: { otp: '654321', email: 'a@b.c' }, headers: { 'x-api-key': 'k-456' } });
+    const line = JSON.parse(out[0]!);
+    expect(line).toMatchObject({ apiKey: '[redacted]', user: { otp: '[redacted]', email: 'a@b.c' } });
+    expect(out[0]).not.toMatch(/k-123|654321|k-456/);
+  });
+
+  it('writes time, level and msg as the log shippers expect, and drops lines below the level', () => {
+    const out: string[] = [];
+    const log = createLogger({ level: 'warn', json: true, write: (l) => out.push(l) });
+    log.info('hidden');
+    log.warn('shown', { n: 1 });
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0]!)).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      level: 'warn',
+      msg: 'shown',
+      n: 1,
+    });
+  });
+});
