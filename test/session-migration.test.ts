@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../src/config.js';
 import { openDatabase } from '../src/db/data-source.js';
 import { migrations } from '../src/db/migrations/index.js';
-import { CreateSessions1765000000000 } from '../src/db/migrations/1765000000000-create-sessions.js';
+import { CreateSessions1765100000000 } from '../src/db/migrations/1765100000000-create-sessions.js';
 import { databasePerFile, dbKind } from './helpers/db.js';
 
 const file = databasePerFile('session-migration');
 
 describe(`the sessions migration on a populated database (${dbKind})`, () => {
   it('turns every existing refresh-token family into a session, revoked only when all its tokens are', async () => {
-    const before = migrations.slice(0, migrations.indexOf(CreateSessions1765000000000));
+    const before = migrations.slice(0, migrations.indexOf(CreateSessions1765100000000));
     const db = parseDatabaseUrl(file.db.url, file.dir);
     const old = await openDatabase(db, { migrate: true, migrations: before });
     const q = (sql: string, params: unknown[] = []) => {

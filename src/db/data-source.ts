@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
+import { AccountTokenSchema } from './entities/account-token.js';
 import { RefreshTokenSchema } from './entities/refresh-token.js';
 import { SecurityEventSchema } from './entities/security-event.js';
 import { SessionSchema } from './entities/session.js';
 import { UserSchema } from './entities/user.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserSchema, RefreshTokenSchema, SessionSchema, SecurityEventSchema];
+export const entities = [UserSchema, RefreshTokenSchema, AccountTokenSchema, SessionSchema, SecurityEventSchema];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */
 export type MigrationClass = new () => MigrationInterface;

@@ -2,6 +2,7 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
+import { RecoveryMutation, User } from './recovery.js';
 import { SecurityEvent, SecurityMutation, SecurityQuery, Session } from './security.js';
 import { AccountEvent, Subscription } from './subscription.js';
 import { UserProfile } from './user.js';
@@ -10,10 +11,11 @@ export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   JSON: JSONResolver,
   Query: { ...Query, ...SecurityQuery },
-  Mutation: { ...Mutation, ...SecurityMutation },
+  Mutation: { ...Mutation, ...RecoveryMutation, ...SecurityMutation },
   Session,
   SecurityEvent,
   Subscription,
   AccountEvent,
   UserProfile,
+  User,
 };

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { SecurityEventEntity } from '../db/entities/security-event.js';
 import type { SecurityEventStore } from '../db/security-event-store.js';
 import type { Logger } from '../logger.js';
+import type { Background } from '../mail/background.js';
 import type { SecurityEventType } from './event-types.js';
 
 /** Where a request came from, as the security log and the session list keep it. */
@@ -61,7 +62,7 @@ export interface SecurityLog {
   settled(): Promise<void>;
 }
 
-export function createSecurityLog(store: SecurityEventStore, logger: Logger): SecurityLog {
+export function createSecurityLog(store: SecurityEventStore, logger: Logger, background: Background): SecurityLog {
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
     pending.add(work);
@@ -76,7 +77,7 @@ export function createSecurityLog(store: SecurityEventStore, logger: Logger): Se
         userId: opts.userId,
         type,
         at: new Date(),
-        address: origin.address?.slice(0, 64) ?? null,
+        address: origin.address && origin.address !== 'unknown' ? origin.address.slice(0, 64) : null,
         userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
         sessionId: opts.sessionId ?? origin.sessionId ?? null,
         details: opts.details ? JSON.stringify(opts.details) : null,
@@ -88,20 +89,14 @@ export function createSecurityLog(store: SecurityEventStore, logger: Logger): Se
       );
     },
     inBackground(task) {
-      void track(
-        Promise.resolve()
-          .then(task)
-          .then(
-            () => undefined,
-            (e: unknown) => logger.error('security event not recorded', { err: e }),
-          ),
-      );
+      // The app's one queue of work nobody waits for, which shutdown drains.
+      background.run('security event', task);
     },
     page: (userId, first, beforeId) => store.page(userId, first, beforeId),
     all: (userId) => store.findAll(userId),
     purgeBefore: (before) => store.deleteBefore(before),
     async settled() {
-      // A background task may start writes of its own: wait until nothing is left.
+      await background.idle();
       while (pending.size > 0) await Promise.all([...pending]);
     },
   };

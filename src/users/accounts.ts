@@ -8,6 +8,7 @@ import { publishAccountEvent } from '../events.js';
 import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
 import type { RequestOrigin } from '../security/security-log.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
+import { mailVerificationLater } from './verification.js';
 
 /** What the sign-in mutations return, before the refresh token is put where it travels. */
 export interface Session {
@@ -26,7 +27,7 @@ export interface IssueOptions {
   origin?: RequestOrigin;
 }
 
-function emailTaken(field = 'email') {
+export function emailTaken(field = 'email') {
   return badUserInput('An account with this email already exists', field);
 }
 
@@ -34,7 +35,7 @@ function emailTaken(field = 'email') {
  * The one way a sign-in is issued: an access token carrying the session's id as `sid`, and a
  * refresh token in the session's family. A new session unless continuing one (rotation).
  */
-async function issue(services: Services, user: UserEntity, opts: IssueOptions = {}): Promise<Session> {
+export async function issue(services: Services, user: UserEntity, opts: IssueOptions = {}): Promise<Session> {
   const sessionId =
     opts.sessionId ?? (await services.sessions.start(user.id, opts.origin, services.config.refresh.ttl)).id;
   const [token, refresh] = await Promise.all([
@@ -60,6 +61,8 @@ export async function signup(
   try {
     const user = await services.users.create({ name, email, passwordHash });
     services.logger.info('signup', { userId: user.id });
+    // In the background: signup neither waits for nor fails on the mail server (resendVerificationEmail).
+    mailVerificationLater(services, user);
     const session = await issue(services, user, { origin });
     await services.securityLog.record('SIGNED_UP', { userId: user.id, origin, sessionId: session.sessionId });
     return session;
@@ -111,16 +114,16 @@ export async function login(
   return session;
 }
 
-export async function changePassword(
+/**
+ * For changes that need the password again (new password, new e-mail). A stolen access token must
+ * not become an oracle for the password: the login throttle applies, and a wrong one counts.
+ */
+export async function assertCurrentPassword(
   services: Services,
   caller: UserEntity,
   currentPassword: string,
-  newPassword: string,
-  origin: RequestOrigin,
-): Promise<Session> {
-  const address = origin.address ?? 'unknown';
-  assertPasswordPolicy(newPassword, 'newPassword');
-  // A stolen access token must not become an oracle for the password: same throttle as login.
+  address: string,
+): Promise<void> {
   await services.throttle.assertAllowed(caller.email, address);
   const ok =
     [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
@@ -130,6 +133,17 @@ export async function changePassword(
     await services.throttle.recordFailure(caller.email, address);
     throw badUserInput('Current password is incorrect', 'currentPassword');
   }
+}
+
+export async function changePassword(
+  services: Services,
+  caller: UserEntity,
+  currentPassword: string,
+  newPassword: string,
+  origin: RequestOrigin,
+): Promise<Session> {
+  assertPasswordPolicy(newPassword, 'newPassword');
+  await assertCurrentPassword(services, caller, currentPassword, origin.address ?? 'unknown');
   const passwordHash = await services.passwords.hash(newPassword);
   // Bumping the token version refuses every access token issued before, on every instance;
   // other sessions' refresh tokens go too, so a thief who had the old password is out.
@@ -149,9 +163,18 @@ export async function updateProfile(
   callerId: string,
   input: { name?: string | null; email?: string | null },
 ): Promise<UserEntity> {
-  const changes: { name?: string; email?: string } = {};
+  const changes: { name?: string } = {};
   if (input.name !== undefined && input.name !== null) changes.name = validName(input.name, 'input.name');
-  if (input.email !== undefined && input.email !== null) changes.email = validEmail(input.email, 'input.email');
+  if (input.email !== undefined && input.email !== null) {
+    // An unproven address must not become the account's: that goes through requestEmailChange.
+    const current = await services.users.findById(callerId);
+    if (!current) throw unauthenticated('user_gone');
+    if (validEmail(input.email, 'input.email') !== current.email)
+      throw badUserInput(
+        'updateMe no longer changes the e-mail address: use requestEmailChange, which mails the new address a link',
+        'input.email',
+      );
+  }
   try {
     const user =
       Object.keys(changes).length > 0

@@ -1,14 +1,16 @@
 import { CreateUsers1732400000000 } from './1732400000000-create-users.js';
 import { CreateRefreshTokens1732500000000 } from './1732500000000-create-refresh-tokens.js';
 import { IndexUsersCreatedAt1764000000000 } from './1764000000000-index-users-created-at.js';
-import { CreateSessions1765000000000 } from './1765000000000-create-sessions.js';
-import { CreateSecurityEvents1765000000001 } from './1765000000001-create-security-events.js';
+import { AccountTokens1765000000000 } from './1765000000000-account-tokens.js';
+import { CreateSessions1765100000000 } from './1765100000000-create-sessions.js';
+import { CreateSecurityEvents1765100000001 } from './1765100000001-create-security-events.js';
 
 /** Every migration, oldest first. Listed by hand (not a glob) so tsx, vitest and tsc builds all find them. */
 export const migrations = [
   CreateUsers1732400000000,
   CreateRefreshTokens1732500000000,
   IndexUsersCreatedAt1764000000000,
-  CreateSessions1765000000000,
-  CreateSecurityEvents1765000000001,
+  AccountTokens1765000000000,
+  CreateSessions1765100000000,
+  CreateSecurityEvents1765100000001,
 ];

@@ -2,8 +2,8 @@ import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, Tabl
 import { columnTypes } from './column-types.js';
 
 /** The security log: deleted with the account, paged newest first by (user_id, id). */
-export class CreateSecurityEvents1765000000001 implements MigrationInterface {
-  name = 'CreateSecurityEvents1765000000001';
+export class CreateSecurityEvents1765100000001 implements MigrationInterface {
+  name = 'CreateSecurityEvents1765100000001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const { postgres, timestamp, now } = columnTypes(queryRunner);

@@ -6,8 +6,8 @@ import { columnTypes } from './column-types.js';
  * `sid`. Families that exist already become sessions (created and last used from their tokens),
  * so nobody signed in before the upgrade disappears from their own session list.
  */
-export class CreateSessions1765000000000 implements MigrationInterface {
-  name = 'CreateSessions1765000000000';
+export class CreateSessions1765100000000 implements MigrationInterface {
+  name = 'CreateSessions1765100000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const { postgres, timestamp, now } = columnTypes(queryRunner);
