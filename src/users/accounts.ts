@@ -7,6 +7,7 @@ import { badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
 import type { RequestOrigin } from '../security/security-log.js';
+import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 import { mailVerificationLater } from './verification.js';
 
@@ -25,10 +26,6 @@ export interface IssueOptions {
   sessionId?: string;
   /** Where a new session's sign-in came from, for the session list. */
   origin?: RequestOrigin;
-}
-
-export function emailTaken(field = 'email') {
-  return badUserInput('An account with this email already exists', field);
 }
 
 /**
@@ -112,27 +109,6 @@ export async function login(
   const session = await issue(services, current, { origin });
   await services.securityLog.record('LOGIN_SUCCEEDED', { userId: user.id, origin, sessionId: session.sessionId });
   return session;
-}
-
-/**
- * For changes that need the password again (new password, new e-mail). A stolen access token must
- * not become an oracle for the password: the login throttle applies, and a wrong one counts.
- */
-export async function assertCurrentPassword(
-  services: Services,
-  caller: UserEntity,
-  currentPassword: string,
-  address: string,
-): Promise<void> {
-  await services.throttle.assertAllowed(caller.email, address);
-  const ok =
-    [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
-    (await services.passwords.verify(caller.passwordHash, currentPassword));
-  // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
-  if (!ok) {
-    await services.throttle.recordFailure(caller.email, address);
-    throw badUserInput('Current password is incorrect', 'currentPassword');
-  }
 }
 
 export async function changePassword(

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../db/user-store.js';
 import { badToken, badUserInput, mailUnavailable, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { MailError, type OutgoingMail } from '../mail/mailer.js';
-import { assertCurrentPassword, emailTaken } from './accounts.js';
+import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { validEmail } from './validation.js';
 
 /**
