@@ -377,6 +377,56 @@ export const settings = {
     max: 600,
     description: 'seconds SIGTERM waits for requests in flight before closing them',
   }),
+  /** graphql-ws subscriptions on /graphql (src/ws/). */
+  websocket: {
+    maxConnections: integer('WS_MAX_CONNECTIONS', {
+      default: 1000,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'open WebSocket connections (graphql-ws on `/graphql`) in total; beyond it an upgrade answers 503. `0` turns WebSocket off',
+    }),
+    maxConnectionsPerUser: integer('WS_MAX_CONNECTIONS_PER_USER', {
+      default: 10,
+      min: 1,
+      max: 10_000,
+      description:
+        'open WebSocket connections per account, and per client address for connections without a token; beyond it the connection closes with 4403 `Too many connections`',
+    }),
+  },
+  /** Prometheus metrics (src/metrics/): collected only when METRICS_TOKEN or METRICS_PORT turns an endpoint on. */
+  metrics: {
+    token: optionalText('METRICS_TOKEN', {
+      description:
+        'turns on `GET /metrics` on the API port, answered only to `Authorization: Bearer <METRICS_TOKEN>` (401 without, 403 with another); unset, `/metrics` is 404 and no metrics are collected (unless `METRICS_PORT` is set). Generate one with `openssl rand -hex 32`',
+      allowed: '16 to 512 letters, digits or `-._~+/`',
+      schema: z.string().regex(/^[A-Za-z0-9\-._~+/]{16,512}=*$/, {
+        error: 'must be 16 to 512 letters, digits or -._~+/ (e.g. METRICS_TOKEN="$(openssl rand -hex 32)")',
+      }),
+      check: (value) =>
+        value !== undefined && isPlaceholder(value)
+          ? 'is a placeholder; generate one with openssl rand -hex 32'
+          : undefined,
+      defaultText: 'none (off)',
+      sensitive: true,
+    }),
+    port: setting<number | undefined>('METRICS_PORT', {
+      description:
+        'also serve `/metrics` on this port of its own (`0`: any free one), on `METRICS_HOST`; it asks for `METRICS_TOKEN` too when that is set',
+      allowed: 'whole number, 0 to 65535',
+      schema: z
+        .string()
+        .regex(/^\d+$/, { error: 'must be a whole number from 0 to 65535' })
+        .transform(Number)
+        .pipe(z.number().int().max(65535, { error: 'must be a whole number from 0 to 65535' })),
+      default: () => undefined,
+      defaultText: 'none',
+    }),
+    host: text('METRICS_HOST', {
+      default: '127.0.0.1',
+      description: 'where `METRICS_PORT` listens (loopback: a scraper on the same host or in the same pod)',
+    }),
+  },
   /** Mail for password reset, address verification and e-mail change (src/mail/; see mailTransport). */
   mail: {
     smtpUrl: optionalText('SMTP_URL', {

@@ -16,6 +16,7 @@ import { useMediaTypeErrors } from './plugins/media-type.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { buildSchema } from './schema.js';
+import { useMetricsEndpoint } from './metrics/endpoint.js';
 import { yogaLogger } from './yoga-logger.js';
 
 export interface AppDeps {
@@ -64,6 +65,9 @@ export function createApp({ services, dataSource }: AppDeps) {
     },
     plugins: [
       useRequestId({ logger }),
+      // Nothing at all when metrics are off: the plugin hooks every request and every phase.
+      ...(services.metrics.yogaPlugin ? [services.metrics.yogaPlugin] : []),
+      ...(config.metrics.token ? [useMetricsEndpoint(services.metrics, config.metrics.token)] : []),
       useBodyLimit(config.limits.maxBodyBytes),
       useMediaTypeErrors('/graphql'),
       // The pages mailed links open (src/pages/link-pages.ts).

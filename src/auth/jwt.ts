@@ -41,6 +41,8 @@ export interface TokenSigner {
   /** Resolves to the claims of a valid token; rejects with TokenError otherwise. */
   verify(token: string): Promise<AccessTokenClaims>;
   readonly expiresIn: number;
+  /** Tokens in the verified-token cache now: for metrics. */
+  cacheSize(): number;
 }
 
 const ALG = 'HS256';
@@ -50,7 +52,11 @@ function importHmacKey(bytes: Uint8Array, usages: KeyUsage[]): Promise<CryptoKey
   return crypto.subtle.importKey('raw', new Uint8Array(bytes), { name: 'HMAC', hash: 'SHA-256' }, false, usages);
 }
 
-export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner> {
+export async function createTokenSigner(
+  config: JwtConfig,
+  /** Told of every cache lookup (true: a hit): for metrics; unset, nothing is called. */
+  onCacheLookup?: (hit: boolean) => void,
+): Promise<TokenSigner> {
   const signingKey = await importHmacKey(config.secret, ['sign', 'verify']);
   const verifyKeys = [
     signingKey,
@@ -91,6 +97,7 @@ export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner>
 
   return {
     expiresIn: config.expiresIn,
+    cacheSize: () => verified.size,
     async sign(user, extra = {}) {
       const iat = Math.floor(Date.now() / 1000);
       return new SignJWT({ ver: user.tokenVersion, role: user.role, ...(extra.sid ? { sid: extra.sid } : {}) })
@@ -108,7 +115,11 @@ export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner>
       const known = verified.get(token);
       // jose's rule: expired once exp <= now - clockTolerance. An expired entry falls through to the
       // full check below, which refuses it with the usual error.
-      if (known && known.exp > Math.floor(Date.now() / 1000) - config.clockTolerance) return known;
+      if (known && known.exp > Math.floor(Date.now() / 1000) - config.clockTolerance) {
+        onCacheLookup?.(true);
+        return known;
+      }
+      onCacheLookup?.(false);
       const claims = await verifyFully(token);
       verified.set(token, claims);
       return claims;

@@ -1,9 +1,10 @@
+import { GraphQLError } from 'graphql';
 import { assertPasswordPolicy, PASSWORD_MAX_LENGTH } from '../auth/password.js';
 import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
-import { badUserInput, notFound, unauthenticated } from '../errors.js';
+import { ErrorCode, badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
 import type { RequestOrigin } from '../security/security-log.js';
@@ -69,12 +70,31 @@ export async function signup(
   }
 }
 
+/** A sign-in, counted by outcome (auth_logins_total). */
 export async function login(
   services: Services,
   rawEmail: string,
   password: string,
   origin: RequestOrigin,
 ): Promise<Session> {
+  try {
+    const session = await passwordLogin(services, rawEmail, password, origin);
+    services.metrics.logins.inc({ outcome: 'success' });
+    return session;
+  } catch (e) {
+    const code = e instanceof GraphQLError ? e.extensions.code : undefined;
+    const outcome =
+      code === ErrorCode.UNAUTHENTICATED
+        ? 'invalid_credentials'
+        : code === ErrorCode.RATE_LIMITED
+          ? 'rate_limited'
+          : 'error';
+    services.metrics.logins.inc({ outcome });
+    throw e;
+  }
+}
+
+async function passwordLogin(services: Services, rawEmail: string, password: string, origin: RequestOrigin) {
   const address = origin.address ?? 'unknown';
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
@@ -188,6 +208,8 @@ export async function refreshSession(
   } catch (e) {
     if (e instanceof RefreshTokenError) {
       services.logger.info('refresh refused', { problem: e.problem });
+      services.metrics.refreshes.inc({ outcome: 'refused' });
+      if (e.problem === 'reused') services.metrics.refreshTokenReuse.inc();
       if (e.reuse) {
         // The family is revoked already (refresh-tokens.ts). A replay of a token exchanged earlier
         // also ends the session, so the access tokens it issued stop too. Two exchanges racing for
@@ -211,6 +233,7 @@ export async function refreshSession(
     services.users.findById(owner.userId),
     services.sessions.live(owner.familyId),
   ]);
+  services.metrics.refreshes.inc({ outcome: user && session ? 'success' : 'refused' });
   if (!user || !session) {
     await services.refreshTokens.revokeFamilyOf(owner.familyId);
     throw unauthenticated('invalid_refresh');

@@ -71,6 +71,7 @@ export const ResendVerificationEmailMutation = graphql(`
     resendVerificationEmail
   }
 `);
+
 export const SessionsQuery = graphql(`
   query Sessions {
     sessions { id createdAt lastUsedAt userAgent address current }
@@ -89,5 +90,11 @@ export const SecurityEventsQuery = graphql(`
       nodes { id type at address userAgent }
       pageInfo { hasNextPage endCursor }
     }
+  }
+`);
+
+export const AccountEventsSubscription = graphql(`
+  subscription AccountEvents {
+    accountEvents { kind at user { id name } }
   }
 `);

@@ -26,6 +26,7 @@ type Documents = {
     "\n  query Sessions {\n    sessions { id createdAt lastUsedAt userAgent address current }\n  }\n": typeof types.SessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
     "\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.SecurityEventsDocument,
+    "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n": typeof types.AccountEventsDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": typeof types.RefreshDocument,
 };
 const documents: Documents = {
@@ -41,6 +42,7 @@ const documents: Documents = {
     "\n  query Sessions {\n    sessions { id createdAt lastUsedAt userAgent address current }\n  }\n": types.SessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
     "\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.SecurityEventsDocument,
+    "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n": types.AccountEventsDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": types.RefreshDocument,
 };
 
@@ -106,6 +108,10 @@ export function graphql(source: "\n  mutation RevokeSession($id: ID!) {\n    rev
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n"): (typeof documents)["\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
