@@ -450,6 +450,15 @@ export const settings = {
     defaultText: '`true`, `false` in production',
     description: 'allow schema introspection',
   }),
+  securityLog: {
+    retentionDays: integer('SECURITY_LOG_RETENTION_DAYS', {
+      default: 90,
+      min: 1,
+      max: 3650,
+      description:
+        'days a security-log event, and a session after it ended, is kept; an hourly cleanup deletes older ones',
+    }),
+  },
   logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'], {
     default: 'info',
     description: 'least severe level logged',

@@ -37,6 +37,7 @@ export type TokenProblem =
   | 'invalid'
   | 'expired'
   | 'revoked'
+  | 'session_ended'
   | 'user_gone'
   | 'missing_refresh'
   | 'invalid_refresh';
@@ -47,6 +48,8 @@ const TOKEN_MESSAGES: Record<TokenProblem, string> = {
   invalid: 'Invalid token',
   expired: 'Token expired',
   revoked: 'Token has been revoked',
+  // Its session was signed out (logout, revokeSession, ...): to the client, the same as revoked.
+  session_ended: 'Token has been revoked',
   user_gone: 'Invalid token',
   missing_refresh: 'No refresh token: sign in again',
   invalid_refresh: 'Invalid refresh token: sign in again',

@@ -7,6 +7,7 @@ export type AccountEventKind =
   | 'PASSWORD_CHANGED'
   | 'ROLE_CHANGED'
   | 'SIGNED_OUT_EVERYWHERE'
+  | 'SESSION_REVOKED'
   | 'DELETED';
 
 /**

@@ -93,6 +93,34 @@ mutation DeleteMyAccount {
 }
 `;
 
+const SECURITY = /* GraphQL */ `# Your account's security center (uses the kept token).
+# "current: true" marks the session of the token this page sends.
+query Sessions {
+  sessions { id createdAt lastUsedAt userAgent address current }
+}
+
+# Newest first; pass pageInfo.endCursor as "after" for the next page.
+query SecurityEvents {
+  securityEvents(first: 20) {
+    nodes { type at address userAgent sessionId }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+# Paste a session id from "Sessions": that device is signed out at its next request.
+mutation RevokeSession {
+  revokeSession(id: "<session id>")
+}
+
+mutation RevokeOtherSessions {
+  revokeOtherSessions
+}
+
+query ExportMyData {
+  exportMyData
+}
+`;
+
 const ACCOUNT_RECOVERY = /* GraphQL */ `# Confirming your address, a forgotten password, a new address: each mails a link.
 # Without SMTP_URL (npm start) the mail is a file in data/mail/ and its link is in the server log;
 # open the link in the browser, or paste its token= value below.
@@ -136,9 +164,9 @@ export function graphiqlOptions(): GraphiQLOptions {
         variables: '{}',
         headers: '{}',
       },
-      // The recovery operations share the second tab: a third default tab upsets GraphiQL's tab
+      // The recovery and security-center operations share the second tab: a third default tab upsets GraphiQL's tab
       // bar animation, and a click on "Me" right after load becomes a drag.
-      { query: `${ME}\n${ACCOUNT_RECOVERY}`, variables: '{}', headers: '{}' },
+      { query: `${ME}\n${ACCOUNT_RECOVERY}\n${SECURITY}`, variables: '{}', headers: '{}' },
     ],
     defaultEditorToolsVisibility: true,
     shouldPersistHeaders: false,

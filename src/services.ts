@@ -6,6 +6,10 @@ import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
 import { type Config, mailTransport } from './config.js';
 import { RefreshTokenStore } from './db/refresh-token-store.js';
+import { createSessions, type Sessions } from './auth/sessions.js';
+import { SecurityEventStore } from './db/security-event-store.js';
+import { SessionStore } from './db/session-store.js';
+import { createSecurityLog, type SecurityLog } from './security/security-log.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
@@ -40,6 +44,10 @@ export interface Services {
   /** The optional Pwned Passwords range check for new passwords (PWNED_PASSWORDS_URL). */
   breachedPasswords: BreachedPasswords;
   refreshTokens: RefreshTokens;
+  /** Sign-ins and their refresh-token families (src/auth/sessions.ts). */
+  sessions: Sessions;
+  /** `securityLog.record(type, { userId, ctx })`: the account's security log (src/security/). */
+  securityLog: SecurityLog;
   throttle: LoginThrottle;
   /** TOTP, recovery codes and login challenges (src/mfa/second-factor.ts). */
   mfa: SecondFactor;
@@ -91,6 +99,8 @@ export async function createServices(
   metrics.tokenCacheEntries.read((set) => set(tokens.cacheSize()));
   const users = new UserStore(dataSource);
   const background = createBackground(logger);
+  const refreshTokenStore = new RefreshTokenStore(dataSource);
+  const sessions = createSessions(new SessionStore(dataSource), refreshTokenStore);
   return {
     mfa: createSecondFactor(
       new MfaStore(dataSource),
@@ -100,10 +110,12 @@ export async function createServices(
     config,
     users,
     tokens,
-    auth: createAuthenticator({ tokens, users, logger }),
+    auth: createAuthenticator({ tokens, users, sessions, logger }),
     passwords,
     breachedPasswords: createBreachedPasswords({ ...config.pwnedPasswords, logger }),
-    refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
+    refreshTokens: createRefreshTokens(refreshTokenStore, config.refresh.ttl, logger),
+    sessions,
+    securityLog: createSecurityLog(new SecurityEventStore(dataSource), logger, background),
     throttle: countThrottled(createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix), metrics),
     events: createEvents(opts.redis),
     streams: createStreamLimits(config.subscriptions),

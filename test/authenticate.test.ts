@@ -47,6 +47,12 @@ describe('one authentication module for every transport', () => {
     expect(staleTokenProblem(null, claims)).toBe('user_gone');
     expect(staleTokenProblem({ tokenVersion: 3 } as never, claims)).toBe('revoked');
     expect(staleTokenProblem({ tokenVersion: 2 } as never, claims)).toBeNull();
+    // With a session id: the session must exist (for this user) and not be revoked.
+    const withSid = { ...claims, sid: 's' };
+    const user = { tokenVersion: 2 } as never;
+    expect(staleTokenProblem(user, withSid, null)).toBe('session_ended');
+    expect(staleTokenProblem(user, withSid, { revokedAt: new Date(), lastUsedAt: new Date() })).toBe('session_ended');
+    expect(staleTokenProblem(user, withSid, { revokedAt: null, lastUsedAt: new Date() })).toBeNull();
   });
 });
 

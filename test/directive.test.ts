@@ -158,17 +158,18 @@ describe('@auth over HTTP', () => {
   it('loads the caller once per request, however many @auth fields it touches', async () => {
     const user = await app.signup();
     let lookups = 0;
-    const original = app.services.users.findById.bind(app.services.users);
-    app.services.users.findById = (id) => {
+    // The per-request lookup: the user and the token's session in one query.
+    const original = app.services.users.findForToken.bind(app.services.users);
+    app.services.users.findForToken = (id, sid) => {
       lookups += 1;
-      return original(id);
+      return original(id, sid);
     };
     try {
       const res = await app.gql('{ a: me { id } b: me { id } c: me { email } }', undefined, { token: user.token });
       expect(res.body.errors).toBeUndefined();
       expect(lookups).toBe(1);
     } finally {
-      app.services.users.findById = original;
+      app.services.users.findForToken = original;
     }
   });
 

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPHIQL_TOKEN_KEY, tokenKeeperScript } from '../src/graphiql.js';
+import { parse, validate } from 'graphql';
+import { GRAPHIQL_TOKEN_KEY, graphiqlOptions, tokenKeeperScript } from '../src/graphiql.js';
+import { buildSchema } from '../src/schema.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { ROOT } from './helpers/server.js';
 
@@ -64,5 +66,14 @@ describe('GraphiQL page (without a browser; test/browser/graphiql.test.ts drives
     } finally {
       await off.close();
     }
+  });
+
+  it('opens with tabs that validate against the schema, one of them for sessions and securityEvents', () => {
+    const schema = buildSchema();
+    const tabs = graphiqlOptions().defaultTabs ?? [];
+    for (const tab of tabs) expect(validate(schema, parse(tab.query ?? ''))).toEqual([]);
+    const security = tabs.find((t) => t.query?.includes('sessions {'));
+    expect(security?.query).toContain('securityEvents(');
+    expect(security?.query).toContain('revokeSession(');
   });
 });

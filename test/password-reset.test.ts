@@ -75,6 +75,17 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
     expect((await post(server.endpoint, ME, {}, account.token)).code).toBe('UNAUTHENTICATED');
     expect((await post(server.endpoint, REFRESH, { rt: account.refreshToken })).code).toBe('UNAUTHENTICATED');
     expect((await post(server.endpoint, ME, {}, fresh)).data?.me.id).toBe(account.user.id);
+    // The reset ended every earlier session (the signup's is no longer listed), and the log says why.
+    const signupSid = JSON.parse(Buffer.from(account.token.split('.')[1]!, 'base64url').toString()).sid;
+    const sessions = await post(server.endpoint, '{ sessions { id current } }', {}, fresh);
+    const ids = sessions.data?.sessions.map((x: { id: string }) => x.id);
+    expect(ids).not.toContain(signupSid);
+    expect(sessions.data?.sessions).toContainEqual(expect.objectContaining({ current: true }));
+    await server.app.services.securityLog.settled();
+    const log = await post(server.endpoint, '{ securityEvents(first: 50) { nodes { type } } }', {}, fresh);
+    const types = log.data?.securityEvents.nodes.map((n: { type: string }) => n.type);
+    expect(types).toContain('PASSWORD_RESET');
+    expect(types).toContain('PASSWORD_RESET_REQUESTED');
 
     await server.app.services.background.idle();
     const notice = await smtp.waitFor((m) => m.to === account.email && m.subject === 'Your Acme password was changed');

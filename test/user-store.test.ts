@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserSchema } from '../src/db/entities/user.js';
-import { createTestApp, makeAdmin, ME, type TestApp } from './helpers/app.js';
+import { createTestApp, decodeJwt, makeAdmin, ME, type TestApp } from './helpers/app.js';
 
 // findById runs on every authenticated request; on SQLite it is a prepared statement rather than
 // TypeORM's query builder. It must return what findOneBy returns and never a stale row.
@@ -48,6 +48,33 @@ describe('UserStore.findById (a prepared statement on SQLite, TypeORM on Postgre
       expect(await app.services.users.findById(id)).toBeNull();
     } finally {
       await other.close(); // the database itself belongs to `app`
+    }
+  });
+});
+
+describe('UserStore.findForToken (the user and the token’s session in one query)', () => {
+  it('answers the same user as findOneBy, and the session’s state', async () => {
+    const { id, token } = await app.signup();
+    const sid = decodeJwt(token).claims.sid as string;
+    const found = await app.services.users.findForToken(id, sid);
+    expect(found!.user).toStrictEqual(await app.dataSource.getRepository(UserSchema).findOneBy({ id }));
+    expect(found!.session).toEqual({ lastUsedAt: expect.any(Date), revokedAt: null });
+    expect(Date.now() - found!.session!.lastUsedAt.getTime()).toBeLessThan(60_000);
+  });
+
+  it('answers no session for an unknown id or another user’s, and sees a revocation made elsewhere', async () => {
+    const a = await app.signup();
+    const b = await app.signup();
+    const sidB = decodeJwt(b.token).claims.sid as string;
+    expect((await app.services.users.findForToken(a.id, sidB))!.session).toBeNull();
+    expect((await app.services.users.findForToken(a.id, 'nope'))!.session).toBeNull();
+    expect(await app.services.users.findForToken('00000000-0000-7000-8000-000000000000', sidB)).toBeNull();
+    const other = await createTestApp({}, { database: app.databaseUrl });
+    try {
+      await other.services.sessions.revoke(b.id, sidB);
+      expect((await app.services.users.findForToken(b.id, sidB))!.session!.revokedAt).toBeInstanceOf(Date);
+    } finally {
+      await other.close();
     }
   });
 });

@@ -1,10 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { UserEntity } from '../db/entities/user.js';
-import type { UserStore } from '../db/user-store.js';
+import type { SessionState, UserStore } from '../db/user-store.js';
 import { ErrorCode, type TokenProblem, unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readAuthorization } from './bearer.js';
 import type { Caller } from './caller.js';
+import { SESSION_TOUCH_INTERVAL_MS, type Sessions } from './sessions.js';
 import { type AccessTokenClaims, TokenError, type TokenSigner } from './jwt.js';
 
 /**
@@ -25,13 +26,25 @@ export interface Authenticator {
 }
 
 /**
- * Whether a verified token still speaks for its user: the user exists and the token's version is
- * the user's current one (a password change, role change or logoutAll bumps it). Plain, so tests
- * call it directly.
+ * Whether a verified token still speaks for its user: the user exists, the token's version is
+ * the user's current one (a password change, role change or logoutAll bumps it), and the session
+ * it names (`sid`) still stands: not revoked by logout, revokeSession, revokeOtherSessions or
+ * reuse detection, and not deleted. `session` is what the lookup found for `claims.sid` (null:
+ * no such session of this user). Plain, so tests call it directly.
+ *
+ * A token without `sid` was issued before sessions existed (or by an operator's tool, e.g. the
+ * test helpers' makeAdmin): it is accepted until its `exp` (JWT_EXPIRES_IN, an hour by default)
+ * under the user and version checks alone, so an upgrade signs nobody out. Every sign-in since
+ * carries `sid`, so after one token lifetime no such token is left in the wild.
  */
-export function staleTokenProblem(user: UserEntity | null, claims: AccessTokenClaims): TokenProblem | null {
+export function staleTokenProblem(
+  user: UserEntity | null,
+  claims: AccessTokenClaims,
+  session: SessionState | null = null,
+): TokenProblem | null {
   if (!user) return 'user_gone';
   if (user.tokenVersion !== claims.ver) return 'revoked';
+  if (claims.sid !== undefined && (!session || session.revokedAt)) return 'session_ended';
   return null;
 }
 
@@ -59,8 +72,13 @@ export function isAuthenticationFailure(e: unknown): boolean {
   return e instanceof GraphQLError && e.extensions.code === ErrorCode.UNAUTHENTICATED;
 }
 
-export function createAuthenticator(deps: { tokens: TokenSigner; users: UserStore; logger: Logger }): Authenticator {
-  const { tokens, users, logger } = deps;
+export function createAuthenticator(deps: {
+  tokens: TokenSigner;
+  users: UserStore;
+  sessions: Pick<Sessions, 'touch'>;
+  logger: Logger;
+}): Authenticator {
+  const { tokens, users, sessions, logger } = deps;
 
   function reject(problem: TokenProblem, detail: string): GraphQLError {
     // The real reason goes to the log (never the token itself); the client gets a plain message.
@@ -68,10 +86,24 @@ export function createAuthenticator(deps: { tokens: TokenSigner; users: UserStor
     return unauthenticated(problem);
   }
 
-  function assertCurrent(user: UserEntity | null, claims: AccessTokenClaims): asserts user is UserEntity {
-    const problem = staleTokenProblem(user, claims);
+  /** One query: the user and the token's session (src/db/user-store.ts findForToken). */
+  async function currentUser(claims: AccessTokenClaims): Promise<UserEntity> {
+    // A database failure here propagates as itself (a masked server error), never as "anonymous".
+    const found = await users.findForToken(claims.sub, claims.sid);
+    const user = found?.user ?? null;
+    const problem = staleTokenProblem(user, claims, found?.session ?? null);
     if (problem === 'user_gone') throw reject(problem, `user ${claims.sub} no longer exists`);
+    if (problem === 'session_ended') throw reject(problem, `session ${claims.sid} has ended`);
     if (problem) throw reject(problem, `token version ${claims.ver} is not ${user?.tokenVersion}`);
+    const session = found?.session;
+    if (claims.sid !== undefined && session && Date.now() - session.lastUsedAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+      // "Last used" for the session list: written about once a minute (the check above costs no
+      // query: the lookup read it), and a failed write is no reason to refuse a valid token.
+      await sessions.touch(claims.sid, session.lastUsedAt).catch((e: unknown) => {
+        logger.warn('session last-used not updated', { err: e, sessionId: claims.sid });
+      });
+    }
+    return user as UserEntity;
   }
 
   async function fromToken(token: string): Promise<Caller> {
@@ -82,9 +114,7 @@ export function createAuthenticator(deps: { tokens: TokenSigner; users: UserStor
       if (e instanceof TokenError) throw reject(e.problem, e.detail);
       throw e;
     }
-    // A database failure here propagates as itself (a masked server error), never as "anonymous".
-    const user = await users.findById(claims.sub);
-    assertCurrent(user, claims);
+    const user = await currentUser(claims);
     return { id: user.id, role: user.role, user, claims };
   }
 
@@ -98,7 +128,7 @@ export function createAuthenticator(deps: { tokens: TokenSigner; users: UserStor
       return fromToken(presented.token);
     },
     async recheck(caller) {
-      assertCurrent(await users.findById(caller.id), caller.claims);
+      await currentUser(caller.claims);
     },
   };
 }

@@ -31,6 +31,8 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The session (sign-in) the token belongs to; absent on tokens issued before sessions existed. */
+  sid?: string;
   /**
    * When the user last proved their factors (OpenID Connect's `auth_time`, seconds); a refresh
    * keeps it. Absent on tokens from before it existed: step-up fields treat that as not recent.
@@ -197,12 +199,15 @@ export async function createTokenSigner(
       throw new TokenError('invalid', e instanceof Error ? `${e.name}: ${e.message}` : 'unknown');
     }
     const now = Math.floor(Date.now() / 1000);
-    const { sub, ver, role, iat, exp, jti, auth_time, amr } = payload;
+    const { sub, ver, role, iat, exp, jti, auth_time, amr, sid } = payload;
     if (typeof iat !== 'number' || iat > now + config.clockTolerance) {
       throw new TokenError('invalid', 'iat is in the future');
     }
     if (typeof sub !== 'string' || sub === '' || !Number.isInteger(ver) || (role !== 'USER' && role !== 'ADMIN')) {
       throw new TokenError('invalid', 'missing or malformed sub/ver/role claims');
+    }
+    if (sid !== undefined && !(typeof sid === 'string' && sid !== '' && sid.length <= 64)) {
+      throw new TokenError('invalid', 'malformed sid claim');
     }
     // A sign-in cannot have happened after the token was issued.
     if (auth_time !== undefined && (!Number.isInteger(auth_time) || (auth_time as number) > iat)) {
@@ -220,6 +225,7 @@ export async function createTokenSigner(
       jti: typeof jti === 'string' ? jti : '',
       ...(auth_time !== undefined ? { auth_time: auth_time as number } : {}),
       ...(amr !== undefined ? { amr: Object.freeze([...(amr as string[])]) as string[] } : {}),
+      ...(typeof sid === 'string' ? { sid } : {}),
     });
   }
 }

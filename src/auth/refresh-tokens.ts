@@ -7,7 +7,15 @@ import type { Logger } from '../logger.js';
 export type RefreshProblem = 'unknown' | 'expired' | 'revoked' | 'reused';
 
 export class RefreshTokenError extends Error {
-  constructor(readonly problem: RefreshProblem) {
+  constructor(
+    readonly problem: RefreshProblem,
+    /**
+     * On reuse: whose family was revoked, so the caller can end its session and log it.
+     * `concurrent`: the token was unused when read and another exchange won the race for it (two
+     * refreshes at once, typically one client twice); the winner's answer stands.
+     */
+    readonly reuse?: { userId: string; familyId: string; concurrent: boolean },
+  ) {
     super(problem);
     this.name = 'RefreshTokenError';
   }
@@ -35,9 +43,13 @@ export interface RefreshTokens {
    * be issued. A token already retired revokes its whole family and is refused.
    */
   consume(token: string): Promise<{ userId: string; familyId: string } & SignInProof>;
-  /** Revokes the family `token` belongs to; false when it was unknown or already revoked. */
-  revoke(token: string): Promise<boolean>;
+  /** The family (session id) `token` belongs to and whose it is, or null for an unknown token. */
+  owner(token: string): Promise<{ userId: string; familyId: string } | null>;
+  /** Revokes a family by its id (a session that ended while a refresh was in flight). */
+  revokeFamilyOf(familyId: string): Promise<number>;
   revokeAll(userId: string): Promise<number>;
+  /** Housekeeping: deletes tokens past their expiry; answers how many. */
+  purgeExpired(now?: Date): Promise<number>;
 }
 
 export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number, logger: Logger): RefreshTokens {
@@ -61,12 +73,13 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
       const row = await store.findByHash(hashRefreshToken(token));
       if (!row) throw new RefreshTokenError('unknown');
       if (row.revokedAt) throw new RefreshTokenError('revoked');
-      if (row.usedAt || !(await store.markUsed(row.id))) {
+      const replay = row.usedAt !== null;
+      if (replay || !(await store.markUsed(row.id))) {
         // Someone already exchanged this token: either the client or a thief has a copy.
         // The family is revoked so that neither can go on (OAuth 2.0 Security BCP, 4.14.2).
         const revoked = await store.revokeFamily(row.familyId);
         logger.warn('refresh token reuse: family revoked', { userId: row.userId, familyId: row.familyId, revoked });
-        throw new RefreshTokenError('reused');
+        throw new RefreshTokenError('reused', { userId: row.userId, familyId: row.familyId, concurrent: !replay });
       }
       if (row.expiresAt.getTime() <= Date.now()) throw new RefreshTokenError('expired');
       return {
@@ -77,13 +90,16 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
       };
     },
 
-    async revoke(token) {
-      if (!TOKEN_FORMAT.test(token)) return false;
+    async owner(token) {
+      if (!TOKEN_FORMAT.test(token)) return null;
       const row = await store.findByHash(hashRefreshToken(token));
-      if (!row || row.revokedAt) return false;
-      return (await store.revokeFamily(row.familyId)) > 0;
+      return row ? { userId: row.userId, familyId: row.familyId } : null;
     },
 
+    revokeFamilyOf: (familyId) => store.revokeFamily(familyId),
+
     revokeAll: (userId) => store.revokeAllForUser(userId),
+
+    purgeExpired: (now) => store.deleteExpired(now),
   };
 }

@@ -4,6 +4,8 @@ import { DataSource, type MigrationInterface } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
 import { AccountTokenSchema } from './entities/account-token.js';
 import { RefreshTokenSchema } from './entities/refresh-token.js';
+import { SecurityEventSchema } from './entities/security-event.js';
+import { SessionSchema } from './entities/session.js';
 import { UserSchema } from './entities/user.js';
 import { MfaChallengeSchema, RecoveryCodeSchema, TotpFactorSchema } from './entities/mfa.js';
 import { migrations } from './migrations/index.js';
@@ -15,6 +17,8 @@ export const entities = [
   TotpFactorSchema,
   RecoveryCodeSchema,
   MfaChallengeSchema,
+  SessionSchema,
+  SecurityEventSchema,
 ];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */

@@ -1,6 +1,7 @@
+import { purgeExpiredSecurityData } from '../security/retention.js';
 import type { Services } from '../services.js';
 
-/** How often expired mailed-link tokens are deleted. */
+/** How often expired mailed-link tokens, and security data past its retention, are deleted. */
 export const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
@@ -10,12 +11,19 @@ export const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
  */
 export function startHousekeeping(services: Services, intervalMs = HOUSEKEEPING_INTERVAL_MS): () => void {
   const run = () =>
-    services.accountTokens.store.deleteExpired().then(
-      (n) => {
-        if (n > 0) services.logger.info('expired account tokens deleted', { count: n });
-      },
-      (e: unknown) => services.logger.warn('deleting expired account tokens failed', { err: e }),
-    );
+    Promise.all([
+      services.accountTokens.store.deleteExpired().then(
+        (n) => {
+          if (n > 0) services.logger.info('expired account tokens deleted', { count: n });
+        },
+        (e: unknown) => services.logger.warn('deleting expired account tokens failed', { err: e }),
+      ),
+      // The security log and ended sessions past SECURITY_LOG_RETENTION_DAYS, expired refresh tokens.
+      purgeExpiredSecurityData(services).then(
+        (deleted) => services.logger.info('retention cleanup', deleted),
+        (e: unknown) => services.logger.warn('retention cleanup failed', { err: e }),
+      ),
+    ]);
   void run();
   const timer = setInterval(run, intervalMs);
   timer.unref();

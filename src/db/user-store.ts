@@ -1,5 +1,7 @@
 import { QueryFailedError, type DataSource, type Repository } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { v7 as uuidv7 } from 'uuid';
+import { SessionSchema } from './entities/session.js';
 import { type Role, type UserEntity, UserSchema } from './entities/user.js';
 
 export class EmailTakenError extends Error {
@@ -13,19 +15,43 @@ export function isUniqueViolation(e: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
-/** The one better-sqlite3 method the primary-key fast path needs. */
+/** The one better-sqlite3 method the fast paths need. */
 interface SqliteConnection {
   prepare(sql: string): { get(...params: unknown[]): unknown };
 }
 
+/** What the per-request lookup needs of the token's session: whether it still stands, and when it was last used. */
+export interface SessionState {
+  revokedAt: Date | null;
+  lastUsedAt: Date;
+}
+
+/** The token's user and, when the token names one, its session (null when no such session row exists). */
+export interface TokenSubject {
+  user: UserEntity;
+  session: SessionState | null;
+}
+
+/** Runs one SQL text with `?` placeholders and answers its first row, on either database. */
+type RowReader = (...params: unknown[]) => Promise<Record<string, unknown> | undefined>;
+
 /** Every query the API makes about users, so resolvers and the context never write SQL. */
 export class UserStore {
   private readonly repo: Repository<UserEntity>;
-  private readonly byIdFast: ((id: string) => UserEntity | null) | undefined;
+  private readonly byIdFast: RowReader | undefined;
+  private readonly withSession: RowReader;
+  private sessionColumns: Map<string, ColumnMetadata> | undefined;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(UserSchema);
-    this.byIdFast = dataSource.options.type === 'better-sqlite3' ? this.preparedFindById(dataSource) : undefined;
+    const meta = this.repo.metadata;
+    const [pk] = meta.primaryColumns;
+    if (!pk || meta.primaryColumns.length !== 1) throw new Error('users must have a single-column primary key');
+    const byIdSql =
+      `SELECT ${meta.columns.map((c) => `"${c.databaseName}"`).join(', ')} ` +
+      `FROM "${meta.tableName}" WHERE "${pk.databaseName}" = ? LIMIT 1`;
+    this.byIdFast = dataSource.options.type === 'better-sqlite3' ? this.rowReader(byIdSql) : undefined;
+    this.withSession = this.rowReader(this.withSessionSql(pk.databaseName));
   }
 
   /**
@@ -35,35 +61,86 @@ export class UserStore {
    * builder around `findOneBy` cost more than the lookup itself. No cache: every call reads the row.
    */
   findById(id: string): Promise<UserEntity | null> {
-    if (this.byIdFast) {
-      try {
-        return Promise.resolve(this.byIdFast(id));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
+    if (this.byIdFast) return this.byIdFast(id).then((row) => (row ? this.hydrate(row) : null));
     return this.repo.findOneBy({ id });
   }
 
-  private preparedFindById(dataSource: DataSource): (id: string) => UserEntity | null {
+  /**
+   * The per-request lookup for a token: the user and, when the token carries `sid`, that session
+   * of that user, in ONE query (a prepared statement on SQLite), so checking the session costs no
+   * second round trip. No cache: a revocation on any instance counts at once.
+   */
+  async findForToken(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
+    if (sessionId === undefined) {
+      const user = await this.findById(userId);
+      return user ? { user, session: null } : null;
+    }
+    const row = await this.withSession(sessionId, sessionId, userId);
+    if (!row) return null;
+    const user = this.hydrate(row);
+    // No such session of this user: last_used_at, NOT NULL in the table, reads as null.
+    const lastUsedAt = this.sessionDate(row, 'lastUsedAt', 's_last_used_at');
+    if (!lastUsedAt) return { user, session: null };
+    return { user, session: { lastUsedAt, revokedAt: this.sessionDate(row, 'revokedAt', 's_revoked_at') } };
+  }
+
+  /**
+   * Scalar subqueries rather than a LEFT JOIN: the same answer in one statement, but SQLite runs
+   * the subqueries as plain primary-key lookups (about as fast as the user lookup alone), where its
+   * LEFT JOIN with a bound parameter in ON measured several times slower.
+   */
+  private withSessionSql(pk: string): string {
     const meta = this.repo.metadata;
-    const driver = dataSource.driver;
-    const [pk] = meta.primaryColumns;
-    if (!pk || meta.primaryColumns.length !== 1) throw new Error('users must have a single-column primary key');
-    const columns = meta.columns;
-    const sql =
-      `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} ` +
-      `FROM "${meta.tableName}" WHERE "${pk.databaseName}" = ? LIMIT 1`;
-    // Prepared on first use: the table may not exist until migrations have run.
-    let statement: ReturnType<SqliteConnection['prepare']> | undefined;
-    return (id) => {
-      statement ??= (driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection.prepare(sql);
-      const row = statement.get(id) as Record<string, unknown> | undefined;
-      if (!row) return null;
-      const entity = meta.create() as UserEntity;
-      for (const c of columns) c.setEntityValue(entity, driver.prepareHydratedValue(row[c.databaseName], c));
-      return entity;
-    };
+    const columns = meta.columns.map((c) => `u."${c.databaseName}" AS "${c.databaseName}"`).join(', ');
+    const session = (column: string) =>
+      `(SELECT s.${column} FROM sessions s WHERE s.id = ? AND s.user_id = u."${pk}") AS s_${column}`;
+    return (
+      `SELECT ${columns}, ${session('last_used_at')}, ${session('revoked_at')} ` +
+      `FROM "${meta.tableName}" u WHERE u."${pk}" = ? LIMIT 1`
+    );
+  }
+
+  /**
+   * On SQLite, one prepared statement on TypeORM's own better-sqlite3 connection (prepared on first
+   * use: the tables may not exist before migrations), hydrated through TypeORM's column metadata so
+   * it returns exactly what `findOneBy` returns. On PostgreSQL, the same SQL through the pool.
+   */
+  private rowReader(sql: string): RowReader {
+    if (this.dataSource.options.type === 'better-sqlite3') {
+      let statement: ReturnType<SqliteConnection['prepare']> | undefined;
+      return (...params) => {
+        try {
+          statement ??= (
+            this.dataSource.driver as unknown as { databaseConnection: SqliteConnection }
+          ).databaseConnection.prepare(sql);
+          return Promise.resolve(statement.get(...params) as Record<string, unknown> | undefined);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      };
+    }
+    let n = 0;
+    const numbered = sql.replace(/\?/g, () => `$${++n}`);
+    return async (...params) => ((await this.dataSource.query(numbered, params)) as Record<string, unknown>[])[0];
+  }
+
+  private hydrate(row: Record<string, unknown>): UserEntity {
+    const meta = this.repo.metadata;
+    const entity = meta.create() as UserEntity;
+    for (const c of meta.columns) {
+      c.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(row[c.databaseName], c));
+    }
+    return entity;
+  }
+
+  /** A session timestamp from a raw row, read as TypeORM reads that column (looked up once). */
+  private sessionDate(row: Record<string, unknown>, property: 'lastUsedAt' | 'revokedAt', alias: string): Date | null {
+    this.sessionColumns ??= new Map(
+      this.dataSource.getMetadata(SessionSchema).columns.map((c) => [c.propertyName, c] as const),
+    );
+    const column = this.sessionColumns.get(property);
+    if (!column) throw new Error(`sessions.${property} is not mapped`);
+    return (this.dataSource.driver.prepareHydratedValue(row[alias], column) as Date | null) ?? null;
   }
 
   /** `email` must already be normalised (see normalizeEmail). */

@@ -3,6 +3,8 @@ import type { AuthResolver as ResolverFnAuth } from '../resolvers/resolver-types
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserEntity } from '../db/entities/user.js';
 import type { AccountEventMessage } from '../events.js';
+import type { SessionEntity } from '../db/entities/session.js';
+import type { SecurityEventEntity } from '../db/entities/security-event.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null;
@@ -18,6 +20,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in time, as an ISO-8601 string in UTC (e.g. `2026-11-24T04:19:42.000Z`). */
   DateTime: { input: Date; output: Date | string; }
+  /** Any JSON value (an object for `exportMyData`). */
+  JSON: { input: unknown; output: unknown; }
 };
 
 /** Something that happened to the caller's account. */
@@ -41,6 +45,8 @@ export type AccountEventKind =
   | 'PROFILE_UPDATED'
   /** An administrator changed the role; earlier tokens are refused. */
   | 'ROLE_CHANGED'
+  /** One session ended (`logout`, `revokeSession`, `revokeOtherSessions`, refresh-token reuse); its tokens are refused. */
+  | 'SESSION_REVOKED'
   /** `logoutAll` ran; every token is refused. */
   | 'SIGNED_OUT_EVERYWHERE';
 
@@ -88,9 +94,10 @@ export type Mutation = {
    */
   login: AuthPayload;
   /**
-   * Signs out one session: revokes the refresh token (and its descendants). True when a session
-   * was revoked, false when the token was unknown or already revoked. Omit the argument in cookie
-   * mode. The access token stays valid until it expires; use `logoutAll` to end those too.
+   * Signs out one session: the session of the refresh token given (in cookie mode, the cookie's),
+   * or, without one, the session of the access token sent. Its refresh token and its access tokens
+   * are refused from the next request on. True when a session ended, false when the token was
+   * unknown or its session had already ended.
    */
   logout: Scalars['Boolean']['output'];
   /** Signs out everywhere: every access and refresh token of the caller is refused from now on. */
@@ -146,6 +153,14 @@ export type Mutation = {
    * signs in with its password alone and can set TOTP up again. Recorded in the server log.
    */
   resetUserTotp: User;
+  /** Ends every session of the caller but the current one; answers how many ended. */
+  revokeOtherSessions: Scalars['Int']['output'];
+  /**
+   * Ends one of the caller's sessions ("sign out this device"): its refresh token and its access
+   * tokens are refused from the next request on. True when it ended now, false when it had ended
+   * already; NOT_FOUND for an unknown id or another account's.
+   */
+  revokeSession: Scalars['Boolean']['output'];
   /**
    * Sets an account's role. Administrators only. The account's existing tokens stop working,
    * so a demotion takes effect at once.
@@ -245,6 +260,11 @@ export type MutationResetUserTotpArgs = {
 };
 
 
+export type MutationRevokeSessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationSetUserRoleArgs = {
   id: Scalars['ID']['input'];
   role: Role;
@@ -287,17 +307,44 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Everything the server keeps about the caller, as one JSON document: the account (no password
+   * hash), every session it still keeps, ended ones included, and the security log.
+   */
+  exportMyData: Scalars['JSON']['output'];
   /** The caller's own account. */
   me: User;
+  /**
+   * The caller's own security log, newest first. Events are kept for
+   * `SECURITY_LOG_RETENTION_DAYS` (90 by default).
+   */
+  securityEvents: SecurityEventConnection;
+  /** The caller's sessions that are still signed in, the current one marked. */
+  sessions: Array<Session>;
   /** One account's public profile by id; null when there is no such account. */
   user: Maybe<UserProfile>;
+  /** Any account's security log, newest first. Administrators only; NOT_FOUND for an unknown account. */
+  userSecurityEvents: SecurityEventConnection;
   /** Every account's profile, oldest first, a page at a time; for signed-in callers (no anonymous directory). */
   users: UserConnection;
 };
 
 
+export type QuerySecurityEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryUserSecurityEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -312,6 +359,69 @@ export type Role =
   | 'ADMIN'
   /** A signed-up user: may read and change their own account. */
   | 'USER';
+
+/** One entry of an account's security log. */
+export type SecurityEvent = {
+  __typename?: 'SecurityEvent';
+  /** The client address the request came from, when known. */
+  address: Maybe<Scalars['String']['output']>;
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** Stable, opaque identifier. */
+  id: Scalars['ID']['output'];
+  /** The session the event happened in or started, when there is one. */
+  sessionId: Maybe<Scalars['ID']['output']>;
+  /**
+   * What happened: SIGNED_UP, LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, PASSWORD_CHANGED,
+   * ROLE_CHANGED, LOGGED_OUT, SESSION_REVOKED, OTHER_SESSIONS_REVOKED, LOGGED_OUT_EVERYWHERE,
+   * REFRESH_TOKEN_REUSE_DETECTED, DATA_EXPORTED; more names are added as features arrive, so
+   * clients should show an unknown name as it is.
+   */
+  type: Scalars['String']['output'];
+  /** The User-Agent of the request, when sent. */
+  userAgent: Maybe<Scalars['String']['output']>;
+};
+
+/** One page of security events, newest first (Relay cursor connection). */
+export type SecurityEventConnection = {
+  __typename?: 'SecurityEventConnection';
+  /** The events on this page, each with its cursor. */
+  edges: Array<SecurityEventEdge>;
+  /** The events on this page (the same as `edges { node }`). */
+  nodes: Array<SecurityEvent>;
+  /** Where this page sits in the whole log. */
+  pageInfo: PageInfo;
+};
+
+/** An event in a `SecurityEventConnection`. */
+export type SecurityEventEdge = {
+  __typename?: 'SecurityEventEdge';
+  /** Pass as `after` to continue after (that is, before in time) this event. */
+  cursor: Scalars['String']['output'];
+  /** The event. */
+  node: SecurityEvent;
+};
+
+/**
+ * One sign-in (`signup`, `login`) and the refresh tokens rotated from it. Its id is the `sid`
+ * claim of the access tokens it issued; ending it refuses those tokens and its refresh token at
+ * the very next request.
+ */
+export type Session = {
+  __typename?: 'Session';
+  /** The client address of the sign-in (behind `TRUST_PROXY` proxies, the address they report). */
+  address: Maybe<Scalars['String']['output']>;
+  /** When the sign-in happened. */
+  createdAt: Scalars['DateTime']['output'];
+  /** True for the session of the access token this request was made with. */
+  current: Scalars['Boolean']['output'];
+  /** Stable, opaque identifier; the `sid` claim of this session's access tokens. */
+  id: Scalars['ID']['output'];
+  /** When the session was last used (a request or a refresh); kept to about a minute. */
+  lastUsedAt: Scalars['DateTime']['output'];
+  /** The User-Agent of the sign-in, as the client sent it. */
+  userAgent: Maybe<Scalars['String']['output']>;
+};
 
 /** A new account. */
 export type SignupInput = {
@@ -328,7 +438,8 @@ export type Subscription = {
   /**
    * Events on the caller's own account, streamed over server-sent events (GraphQL over SSE;
    * send `Accept: text/event-stream`). The stream ends with an UNAUTHENTICATED error when the
-   * access token expires or is revoked (password change, role change, logoutAll, deletion).
+   * access token expires or is revoked (password change, role change, logoutAll, deletion, or its
+   * session ended: logout, revokeSession, revokeOtherSessions).
    */
   accountEvents: AccountEvent;
 };
@@ -513,10 +624,15 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  SecurityEvent: ResolverTypeWrapper<SecurityEventEntity>;
+  SecurityEventConnection: ResolverTypeWrapper<Omit<SecurityEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['SecurityEventEdge']>, nodes: Array<ResolversTypes['SecurityEvent']> }>;
+  SecurityEventEdge: ResolverTypeWrapper<Omit<SecurityEventEdge, 'node'> & { node: ResolversTypes['SecurityEvent'] }>;
+  Session: ResolverTypeWrapper<SessionEntity>;
   SignupInput: SignupInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -536,9 +652,14 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  SecurityEvent: SecurityEventEntity;
+  SecurityEventConnection: Omit<SecurityEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['SecurityEventEdge']>, nodes: Array<ResolversParentTypes['SecurityEvent']> };
+  SecurityEventEdge: Omit<SecurityEventEdge, 'node'> & { node: ResolversParentTypes['SecurityEvent'] };
+  Session: SessionEntity;
   SignupInput: SignupInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -582,6 +703,10 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   changePassword?: ResolverAuth<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   confirmTotp?: ResolverAuth<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationConfirmTotpArgs, 'code'>>;
@@ -598,6 +723,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   resendVerificationEmail?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
   resetUserTotp?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationResetUserTotpArgs, 'id'>>;
+  revokeOtherSessions?: ResolverAuth<ResolversTypes['Int'], ParentType, ContextType>;
+  revokeSession?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   setUserRole?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
   setupTotp?: ResolverAuth<ResolversTypes['TotpSetup'], ParentType, ContextType, RequireFields<MutationSetupTotpArgs, 'currentPassword'>>;
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input'>>;
@@ -612,9 +739,42 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  exportMyData?: ResolverAuth<ResolversTypes['JSON'], ParentType, ContextType>;
   me?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
+  securityEvents?: ResolverAuth<ResolversTypes['SecurityEventConnection'], ParentType, ContextType, RequireFields<QuerySecurityEventsArgs, 'first'>>;
+  sessions?: ResolverAuth<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['UserProfile']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
+  userSecurityEvents?: ResolverAuth<ResolversTypes['SecurityEventConnection'], ParentType, ContextType, RequireFields<QueryUserSecurityEventsArgs, 'first' | 'userId'>>;
   users?: ResolverAuth<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+};
+
+export type SecurityEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SecurityEvent'] = ResolversParentTypes['SecurityEvent']> = {
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sessionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SecurityEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SecurityEventConnection'] = ResolversParentTypes['SecurityEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SecurityEventEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['SecurityEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type SecurityEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SecurityEventEdge'] = ResolversParentTypes['SecurityEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SecurityEvent'], ParentType, ContextType>;
+};
+
+export type SessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = {
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -663,9 +823,14 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AccountEvent?: AccountEventResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SecurityEvent?: SecurityEventResolvers<ContextType>;
+  SecurityEventConnection?: SecurityEventConnectionResolvers<ContextType>;
+  SecurityEventEdge?: SecurityEventEdgeResolvers<ContextType>;
+  Session?: SessionResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TotpSetup?: TotpSetupResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

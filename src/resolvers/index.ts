@@ -1,16 +1,20 @@
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { RecoveryMutation, User as RecoveryUser } from './recovery.js';
 import { SecondFactorMutation, User as SecondFactorUser } from './second-factor.js';
+import { SecurityEvent, SecurityMutation, SecurityQuery, Session } from './security.js';
 import { AccountEvent, Subscription } from './subscription.js';
 import { UserProfile } from './user.js';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
-  Query,
-  Mutation: { ...Mutation, ...RecoveryMutation, ...SecondFactorMutation },
+  JSON: JSONResolver,
+  Query: { ...Query, ...SecurityQuery },
+  Mutation: { ...Mutation, ...RecoveryMutation, ...SecondFactorMutation, ...SecurityMutation },
+  Session,
+  SecurityEvent,
   Subscription,
   AccountEvent,
   UserProfile,

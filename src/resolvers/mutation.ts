@@ -1,5 +1,7 @@
 import { clearRefreshCookie, deliverRefreshToken, receiveRefreshToken } from '../auth/refresh-transport.js';
 import type { GraphQLContext } from '../context.js';
+import { originOf } from '../security/security-log.js';
+import { logoutByRefreshToken, logoutSession } from '../users/session-control.js';
 import type { MutationResolvers } from '../generated/graphql.js';
 import {
   changePassword,
@@ -24,10 +26,10 @@ export async function payload(context: GraphQLContext, session: Session) {
 }
 
 export const Mutation: MutationResolvers = {
-  signup: async (_parent, { input }, ctx) => payload(ctx, await signup(ctx.services, input)),
+  signup: async (_parent, { input }, ctx) => payload(ctx, await signup(ctx.services, input, originOf(ctx))),
 
   login: async (_parent, { email, password }, ctx) =>
-    payload(ctx, await login(ctx.services, email, password, ctx.clientAddress)),
+    payload(ctx, await login(ctx.services, email, password, originOf(ctx))),
 
   changePassword: async (_parent, { currentPassword, newPassword }, ctx) =>
     payload(
@@ -37,26 +39,33 @@ export const Mutation: MutationResolvers = {
         ctx.caller.user,
         currentPassword,
         newPassword,
-        ctx.clientAddress,
+        originOf(ctx),
         proofOf(ctx.caller.claims),
       ),
     ),
 
   refresh: async (_parent, { refreshToken }, ctx) =>
-    payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken))),
+    payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken), originOf(ctx))),
 
   logout: async (_parent, { refreshToken }, ctx) => {
-    // Refused (a cross-site cookie request, no token) before anything changes.
-    const token = await receiveRefreshToken(ctx, refreshToken);
     try {
-      return await ctx.services.refreshTokens.revoke(token);
+      let token: string;
+      try {
+        token = await receiveRefreshToken(ctx, refreshToken);
+      } catch (e) {
+        // No refresh token (none given, no cookie): the session of the access token sent ends.
+        const caller = await ctx.viewer();
+        if (!caller?.claims.sid) throw e;
+        return await logoutSession(ctx.services, caller.id, caller.claims.sid, originOf(ctx));
+      }
+      return await logoutByRefreshToken(ctx.services, token, originOf(ctx));
     } finally {
       await clearRefreshCookie(ctx);
     }
   },
 
   logoutAll: async (_parent, _args, ctx) => {
-    await signOutEverywhere(ctx.services, ctx.caller.id);
+    await signOutEverywhere(ctx.services, ctx.caller.id, originOf(ctx));
     await clearRefreshCookie(ctx);
     return true;
   },

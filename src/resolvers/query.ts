@@ -1,6 +1,5 @@
-import { badUserInput } from '../errors.js';
 import type { QueryResolvers } from '../generated/graphql.js';
-import { decodeCursor, encodeCursor, USERS_PAGE_MAX } from './pagination.js';
+import { assertPageSize, decodeCursor, encodeCursor } from './pagination.js';
 
 export const Query: QueryResolvers = {
   me: (_parent, _args, { caller }) => caller.user,
@@ -8,9 +7,7 @@ export const Query: QueryResolvers = {
   user: async (_parent, { id }, { services }) => services.users.findById(id),
 
   users: async (_parent, { first, after }, { services }) => {
-    if (!Number.isInteger(first) || first < 1 || first > USERS_PAGE_MAX) {
-      throw badUserInput(`first must be from 1 to ${USERS_PAGE_MAX}`, 'first');
-    }
+    assertPageSize(first);
     const afterId = after == null ? null : decodeCursor(after);
     const [{ users, hasNextPage }, totalCount] = await Promise.all([
       services.users.page(first, afterId),

@@ -1,3 +1,4 @@
+import { originOf } from '../security/security-log.js';
 import type { MutationResolvers, UserResolvers } from '../generated/graphql.js';
 import {
   confirmTotp,
@@ -23,10 +24,13 @@ export const SecondFactorMutation: Pick<
     disableTotp(services, caller.user, code, clientAddress),
 
   verifyLogin: async (_parent, { challenge, code }, ctx) =>
-    payload(ctx, await verifyLogin(ctx.services, challenge, code, ctx.clientAddress)),
+    payload(ctx, await verifyLogin(ctx.services, challenge, code, originOf(ctx))),
 
   reauthenticate: async (_parent, { password, code }, ctx) =>
-    payload(ctx, await reauthenticate(ctx.services, ctx.caller.user, password, code, ctx.clientAddress)),
+    payload(
+      ctx,
+      await reauthenticate(ctx.services, ctx.caller.user, password, code, originOf(ctx), ctx.caller.claims.sid),
+    ),
 
   resetUserTotp: (_parent, { id }, { services, caller }) => resetUserTotp(services, id, caller.id),
 };

@@ -7,6 +7,8 @@ import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { ErrorCode, badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
+import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
+import type { RequestOrigin } from '../security/security-log.js';
 import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 import { mailVerificationLater } from './verification.js';
@@ -16,6 +18,8 @@ export interface Session {
   token: string;
   refresh: { token: string; expiresAt: Date };
   user: UserEntity;
+  /** The session (sign-in) the tokens belong to: the access token's `sid`. */
+  sessionId: string;
 }
 
 /**
@@ -38,33 +42,45 @@ export function proofOf(claims: { auth_time?: number; amr?: string[] }): Proof {
   return { authTime: claims.auth_time ?? null, amr: claims.amr ?? null };
 }
 
+/** How a sign-in is issued: a new session from `origin`, or (a refresh) continuing `sessionId`. */
+export interface IssueOptions {
+  /** Continue this session (rotation, reauthentication) instead of starting one. */
+  sessionId?: string;
+  /** Where a new session's sign-in came from, for the session list. */
+  origin?: RequestOrigin | undefined;
+  /** What the sign-in proved and when (new sign-ins), or carries on unchanged (a refresh). */
+  proof: Proof;
+}
+
 /**
- * The one way anyone is signed in: an access token and a refresh token, a new family unless
- * continuing one (rotation). Every flow that answers an AuthPayload comes through here, after it
- * has checked every factor the account needs (test/second-factor-paths.test.ts walks them all).
+ * The one way anyone is signed in: an access token carrying the session's id as `sid` and the
+ * sign-in's `auth_time` and `amr`, and a refresh token in the session's family. A new session
+ * unless continuing one. Every flow that answers an AuthPayload comes through here, after it has
+ * checked every factor the account needs (test/second-factor-paths.test.ts walks them all).
  */
-export async function issue(
-  services: Services,
-  user: UserEntity,
-  opts: { familyId?: string; proof: Proof },
-): Promise<Session> {
+export async function issue(services: Services, user: UserEntity, opts: IssueOptions): Promise<Session> {
   const { proof } = opts;
+  const sessionId =
+    opts.sessionId ?? (await services.sessions.start(user.id, opts.origin, services.config.refresh.ttl)).id;
   const [token, refresh] = await Promise.all([
     services.tokens.sign(user, {
+      sid: sessionId,
       ...(proof.authTime !== null ? { authTime: proof.authTime } : {}),
       ...(proof.amr !== null ? { amr: proof.amr } : {}),
     }),
-    services.refreshTokens.issue(user.id, opts.familyId, {
+    services.refreshTokens.issue(user.id, sessionId, {
       authTime: proof.authTime === null ? null : new Date(proof.authTime * 1000),
       amr: proof.amr,
     }),
   ]);
-  return { token, refresh, user };
+  if (opts.sessionId) await services.sessions.extend(sessionId, refresh.expiresAt);
+  return { token, refresh, user, sessionId };
 }
 
 export async function signup(
   services: Services,
   input: { name: string; email: string; password: string },
+  origin?: RequestOrigin,
 ): Promise<Session> {
   const name = validName(input.name, 'input.name');
   const email = validEmail(input.email, 'input.email');
@@ -78,7 +94,9 @@ export async function signup(
     services.logger.info('signup', { userId: user.id });
     // In the background: signup neither waits for nor fails on the mail server (resendVerificationEmail).
     mailVerificationLater(services, user);
-    return await issue(services, user, { proof: provenNow(['pwd']) });
+    const session = await issue(services, user, { origin, proof: provenNow(['pwd']) });
+    await services.securityLog.record('SIGNED_UP', { userId: user.id, origin, sessionId: session.sessionId });
+    return session;
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
     throw e;
@@ -86,9 +104,14 @@ export async function signup(
 }
 
 /** A sign-in, counted by outcome (auth_logins_total). */
-export async function login(services: Services, rawEmail: string, password: string, address: string): Promise<Session> {
+export async function login(
+  services: Services,
+  rawEmail: string,
+  password: string,
+  origin: RequestOrigin,
+): Promise<Session> {
   try {
-    const session = await passwordLogin(services, rawEmail, password, address);
+    const session = await passwordLogin(services, rawEmail, password, origin);
     services.metrics.logins.inc({ outcome: 'success' });
     return session;
   } catch (e) {
@@ -104,10 +127,16 @@ export async function login(services: Services, rawEmail: string, password: stri
   }
 }
 
-async function passwordLogin(services: Services, rawEmail: string, password: string, address: string) {
+async function passwordLogin(services: Services, rawEmail: string, password: string, origin: RequestOrigin) {
+  const address = origin.address ?? 'unknown';
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
-  await services.throttle.assertAllowed(email, address);
+  try {
+    await services.throttle.assertAllowed(email, address);
+  } catch (e) {
+    noteThrottledLogin(services, email, origin);
+    throw e;
+  }
   // No account can have a password this long, and hashing one is wasted work an attacker chooses.
   if ([...password].length > PASSWORD_MAX_LENGTH) {
     await services.throttle.recordFailure(email, address);
@@ -119,6 +148,7 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
   if (!user || !ok) {
     await services.throttle.recordFailure(email, address);
     services.logger.info('login failed', { userId: user?.id ?? null, address });
+    noteFailedLogin(services, user, origin);
     throw unauthenticated('credentials');
   }
   let current = user;
@@ -136,7 +166,9 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
     throw mfaRequired(await services.mfa.createChallenge(current));
   }
   await services.throttle.recordSuccess(email, address);
-  return issue(services, current, { proof: provenNow(['pwd']) });
+  const session = await issue(services, current, { origin, proof: provenNow(['pwd']) });
+  await services.securityLog.record('LOGIN_SUCCEEDED', { userId: user.id, origin, sessionId: session.sessionId });
+  return session;
 }
 
 export async function changePassword(
@@ -144,22 +176,25 @@ export async function changePassword(
   caller: UserEntity,
   currentPassword: string,
   newPassword: string,
-  address: string,
+  origin: RequestOrigin,
   proof: Proof,
 ): Promise<Session> {
   await assertNewPassword(services, newPassword, 'newPassword');
-  await assertCurrentPassword(services, caller, currentPassword, address);
+  await assertCurrentPassword(services, caller, currentPassword, origin.address ?? 'unknown');
   const passwordHash = await services.passwords.hash(newPassword);
   // Bumping the token version refuses every access token issued before, on every instance;
   // other sessions' refresh tokens go too, so a thief who had the old password is out.
   const user = await services.users.update(caller.id, { passwordHash, bumpTokenVersion: true });
   if (!user) throw unauthenticated('user_gone');
+  await services.sessions.revokeAllBut(user.id, undefined);
   await services.refreshTokens.revokeAll(user.id);
   services.logger.info('password changed', { userId: user.id });
   publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
-  // The session goes on: its auth_time and amr are the sign-in's, not this request's (a password
-  // alone is not a second factor, so it cannot make a session fresh for step-up fields).
-  return issue(services, user, { proof });
+  // A new session (every other one just ended), carrying the sign-in's auth_time and amr, not this
+  // request's: a password alone is not a second factor, so it cannot make a session fresh for step-up.
+  const session = await issue(services, user, { origin, proof });
+  await services.securityLog.record('PASSWORD_CHANGED', { userId: user.id, origin });
+  return session;
 }
 
 export async function updateProfile(
@@ -201,8 +236,15 @@ export async function deleteAccount(services: Services, id: string, by: string):
   return user;
 }
 
-/** Rotation: the refresh token is retired and a new one issued in the same family. */
-export async function refreshSession(services: Services, refreshToken: string): Promise<Session> {
+/**
+ * Rotation: the refresh token is retired and a new one issued in the same session. The session
+ * must still stand: one revoked while this refresh was in flight is not brought back.
+ */
+export async function refreshSession(
+  services: Services,
+  refreshToken: string,
+  origin?: RequestOrigin,
+): Promise<Session> {
   let owner: Awaited<ReturnType<Services['refreshTokens']['consume']>>;
   try {
     owner = await services.refreshTokens.consume(refreshToken);
@@ -211,24 +253,47 @@ export async function refreshSession(services: Services, refreshToken: string): 
       services.logger.info('refresh refused', { problem: e.problem });
       services.metrics.refreshes.inc({ outcome: 'refused' });
       if (e.problem === 'reused') services.metrics.refreshTokenReuse.inc();
+      if (e.reuse) {
+        // The family is revoked already (refresh-tokens.ts). A replay of a token exchanged earlier
+        // also ends the session, so the access tokens it issued stop too. Two exchanges racing for
+        // one unused token leave the session to the winner, whose answer is already on its way
+        // (and whose new refresh token the family revocation may have caught). Either way the
+        // owner sees it in the security log.
+        if (!e.reuse.concurrent) await services.sessions.revoke(e.reuse.userId, e.reuse.familyId);
+        await services.securityLog.record('REFRESH_TOKEN_REUSE_DETECTED', {
+          userId: e.reuse.userId,
+          origin,
+          sessionId: e.reuse.familyId,
+          details: { concurrent: e.reuse.concurrent },
+        });
+        if (!e.reuse.concurrent) publishAccountEvent(services.events, e.reuse.userId, 'SESSION_REVOKED');
+      }
       throw unauthenticated('invalid_refresh');
     }
     throw e;
   }
-  const user = await services.users.findById(owner.userId);
-  services.metrics.refreshes.inc({ outcome: user ? 'success' : 'refused' });
-  if (!user) throw unauthenticated('invalid_refresh');
+  const [user, session] = await Promise.all([
+    services.users.findById(owner.userId),
+    services.sessions.live(owner.familyId),
+  ]);
+  services.metrics.refreshes.inc({ outcome: user && session ? 'success' : 'refused' });
+  if (!user || !session) {
+    await services.refreshTokens.revokeFamilyOf(owner.familyId);
+    throw unauthenticated('invalid_refresh');
+  }
   // The sign-in's auth_time and amr, unchanged: a refresh is not a new proof of anything.
   const proof = { authTime: owner.authTime ? Math.floor(owner.authTime.getTime() / 1000) : null, amr: owner.amr };
-  return issue(services, user, { familyId: owner.familyId, proof });
+  return issue(services, user, { sessionId: owner.familyId, proof });
 }
 
 /** Refuses every access and refresh token the user holds, on every instance. */
-export async function signOutEverywhere(services: Services, userId: string): Promise<void> {
+export async function signOutEverywhere(services: Services, userId: string, origin?: RequestOrigin): Promise<void> {
   await services.users.update(userId, { bumpTokenVersion: true });
+  await services.sessions.revokeAllBut(userId, undefined);
   await services.refreshTokens.revokeAll(userId);
   services.logger.info('signed out everywhere', { userId });
   publishAccountEvent(services.events, userId, 'SIGNED_OUT_EVERYWHERE');
+  await services.securityLog.record('LOGGED_OUT_EVERYWHERE', { userId, origin });
 }
 
 export async function setRole(
@@ -243,5 +308,7 @@ export async function setRole(
   if (!user) throw notFound('No such user');
   services.logger.info('role changed', { userId: id, role, by });
   publishAccountEvent(services.events, id, 'ROLE_CHANGED');
+  // No origin: the administrator's address and device are not the account owner's to read.
+  await services.securityLog.record('ROLE_CHANGED', { userId: id, details: { role, by } });
   return user;
 }

@@ -4,6 +4,7 @@ import { assertNewPassword } from '../auth/new-password.js';
 import type { Services } from '../services.js';
 import type { AccountTokenEntity } from '../db/entities/account-token.js';
 import { RefreshTokenSchema } from '../db/entities/refresh-token.js';
+import { SessionSchema } from '../db/entities/session.js';
 import { UserSchema } from '../db/entities/user.js';
 import { badToken, mailUnavailable } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
@@ -57,6 +58,12 @@ export async function requestPasswordReset(services: Services, rawEmail: string,
     // A failed send leaves nothing behind; a sent one makes every older reset link void.
     if (!sent) await store.delete(issued.id);
     else await store.revokeOthers(user.id, ['PASSWORD_RESET'], issued.id);
+    // In the background like the rest: recorded only for a real account, and nobody can time it.
+    if (sent)
+      await services.securityLog.record('PASSWORD_RESET_REQUESTED', {
+        userId: user.id,
+        origin: { address, userAgent: null },
+      });
   });
   return true;
 }
@@ -106,6 +113,8 @@ export async function resetPassword(
     // In this transaction rather than through RefreshTokens, so a failure cannot leave the new
     // password set and old sessions alive.
     await m.getRepository(RefreshTokenSchema).update({ userId: row.userId, revokedAt: IsNull() }, { revokedAt: now });
+    // Every session ends with them (the session list, and each session's access tokens).
+    await m.getRepository(SessionSchema).update({ userId: row.userId, revokedAt: IsNull() }, { revokedAt: now });
     await accountTokens.store.revokeOthers(row.userId, ['PASSWORD_RESET'], null, m);
   });
   const user = await users.findById(row.userId);
@@ -119,5 +128,11 @@ export async function resetPassword(
     userId: user.id,
     template: { kind: 'PASSWORD_CHANGED', name: user.name },
   });
-  return issue(services, user, { proof: provenNow(amr) });
+  const session = await issue(services, user, { origin: { address, userAgent: null }, proof: provenNow(amr) });
+  await services.securityLog.record('PASSWORD_RESET', {
+    userId: user.id,
+    origin: { address, userAgent: null },
+    sessionId: session.sessionId,
+  });
+  return session;
 }

@@ -1,3 +1,4 @@
+import type { RequestOrigin } from '../security/security-log.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { badUserInput, invalidSecondFactor, mfaRequired, notFound } from '../errors.js';
 import type { TotpEnrolment } from '../mfa/second-factor.js';
@@ -31,6 +32,7 @@ export async function confirmTotp(services: Services, user: UserEntity, code: st
   if (result === 'no_setup') throw badUserInput('No two-factor setup is waiting: start with setupTotp', 'code');
   if (!result) throw badUserInput('Invalid code: enter the code your authenticator app shows now', 'code');
   services.logger.info('MFA_ENABLED', { userId: user.id });
+  await services.securityLog.record('MFA_ENABLED', { userId: user.id });
   return result;
 }
 
@@ -43,6 +45,7 @@ export async function disableTotp(services: Services, user: UserEntity, code: st
   }
   await services.mfa.remove(user.id);
   services.logger.info('MFA_DISABLED', { userId: user.id, by: user.id });
+  await services.securityLog.record('MFA_DISABLED', { userId: user.id });
   return true;
 }
 
@@ -51,8 +54,9 @@ export async function verifyLogin(
   services: Services,
   challenge: string,
   code: string,
-  address: string,
+  origin: RequestOrigin,
 ): Promise<Session> {
+  const address = origin.address ?? 'unknown';
   const open = await services.mfa.findOpenChallenge(challenge);
   if (!open) throw invalidSecondFactor('challenge');
   const user = await services.users.findById(open.userId);
@@ -73,8 +77,16 @@ export async function verifyLogin(
       userId: user.id,
       remaining: await services.mfa.unusedRecoveryCodes(user.id),
     });
+    await services.securityLog.record('RECOVERY_CODE_USED', { userId: user.id, origin });
   }
-  return issue(services, user, { proof: provenNow(PWD_OTP) });
+  const session = await issue(services, user, { origin, proof: provenNow(PWD_OTP) });
+  await services.securityLog.record('LOGIN_SUCCEEDED', {
+    userId: user.id,
+    origin,
+    sessionId: session.sessionId,
+    details: { method: kind === 'recovery' ? 'password+recovery-code' : 'password+totp' },
+  });
+  return session;
 }
 
 /**
@@ -105,8 +117,10 @@ export async function reauthenticate(
   user: UserEntity,
   password: string,
   code: string | null | undefined,
-  address: string,
+  origin: RequestOrigin,
+  sessionId: string | undefined,
 ): Promise<Session> {
+  const address = origin.address ?? 'unknown';
   await assertCurrentPassword(services, user, password, address, 'password');
   const otp = await services.mfa.isEnabled(user.id);
   if (otp) {
@@ -118,8 +132,11 @@ export async function reauthenticate(
   }
   await services.throttle.recordSuccess(user.email, address);
   services.logger.info('reauthenticated', { userId: user.id });
-  // A new refresh-token family for now; once sessions (sid) exist this continues the caller's.
-  return issue(services, user, { proof: provenNow(otp ? PWD_OTP : ['pwd']) });
+  // The caller's session goes on with a new auth_time; a token from before sessions starts one.
+  return issue(services, user, {
+    ...(sessionId ? { sessionId } : { origin }),
+    proof: provenNow(otp ? PWD_OTP : ['pwd']),
+  });
 }
 
 /**
@@ -131,5 +148,6 @@ export async function resetUserTotp(services: Services, id: string, by: string):
   if (!user) throw notFound('No such user');
   const removed = await services.mfa.remove(user.id);
   services.logger.warn('MFA_DISABLED by an administrator', { userId: user.id, by, removed });
+  await services.securityLog.record('MFA_DISABLED', { userId: user.id, details: { by } });
   return user;
 }

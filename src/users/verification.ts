@@ -158,6 +158,7 @@ export async function verifyEmail(services: Services, token: string): Promise<Us
   if (!user) throw unauthenticated('user_gone');
   services.logger.info(change ? 'e-mail changed' : 'e-mail verified', { userId: user.id });
   if (change) publishAccountEvent(services.events, user.id, 'PROFILE_UPDATED');
+  await services.securityLog.record(change ? 'EMAIL_CHANGED' : 'EMAIL_VERIFIED', { userId: user.id });
   return user;
 }
 

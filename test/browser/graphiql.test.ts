@@ -36,6 +36,16 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL in Chromium', () => {
     await page.getByRole('menuitem', { name: operation, exact: true }).click();
   }
 
+  /**
+   * Switches to a tab by its title. The tab strip animates (it reorders as tab titles change), so
+   * a click at a position can land on a tab sliding by: the click goes to the tab's own button.
+   */
+  async function openTab(page: Page, title: string): Promise<void> {
+    await page.locator(`[role="tab"] > button[title="${title}"]`).dispatchEvent('click');
+    const active = page.locator('[role="tab"][aria-selected="true"] > button[title]');
+    await expect.poll(() => active.getAttribute('title')).toBe(title);
+  }
+
   it('loads with every request staying on this machine, logs in and runs `me` with the kept token', {
     timeout: 120_000,
   }, async () => {
@@ -84,7 +94,7 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL in Chromium', () => {
       await screenshot(page, 'graphiql-logged-in');
 
       // The "Me" tab runs with the kept token.
-      await page.getByRole('tab', { name: 'Me' }).click();
+      await openTab(page, 'Me');
       await run(page, 'Me');
       await expect
         .poll(() => page.locator('.graphiql-response').textContent(), { timeout: 20_000 })
@@ -94,6 +104,12 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL in Chromium', () => {
       expect(me?.authorization).toBe(`Bearer ${token}`);
       // The login itself went out without a token.
       expect(graphqlRequests.find((r) => r.body.includes('mutation Login'))?.authorization).toBeUndefined();
+
+      // The same tab lists the sessions with the kept token, this one marked current.
+      await run(page, 'Sessions');
+      await expect
+        .poll(() => page.locator('.graphiql-response').textContent(), { timeout: 20_000 })
+        .toMatch(/"current":\s*true/);
 
       // A header set by hand (GraphiQL's Headers pane passes it to fetch) wins over the kept token,
       // and its refusal does not forget the kept one.

@@ -72,6 +72,27 @@ export const ResendVerificationEmailMutation = graphql(`
   }
 `);
 
+export const SessionsQuery = graphql(`
+  query Sessions {
+    sessions { id createdAt lastUsedAt userAgent address current }
+  }
+`);
+
+export const RevokeSessionMutation = graphql(`
+  mutation RevokeSession($id: ID!) {
+    revokeSession(id: $id)
+  }
+`);
+
+export const SecurityEventsQuery = graphql(`
+  query SecurityEvents($first: Int, $after: String) {
+    securityEvents(first: $first, after: $after) {
+      nodes { id type at address userAgent }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
 export const AccountEventsSubscription = graphql(`
   subscription AccountEvents {
     accountEvents { kind at user { id name } }

@@ -16,6 +16,7 @@ import { type MutateResult, SignInError, signInWithSecondFactor, withStepUp } fr
 import { AuthSession, webStorageTokenStore } from '@examples/client/session';
 import { createUrqlClient, urqlMutate } from '@examples/client/urql';
 import type { CombinedError } from '@urql/core';
+import { createSecurityPage } from './security.js';
 
 // Same origin: Vite's dev server (or whatever serves the built page) forwards /graphql to the API.
 const endpoint = new URL('/graphql', window.location.href).href;
@@ -124,6 +125,17 @@ async function showTwoFactor(): Promise<void> {
   $('#totp-setup-form').hidden = me.totpEnabled;
 }
 
+const securityPage = createSecurityPage({ client, root: $('#security-page'), showError });
+
+/** Which page of the signed-in area is shown: `#security`, or the profile. */
+function route(): void {
+  const security = window.location.hash === '#security';
+  $('#profile-page').hidden = security;
+  $('#security-page').hidden = !security;
+  if (security && session.token) void securityPage.show();
+}
+window.addEventListener('hashchange', route);
+
 /**
  * The links in the API's mails, when APP_URL points at this page: /reset-password?token=... and
  * /verify-email?token=... The token is read once and taken out of the address bar (and history).
@@ -153,6 +165,7 @@ function render(): void {
     $('#totp-enrol').hidden = true;
     $('#recovery').hidden = true;
     $('#recovery-codes').replaceChildren();
+    securityPage.clear();
   }
 }
 
@@ -301,4 +314,5 @@ function leaveLinkPage(): void {
 }
 
 render();
+route();
 if (!linkPage && session.token) void showProfile();

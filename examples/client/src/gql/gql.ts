@@ -23,6 +23,9 @@ type Documents = {
     "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": typeof types.ResetPasswordDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) { id email emailVerified }\n  }\n": typeof types.VerifyEmailDocument,
     "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail\n  }\n": typeof types.ResendVerificationEmailDocument,
+    "\n  query Sessions {\n    sessions { id createdAt lastUsedAt userAgent address current }\n  }\n": typeof types.SessionsDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
+    "\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.SecurityEventsDocument,
     "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n": typeof types.AccountEventsDocument,
     "\n  mutation VerifyLogin($challenge: String!, $code: String!) {\n    verifyLogin(challenge: $challenge, code: $code) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": typeof types.VerifyLoginDocument,
     "\n  mutation Reauthenticate($password: String!, $code: String) {\n    reauthenticate(password: $password, code: $code) {\n      token\n      refreshToken\n    }\n  }\n": typeof types.ReauthenticateDocument,
@@ -42,6 +45,9 @@ const documents: Documents = {
     "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": types.ResetPasswordDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) { id email emailVerified }\n  }\n": types.VerifyEmailDocument,
     "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail\n  }\n": types.ResendVerificationEmailDocument,
+    "\n  query Sessions {\n    sessions { id createdAt lastUsedAt userAgent address current }\n  }\n": types.SessionsDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
+    "\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.SecurityEventsDocument,
     "\n  subscription AccountEvents {\n    accountEvents { kind at user { id name } }\n  }\n": types.AccountEventsDocument,
     "\n  mutation VerifyLogin($challenge: String!, $code: String!) {\n    verifyLogin(challenge: $challenge, code: $code) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": types.VerifyLoginDocument,
     "\n  mutation Reauthenticate($password: String!, $code: String) {\n    reauthenticate(password: $password, code: $code) {\n      token\n      refreshToken\n    }\n  }\n": types.ReauthenticateDocument,
@@ -102,6 +108,18 @@ export function graphql(source: "\n  mutation VerifyEmail($token: String!) {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail\n  }\n"): (typeof documents)["\n  mutation ResendVerificationEmail {\n    resendVerificationEmail\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Sessions {\n    sessions { id createdAt lastUsedAt userAgent address current }\n  }\n"): (typeof documents)["\n  query Sessions {\n    sessions { id createdAt lastUsedAt userAgent address current }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"): (typeof documents)["\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query SecurityEvents($first: Int, $after: String) {\n    securityEvents(first: $first, after: $after) {\n      nodes { id type at address userAgent }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

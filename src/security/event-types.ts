@@ -1,0 +1,39 @@
+/**
+ * Every security-log event type, in one place. A feature that records a new kind of event adds
+ * its name here and calls `services.securityLog.record(type, { userId, ctx })`; nothing else.
+ * The GraphQL field `SecurityEvent.type` is a String, so adding a name changes no schema.
+ */
+export const SECURITY_EVENT_TYPES = [
+  // Accounts and sign-in (src/users/accounts.ts)
+  'SIGNED_UP',
+  'LOGIN_SUCCEEDED',
+  /** A wrong password for this existing account (never recorded for an unknown address). */
+  'LOGIN_FAILED',
+  /** Sign-in attempts for this account were refused by the login throttle (once per throttle window). */
+  'LOGIN_THROTTLED',
+  'PASSWORD_CHANGED',
+  /** `details.role`: the new role; `details.by`: the administrator's id. */
+  'ROLE_CHANGED',
+  // Sessions (src/auth/sessions.ts, src/users/accounts.ts)
+  /** `logout`: the session it happened in ended. */
+  'LOGGED_OUT',
+  /** `revokeSession`: `details.revokedSessionId` names the session that ended. */
+  'SESSION_REVOKED',
+  /** `revokeOtherSessions`: `details.count` sessions ended. */
+  'OTHER_SESSIONS_REVOKED',
+  'LOGGED_OUT_EVERYWHERE',
+  /** A rotated refresh token came back: its session was revoked (a copy of the token exists). */
+  'REFRESH_TOKEN_REUSE_DETECTED',
+  'DATA_EXPORTED',
+  // Mail (issue 15): recorded once those features land.
+  'PASSWORD_RESET_REQUESTED',
+  'PASSWORD_RESET',
+  'EMAIL_VERIFIED',
+  'EMAIL_CHANGED',
+  // Second factor (issue 18): recorded once those features land.
+  'MFA_ENABLED',
+  'MFA_DISABLED',
+  'RECOVERY_CODE_USED',
+] as const;
+
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

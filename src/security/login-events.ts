@@ -1,0 +1,37 @@
+import { LRUCache } from 'lru-cache';
+import type { UserEntity } from '../db/entities/user.js';
+import type { Services } from '../services.js';
+import type { RequestOrigin } from './security-log.js';
+
+/**
+ * Failed and throttled sign-ins, recorded on the account they were aimed at without telling the
+ * client anything: the answer is the same UNAUTHENTICATED (or RATE_LIMITED) whether or not the
+ * account exists, and the write is not awaited, so it adds nothing to the response time either.
+ * Only the account's owner (and administrators) read its log.
+ */
+export function noteFailedLogin(services: Services, user: UserEntity | null, origin: RequestOrigin): void {
+  if (!user) return;
+  const userId = user.id;
+  services.securityLog.inBackground(() => services.securityLog.record('LOGIN_FAILED', { userId, origin }));
+}
+
+/**
+ * Accounts whose throttled sign-ins were recorded lately: a flood of throttled attempts writes
+ * one LOGIN_THROTTLED per account per throttle window (per instance), not one row per attempt.
+ */
+const recentlyThrottled = new WeakMap<Services, LRUCache<string, true>>();
+
+export function noteThrottledLogin(services: Services, email: string, origin: RequestOrigin): void {
+  if (email === '') return;
+  let seen = recentlyThrottled.get(services);
+  if (!seen) {
+    seen = new LRUCache<string, true>({ max: 10_000, ttl: services.config.throttle.windowSeconds * 1000 });
+    recentlyThrottled.set(services, seen);
+  }
+  if (seen.has(email)) return;
+  seen.set(email, true);
+  services.securityLog.inBackground(async () => {
+    const user = await services.users.findByEmail(email);
+    if (user) await services.securityLog.record('LOGIN_THROTTLED', { userId: user.id, origin });
+  });
+}
