@@ -401,8 +401,10 @@ describe('the security log', () => {
       (await app.gql(EVENTS, { after: 'garbage' }, { token: a.first.token })).body.errors?.[0]?.extensions,
     ).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
     // A users cursor is not an events cursor.
-    const usersCursor = (await app.gql('{ users(first: 1) { pageInfo { endCursor } } }')).body.data!.users.pageInfo
-      .endCursor;
+    // (Listing accounts needs a signed-in caller.)
+    const usersCursor = (
+      await app.gql('{ users(first: 1) { pageInfo { endCursor } } }', undefined, { token: a.first.token })
+    ).body.data!.users.pageInfo.endCursor;
     expect((await app.gql(EVENTS, { after: usersCursor }, { token: a.first.token })).code).toBe('BAD_USER_INPUT');
   });
 
