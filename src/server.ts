@@ -42,6 +42,9 @@ export function createApp({ services, dataSource }: AppDeps) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // The body limit is useBodyLimit's (a checked Content-Length, which Node's parser enforces);
+    // Yoga's would pipe every body through a TransformStream to count it again.
+    maxRequestBodySize: false,
     cors: corsFor(config),
     graphiql: config.graphiql ? graphiqlOptions() : false,
     // GraphiQL's JavaScript and CSS come inlined (@graphql-yoga/render-graphiql): no CDN, works offline.
