@@ -72,8 +72,9 @@ export function createApp({ services, dataSource }: AppDeps) {
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.
       useCsrfPrevention(),
       ...useGraphQLLimits(config),
-      // request.cookieStore, for the refresh cookie in cookie mode.
-      useCookies(),
+      // request.cookieStore, for the refresh cookie: only in cookie mode, the one place it is read
+      // (src/auth/refresh-transport.ts); elsewhere it would parse every request's Cookie header.
+      ...(config.refresh.transport === 'cookie' ? [useCookies()] : []),
       useErrorCodes(),
       readinessCheck(async () => {
         try {
