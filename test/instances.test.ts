@@ -25,30 +25,25 @@ describe.skipIf(dbKind !== 'postgres')(`two instances on one PostgreSQL database
   });
 
   it("accept each other's tokens", async () => {
-    const email = uniqueEmail('multi');
-    const signup = await a.gql(SIGNUP, { input: { name: 'Multi', email, password: 'multi password' } });
-    const token = signup.body.data!.signup.token;
-    const id = signup.body.data!.signup.user.id;
+    const { email, token, id } = await a.signup({ password: 'multi password' });
     const meOnB = await b.gql(ME, undefined, { token });
     expect(meOnB.body.errors).toBeUndefined();
     expect(meOnB.body.data!.me).toMatchObject({ id, email });
 
-    const login = await b.gql(LOGIN, { email, password: 'multi password' });
+    const login = await b.login(email, 'multi password');
     const meOnA = await a.gql(ME, undefined, { token: login.body.data!.login.token });
     expect(meOnA.body.data!.me.id).toBe(id);
   });
 
   it('refuse, on the other instance, an account deleted through one, at the very next request', async () => {
-    const email = uniqueEmail('gone');
-    const signup = await b.gql(SIGNUP, { input: { name: 'Gone', email, password: 'gone password' } });
-    const token = signup.body.data!.signup.token;
+    const { token, email, password } = await b.signup();
     expect((await a.gql(ME, undefined, { token })).body.errors).toBeUndefined(); // accepted first
 
     const del = await a.gql(DELETE_ME, undefined, { token });
     expect(del.body.errors).toBeUndefined();
     const me = await b.gql(ME, undefined, { token });
     expect(me.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const login = await b.gql(LOGIN, { email, password: 'gone password' });
+    const login = await b.login(email, password);
     expect(login.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 

@@ -12,12 +12,7 @@ const REFRESH = /* GraphQL */ `mutation($rt: String) { refresh(refreshToken: $rt
 const LOGOUT = /* GraphQL */ `mutation($rt: String) { logout(refreshToken: $rt) }`;
 const LOGOUT_ALL = /* GraphQL */ `mutation { logoutAll }`;
 
-async function session(app: TestApp, password = 'correct horse battery') {
-  const email = uniqueEmail();
-  const res = await app.gql(SIGNUP, { input: { name: 'S', email, password } });
-  const { token, refreshToken, user } = res.body.data!.signup;
-  return { token, refreshToken, id: user.id as string, email, password };
-}
+const session = (app: TestApp, password = 'correct horse battery') => app.signup({ name: 'S', password });
 
 describe('refresh tokens (body transport)', () => {
   let app: TestApp;

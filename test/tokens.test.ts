@@ -1,6 +1,6 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
+import { createTestApp, ME, type TestApp } from './helpers/app.js';
+import { decodeJwt, forge, now } from './helpers/jwt.js';
 
 let app: TestApp;
 let user: { token: string; id: string; email: string; password: string };
@@ -13,27 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const now = () => Math.floor(Date.now() / 1000);
-
-/** A token like ours, with any claim or header changed. */
-function forge(
+/** A token like ours for the test user, with any claim or header changed. */
+const forgeFor = (
   claims: Record<string, unknown> = {},
-  opts: { alg?: string; key?: Uint8Array; header?: Record<string, unknown> } = {},
-) {
-  const iat = now();
-  return new SignJWT({
-    ver: 0,
-    role: 'USER',
-    iss: 'graphql-auth-api',
-    aud: 'graphql-auth-api',
-    sub: user.id,
-    iat,
-    exp: iat + 3600,
-    ...claims,
-  })
-    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT', ...opts.header })
-    .sign(opts.key ?? key);
-}
+  opts: { alg?: string; header?: Record<string, unknown> } = {},
+) => forge(key, user.id, claims, opts);
 
 async function meWith(authorization: string) {
   return app.gql(ME, undefined, { headers: { authorization } });
@@ -87,11 +71,11 @@ describe('the Authorization header', () => {
 
 describe('token verification', () => {
   it('accepts a token it signed', async () => {
-    expect((await meWith(`Bearer ${await forge()}`)).body.data?.me.id).toBe(user.id);
+    expect((await meWith(`Bearer ${await forgeFor()}`)).body.data?.me.id).toBe(user.id);
   });
 
   it('refuses an expired token and says it expired', async () => {
-    const res = await meWith(`Bearer ${await forge({ iat: now() - 7200, exp: now() - 3600 })}`);
+    const res = await meWith(`Bearer ${await forgeFor({ iat: now() - 7200, exp: now() - 3600 })}`);
     expect(res.body.errors?.[0]).toMatchObject({
       message: 'Token expired',
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' },
@@ -99,7 +83,7 @@ describe('token verification', () => {
   });
 
   it('tolerates a few seconds of clock skew on exp', async () => {
-    const res = await meWith(`Bearer ${await forge({ iat: now() - 3600, exp: now() - 2 })}`);
+    const res = await meWith(`Bearer ${await forgeFor({ iat: now() - 3600, exp: now() - 2 })}`);
     expect(res.body.data?.me.id).toBe(user.id);
   });
 
@@ -108,15 +92,7 @@ describe('token verification', () => {
     const rotated = await createTestApp({ JWT_PREVIOUS_SECRETS: old });
     try {
       const { id } = await rotated.signup();
-      const iat = now();
-      const oldToken = await new SignJWT({ ver: 0, role: 'USER' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(id)
-        .setIssuer('graphql-auth-api')
-        .setAudience('graphql-auth-api')
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + 60)
-        .sign(new TextEncoder().encode(old));
+      const oldToken = await forge(old, id, { exp: now() + 60 });
       expect((await rotated.gql(ME, undefined, { token: oldToken })).body.data?.me.id).toBe(id);
       // New tokens are signed with the current secret only.
       const fresh = await rotated.services.tokens.sign((await rotated.services.users.findById(id))!);
@@ -141,7 +117,7 @@ describe('token verification', () => {
       expect(claims).toMatchObject({ iss: 'https://auth.example', aud: 'web' });
       expect((await custom.gql(ME, undefined, { token })).body.data?.me).toBeTruthy();
       // A token from the default issuer is not accepted here.
-      expect((await custom.gql(ME, undefined, { token: await forge({ sub: claims.sub }) })).code).toBe(
+      expect((await custom.gql(ME, undefined, { token: await forgeFor({ sub: claims.sub }) })).code).toBe(
         'UNAUTHENTICATED',
       );
     } finally {

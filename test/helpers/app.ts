@@ -9,15 +9,12 @@ import { silentLogger, type Logger } from '../../src/logger.js';
 import { createApp, type App } from '../../src/server.js';
 import { createServices } from '../../src/services.js';
 import type { Services } from '../../src/services.js';
+import { type GraphQLTestClient, inProcessClient } from './client.js';
 import { createTestDatabase, dbKind, type DbKind } from './db.js';
 
-export interface GqlResult<T = Record<string, any>> {
-  status: number;
-  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }> };
-  /** extensions.code of the first error, or null. */
-  code: string | null;
-  headers: Headers;
-}
+// The shared client's names, for the tests that import them from here.
+export { type GqlResult, LOGIN, ME, SIGNUP, uniqueEmail } from './client.js';
+export { decodeJwt } from './jwt.js';
 
 export interface TestApp {
   yoga: App;
@@ -34,36 +31,13 @@ export interface TestApp {
    * on PostgreSQL, so one query serves both projects.
    */
   query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** POST /graphql through yoga.fetch. `token` becomes `Authorization: Bearer <token>`. */
-  gql<T = Record<string, any>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    opts?: { token?: string; headers?: Record<string, string> },
-  ): Promise<GqlResult<T>>;
-  /** Signs up a fresh account; returns its token and id. */
-  signup(
-    overrides?: Partial<{ name: string; email: string; password: string }>,
-  ): Promise<{ token: string; id: string; email: string; password: string }>;
+  /** POST /graphql through yoga.fetch (the shared client of helpers/client.ts). */
+  gql: GraphQLTestClient['gql'];
+  /** Signs up a fresh account; returns its credentials and tokens. */
+  signup: GraphQLTestClient['signup'];
+  login: GraphQLTestClient['login'];
   close(): Promise<void>;
 }
-
-let counter = 0;
-export function uniqueEmail(prefix = 'user'): string {
-  counter += 1;
-  return `${prefix}-${Date.now()}-${counter}-${randomBytes(3).toString('hex')}@example.com`;
-}
-
-export const SIGNUP = /* GraphQL */ `
-  mutation Signup($input: SignupInput!) {
-    signup(input: $input) { token user { id name email role } }
-  }
-`;
-export const LOGIN = /* GraphQL */ `
-  mutation Login($email: String!, $password: String!) {
-    login(email: $email, password: $password) { token user { id email role } }
-  }
-`;
-export const ME = /* GraphQL */ `{ me { id name email role } }`;
 
 /**
  * The app on a fresh database of this vitest project's kind (TEST_DB): a new SQLite file in its
@@ -103,22 +77,7 @@ export async function createTestApp(
   const services = await createServices(config, dataSource, opts.logger ?? silentLogger);
   const yoga = createApp({ services, dataSource });
 
-  const gql: TestApp['gql'] = async (query, variables, o = {}) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
-    if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
-    const res = await yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as GqlResult['body'];
-    return {
-      status: res.status,
-      body,
-      code: body.errors?.[0]?.extensions?.code ?? null,
-      headers: res.headers,
-    } as never;
-  };
+  const client = inProcessClient(yoga);
 
   return {
     yoga,
@@ -134,18 +93,9 @@ export async function createTestApp(
       const text = db.kind === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
       return dataSource.query(text, params);
     },
-    gql,
-    async signup(overrides = {}) {
-      const input = { name: 'Test User', email: uniqueEmail(), password: 'correct horse battery', ...overrides };
-      const res = await gql<{ signup: { token: string; user: { id: string } } }>(SIGNUP, { input });
-      if (!res.body.data?.signup) throw new Error(`signup failed: ${JSON.stringify(res.body)}`);
-      return {
-        token: res.body.data.signup.token,
-        id: res.body.data.signup.user.id,
-        email: input.email,
-        password: input.password,
-      };
-    },
+    gql: client.gql,
+    signup: client.signup,
+    login: client.login,
     async close() {
       if (dataSource.isInitialized) await dataSource.destroy();
       await db.drop();
@@ -158,12 +108,4 @@ export async function createTestApp(
 export async function makeAdmin(app: TestApp, id: string): Promise<string> {
   const user = await app.services.users.update(id, { role: 'ADMIN', bumpTokenVersion: true });
   return app.services.tokens.sign(user!);
-}
-
-export function decodeJwt(token: string): { header: Record<string, any>; claims: Record<string, any> } {
-  const [h, c] = token.split('.');
-  return {
-    header: JSON.parse(Buffer.from(h!, 'base64url').toString()),
-    claims: JSON.parse(Buffer.from(c!, 'base64url').toString()),
-  };
 }

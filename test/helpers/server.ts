@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type GraphQLTestClient, httpClient } from './client.js';
 
 /** The repository root, where `node --import tsx src/main.ts` runs. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -13,7 +14,8 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-export interface SpawnedServer {
+/** A real server, and the shared GraphQL client (helpers/client.ts) pointed at it. */
+export interface SpawnedServer extends GraphQLTestClient {
   /** http://127.0.0.1:<port> */
   url: string;
   /** The JWT_SECRET it runs with, for tests that forge tokens. */
@@ -32,16 +34,6 @@ export interface SpawnedServer {
   waitForLine(test: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Sends `signal` (SIGTERM by default) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<Exit>;
-  /** POST /graphql; returns status, body and headers. */
-  gql<T = Record<string, any>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    opts?: { token?: string; headers?: Record<string, string> },
-  ): Promise<{
-    status: number;
-    body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> };
-    headers: Headers;
-  }>;
 }
 
 const running = new Set<ChildProcess>();
@@ -168,16 +160,7 @@ export async function startServer(
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
     },
-    async gql(query, variables, o = {}) {
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
-      if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: res.status, body: (await res.json()) as never, headers: res.headers };
-    },
+    ...httpClient(url),
   };
 }
 

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from '../helpers/http-client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 let server: SpawnedServer;
-let client: ReturnType<typeof httpClient>;
 beforeAll(async () => {
   // Debug logging in production format: the most a log could ever contain.
   server = await startServer({
@@ -12,7 +10,6 @@ beforeAll(async () => {
     JWT_SECRET: 'Zq8xV2mP9wL4tR7yB3nH6kJ5sD1fG0aQ-enum-test-key',
     TRUST_PROXY: '1',
   });
-  client = httpClient(server.url);
 });
 afterAll(() => server.stop());
 
@@ -24,18 +21,18 @@ const fresh = () => {
 
 describe('no account enumeration', () => {
   it('an unknown email and a wrong password give byte-identical answers', async () => {
-    const u = await client.signup();
-    const wrong = await client.login(u.email, 'not-the-password', fresh());
-    const unknown = await client.login(`nobody-${Date.now()}@example.com`, 'not-the-password', fresh());
+    const u = await server.signup();
+    const wrong = await server.login(u.email, 'not-the-password', fresh());
+    const unknown = await server.login(`nobody-${Date.now()}@example.com`, 'not-the-password', fresh());
     expect(wrong.status).toBe(unknown.status);
     expect(wrong.text).toBe(unknown.text);
   });
 
   it('and take about as long (both spend one argon2 verify)', async () => {
-    const u = await client.signup();
+    const u = await server.signup();
     const time = async (email: string) => {
       const t = performance.now();
-      await client.login(email, 'not-the-password', fresh());
+      await server.login(email, 'not-the-password', fresh());
       return performance.now() - t;
     };
     const known: number[] = [];
@@ -52,21 +49,21 @@ describe('no account enumeration', () => {
   });
 
   it('signup says an address is taken (unavoidable for signup) but login never does', async () => {
-    const u = await client.signup();
-    const res = await client.login(u.email.toUpperCase(), 'nope-nope-nope', fresh());
+    const u = await server.signup();
+    const res = await server.login(u.email.toUpperCase(), 'nope-nope-nope', fresh());
     expect(res.body.errors[0].message).toBe('Invalid email or password');
   });
 });
 
 describe('no leaks', () => {
   it('responses never carry a hash, SQL, a stack trace or the secret', async () => {
-    const u = await client.signup();
+    const u = await server.signup();
     const bodies = [
-      (await client.gql('{ me { id email } }', undefined, { token: u.token })).text,
-      (await client.gql('{ me { id } }', undefined, { token: 'garbage.garbage.garbage' })).text,
-      (await client.gql('{ users { nodes { id name email } } }')).text,
-      (await client.gql('mutation { signup(input: { name: "x", email: "bad", password: "short" }) { token } }')).text,
-      (await client.gql('{ user(id: "\' OR 1=1 --") { id } }')).text,
+      (await server.gql('{ me { id email } }', undefined, { token: u.token })).text,
+      (await server.gql('{ me { id } }', undefined, { token: 'garbage.garbage.garbage' })).text,
+      (await server.gql('{ users { nodes { id name email } } }')).text,
+      (await server.gql('mutation { signup(input: { name: "x", email: "bad", password: "short" }) { token } }')).text,
+      (await server.gql('{ user(id: "\' OR 1=1 --") { id } }')).text,
       (
         await fetch(`${server.url}/graphql`, {
           method: 'POST',
@@ -83,12 +80,12 @@ describe('no leaks', () => {
 
   it('logs are JSON lines and never contain a token, a refresh token or a password', async () => {
     const password = 'Log-Canary-Passw0rd!';
-    const u = await client.signup(password);
-    await client.login(u.email, password);
-    await client.login(u.email, 'Wrong-Canary-Passw0rd!', fresh());
-    await client.gql('{ me { id } }', undefined, { token: u.token });
-    await client.gql('{ me { id } }', undefined, { token: `${u.token}x` });
-    await client.gql('mutation($rt: String) { refresh(refreshToken: $rt) { token } }', { rt: u.refreshToken });
+    const u = await server.signup({ password });
+    await server.login(u.email, password);
+    await server.login(u.email, 'Wrong-Canary-Passw0rd!', fresh());
+    await server.gql('{ me { id } }', undefined, { token: u.token });
+    await server.gql('{ me { id } }', undefined, { token: `${u.token}x` });
+    await server.gql('mutation($rt: String) { refresh(refreshToken: $rt) { token } }', { rt: u.refreshToken });
     await new Promise((r) => setTimeout(r, 200));
     const log = server.output();
     const lines = log.split('\n').filter(Boolean);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from '../helpers/http-client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // One trusted proxy, so each test can speak from the address it names in X-Forwarded-For.
 let server: SpawnedServer;
-let client: ReturnType<typeof httpClient>;
 beforeAll(async () => {
   server = await startServer({
     TRUST_PROXY: '1',
@@ -13,7 +11,6 @@ beforeAll(async () => {
     LOGIN_MAX_FAILS_PER_ACCOUNT: '8',
     LOGIN_THROTTLE_WINDOW: '600',
   });
-  client = httpClient(server.url);
 });
 afterAll(() => server.stop());
 
@@ -26,11 +23,11 @@ const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 describe('login throttling', () => {
   it('stops one address guessing one account with RATE_LIMITED and the seconds to wait', async () => {
-    const victim = await client.signup();
+    const victim = await server.signup();
     const attacker = address();
     for (let i = 0; i < 5; i += 1)
-      expect((await client.login(victim.email, `guess-${i}-xx`, from(attacker))).code).toBe('UNAUTHENTICATED');
-    const limited = await client.login(victim.email, victim.password, from(attacker));
+      expect((await server.login(victim.email, `guess-${i}-xx`, from(attacker))).code).toBe('UNAUTHENTICATED');
+    const limited = await server.login(victim.email, victim.password, from(attacker));
     expect(limited.body.errors[0]).toMatchObject({
       message: 'Too many attempts, try again later',
       extensions: { code: 'RATE_LIMITED' },
@@ -40,44 +37,44 @@ describe('login throttling', () => {
   });
 
   it('does not lock the owner out: the victim still logs in from their own address', async () => {
-    const victim = await client.signup();
+    const victim = await server.signup();
     const attacker = address();
-    for (let i = 0; i < 6; i += 1) await client.login(victim.email, `guess-${i}-xx`, from(attacker));
-    expect((await client.login(victim.email, victim.password, from(address()))).body.data.login.token).toEqual(
+    for (let i = 0; i < 6; i += 1) await server.login(victim.email, `guess-${i}-xx`, from(attacker));
+    expect((await server.login(victim.email, victim.password, from(address()))).body.data.login.token).toEqual(
       expect.any(String),
     );
   });
 
   it('leaves other accounts alone', async () => {
-    const victim = await client.signup();
-    const bystander = await client.signup();
+    const victim = await server.signup();
+    const bystander = await server.signup();
     const attacker = address();
-    for (let i = 0; i < 6; i += 1) await client.login(victim.email, `guess-${i}-xx`, from(attacker));
-    expect((await client.login(bystander.email, bystander.password, from(address()))).body.data.login).toBeTruthy();
+    for (let i = 0; i < 6; i += 1) await server.login(victim.email, `guess-${i}-xx`, from(attacker));
+    expect((await server.login(bystander.email, bystander.password, from(address()))).body.data.login).toBeTruthy();
   });
 
   it('stops one address trying many accounts (credential stuffing)', async () => {
     const attacker = address();
-    for (let i = 0; i < 12; i += 1) await client.login(`nobody-${i}-${n}@example.com`, 'password1', from(attacker));
-    const someone = await client.signup();
-    expect((await client.login(someone.email, someone.password, from(attacker))).code).toBe('RATE_LIMITED');
+    for (let i = 0; i < 12; i += 1) await server.login(`nobody-${i}-${n}@example.com`, 'password1', from(attacker));
+    const someone = await server.signup();
+    expect((await server.login(someone.email, someone.password, from(attacker))).code).toBe('RATE_LIMITED');
   });
 
   it('stops many addresses guessing one account, but not addresses that signed in to it before', async () => {
-    const victim = await client.signup();
+    const victim = await server.signup();
     const home = address();
-    expect((await client.login(victim.email, victim.password, from(home))).body.data.login).toBeTruthy();
-    for (let i = 0; i < 8; i += 1) await client.login(victim.email, `guess-${i}-xx`, from(address()));
-    expect((await client.login(victim.email, victim.password, from(address()))).code).toBe('RATE_LIMITED');
-    const again = await client.login(victim.email, victim.password, from(home));
+    expect((await server.login(victim.email, victim.password, from(home))).body.data.login).toBeTruthy();
+    for (let i = 0; i < 8; i += 1) await server.login(victim.email, `guess-${i}-xx`, from(address()));
+    expect((await server.login(victim.email, victim.password, from(address()))).code).toBe('RATE_LIMITED');
+    const again = await server.login(victim.email, victim.password, from(home));
     expect(again.body.errors, JSON.stringify(again.body)).toBeUndefined();
   });
 
   it('counts a wrong current password in changePassword like a failed login', async () => {
-    const u = await client.signup();
+    const u = await server.signup();
     const ip = address();
     const change = (current: string) =>
-      client.gql(
+      server.gql(
         'mutation($c: String!) { changePassword(currentPassword: $c, newPassword: "brand new password") { token } }',
         { c: current },
         { token: u.token, headers: from(ip) },
@@ -91,7 +88,7 @@ describe('without a trusted proxy', () => {
   it('ignores X-Forwarded-For, so an attacker cannot dodge the limit by rotating it', async () => {
     const direct = await startServer({ LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '3' });
     try {
-      const c = httpClient(direct.url);
+      const c = direct;
       const victim = await c.signup();
       for (let i = 0; i < 3; i += 1) await c.login(victim.email, `guess-${i}-xx`, from(address()));
       expect((await c.login(victim.email, `guess-x-xx`, from(address()))).code).toBe('RATE_LIMITED');
@@ -115,8 +112,7 @@ describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the
       JWT_SECRET: one.secret,
     });
     try {
-      const c1 = httpClient(one.url);
-      const c2 = httpClient(two.url);
+      const [c1, c2] = [one, two];
       const victim = await c1.signup();
       await c1.login(victim.email, 'guess-1-xx');
       await c2.login(victim.email, 'guess-2-xx');
