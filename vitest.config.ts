@@ -51,6 +51,7 @@ export default defineConfig({
                   'test/http.test.ts',
                   'test/published-schema.test.ts',
                   'test/graphiql-page.test.ts',
+                  'test/mail-production.test.ts',
                   '**/node_modules/**',
                 ],
               },

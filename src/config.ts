@@ -104,6 +104,34 @@ const origin = z
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
+const smtpUrl = z.string().superRefine((url, ctx) => {
+  if (!URL.canParse(url)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'is not a valid URL; expected smtp://[user:pass@]host:port or smtps://...',
+    });
+    return;
+  }
+  const u = new URL(url);
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:')
+    ctx.addIssue({ code: 'custom', message: 'must start with smtp:// or smtps://' });
+  else if (!u.hostname) ctx.addIssue({ code: 'custom', message: 'needs a host' });
+});
+
+// Links are APP_URL + '/reset-password?token=...': a path prefix is kept, the trailing slash dropped.
+const appUrl = z.string().transform((url, ctx) => {
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL like https://app.example.com' });
+    return z.NEVER;
+  }
+  const u = new URL(url);
+  if (u.search || u.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry a query or fragment' });
+    return z.NEVER;
+  }
+  return url.replace(/\/+$/, '');
+});
+
 const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'], {
   default: 'development',
   description: '`production` turns on the production checks (JWT_SECRET), JSON logs, and GraphiQL/introspection off',
@@ -340,7 +368,86 @@ export const settings = {
     max: 600,
     description: 'seconds SIGTERM waits for requests in flight before closing them',
   }),
+  /** Mail for password reset, address verification and e-mail change (src/mail/; see mailTransport). */
+  mail: {
+    smtpUrl: optionalText('SMTP_URL', {
+      description:
+        'where every mail goes (`smtp://[user:pass@]host:port`, or `smtps://` for TLS from the start). Unset outside production: each mail is written to `DATA_DIR/mail/*.eml` and its link logged. Unset in production: the server starts with mail **disabled** (a warning at start), and the mutations that must mail answer `MAIL_DISABLED`',
+      allowed: '`smtp://` or `smtps://` URL',
+      schema: smtpUrl,
+      defaultText: 'none',
+      sensitive: true,
+    }),
+    from: optionalText('MAIL_FROM', {
+      description: 'the sender of every mail, e.g. `Acme <no-reply@acme.com>`; required in production with SMTP_URL',
+      defaultText: '`"<PRODUCT_NAME>" <no-reply@localhost>`',
+    }),
+    productName: text('PRODUCT_NAME', {
+      default: 'GraphQL Auth API',
+      description: 'the name every mail and link page shows',
+    }),
+    appUrl: setting<string | undefined>('APP_URL', {
+      description:
+        "the base URL mailed links open (`<APP_URL>/reset-password?token=...`, `<APP_URL>/verify-email?token=...`): a frontend that handles both paths. Never taken from a request's Host header",
+      allowed: 'absolute http(s) URL',
+      schema: appUrl,
+      default: () => undefined,
+      defaultText: "this server's own URL (`http://localhost:<PORT>`, as it listens)",
+    }),
+    timeoutSeconds: integer('MAIL_TIMEOUT', {
+      default: 10,
+      min: 1,
+      max: 120,
+      description: 'seconds one send may take: connecting, the greeting, each wait on the socket, and the whole send',
+    }),
+    passwordResetTtl: integer('PASSWORD_RESET_TTL', {
+      default: 1800,
+      min: 60,
+      max: 86_400,
+      description: 'seconds a password-reset link stays valid',
+    }),
+    emailVerificationTtl: integer('EMAIL_VERIFICATION_TTL', {
+      default: 86_400,
+      min: 60,
+      max: 30 * 86_400,
+      description: 'seconds a verification (or e-mail change) link stays valid',
+    }),
+    verificationRequired: boolean('EMAIL_VERIFICATION_REQUIRED', {
+      default: false,
+      description:
+        'unverified callers get `FORBIDDEN` (`reason: EMAIL_NOT_VERIFIED`) on every `@auth` field not marked `allowUnverified`',
+    }),
+    throttle: {
+      windowSeconds: integer('MAIL_THROTTLE_WINDOW', {
+        default: 3600,
+        min: 1,
+        max: 86_400,
+        description: 'seconds over which mail requests are counted',
+      }),
+      perRecipient: integer('MAIL_MAX_PER_RECIPIENT', {
+        default: 5,
+        min: 1,
+        max: 10_000,
+        description: 'mails of one kind (reset, verification, e-mail change) to one address per window',
+      }),
+      perAddress: integer('MAIL_MAX_PER_ADDRESS', {
+        default: 30,
+        min: 1,
+        max: 1_000_000,
+        description: 'mail requests from one client address per window, whatever their target',
+      }),
+    },
+  },
 };
+
+/**
+ * Where mail goes: 'smtp' with SMTP_URL; otherwise 'file' (DATA_DIR/mail, links in the log)
+ * outside production, and 'disabled' in production, which never logs a link.
+ */
+export function mailTransport(config: Pick<Config, 'env' | 'mail'>): 'smtp' | 'file' | 'disabled' {
+  if (config.mail.smtpUrl) return 'smtp';
+  return config.env === 'production' ? 'disabled' : 'file';
+}
 
 /** Rules that span several settings; each names the setting to change. */
 const rules: Array<(c: ConfigOf<typeof settings>) => SettingIssue | undefined> = [
@@ -349,6 +456,20 @@ const rules: Array<(c: ConfigOf<typeof settings>) => SettingIssue | undefined> =
       ? {
           setting: 'REFRESH_COOKIE_SAMESITE',
           message: 'is none, which needs REFRESH_COOKIE_SECURE=true (browsers refuse it otherwise)',
+        }
+      : undefined,
+  (c) =>
+    c.env === 'production' && c.mail.smtpUrl && !c.mail.from
+      ? {
+          setting: 'MAIL_FROM',
+          message: 'is required in production with SMTP_URL, e.g. MAIL_FROM="Acme <no-reply@acme.com>"',
+        }
+      : undefined,
+  (c) =>
+    c.env === 'production' && c.mail.verificationRequired && !c.mail.smtpUrl
+      ? {
+          setting: 'EMAIL_VERIFICATION_REQUIRED',
+          message: 'is true, which needs SMTP_URL in production: nobody could verify an address otherwise',
         }
       : undefined,
 ];
@@ -363,6 +484,8 @@ export interface JwtConfig extends Omit<Loaded['jwt'], 'secret'> {
 }
 
 export type RefreshConfig = Loaded['refresh'];
+
+export type MailConfig = Loaded['mail'];
 
 export interface Config extends Omit<Loaded, 'jwt'> {
   jwt: JwtConfig;

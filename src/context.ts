@@ -40,6 +40,7 @@ export function createContextFactory(services: Services) {
       services,
       clientAddress: clientAddress(initial.request, initial, services.config.trustProxy),
       authenticate,
+      emailVerificationRequired: services.config.mail.verificationRequired,
       viewer: () =>
         authenticate().catch((e: unknown) => {
           if (isAuthenticationFailure(e)) return null;

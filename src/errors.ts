@@ -11,6 +11,10 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
   NOT_FOUND: 'NOT_FOUND',
+  /** Production without SMTP_URL: this request needs a mail the server cannot send. */
+  MAIL_DISABLED: 'MAIL_DISABLED',
+  /** The mail server refused the mail or did not answer in time; nothing was changed. */
+  MAIL_FAILED: 'MAIL_FAILED',
   // Request errors: the HTTP request or the GraphQL document is refused before any resolver runs.
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -55,9 +59,9 @@ export function forbidden(message = 'You are not allowed to do this'): GraphQLEr
 }
 
 /** `field` names the offending input so forms can show the message beside it. */
-export function badUserInput(message: string, field?: string): GraphQLError {
+export function badUserInput(message: string, field?: string, reason?: string): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) },
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}), ...(reason ? { reason } : {}) },
   });
 }
 
@@ -109,4 +113,36 @@ export function isClientError(error: unknown): boolean {
   if (typeof status === 'number') return status >= 400 && status < 500;
   const code = error.extensions?.code;
   return typeof code === 'string' && (Object.values(ErrorCode) as string[]).includes(code);
+}
+
+/**
+ * FORBIDDEN because of something the caller can fix, named in `extensions.reason`
+ * (e.g. EMAIL_NOT_VERIFIED), so clients can show the way out rather than a dead end.
+ */
+export function forbiddenBecause(reason: string, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, reason } });
+}
+
+/** Why a mailed link's token was refused. */
+export type TokenRefusal = 'TOKEN_INVALID' | 'TOKEN_USED' | 'TOKEN_EXPIRED' | 'TOKEN_REPLACED';
+
+/** A mailed link's token refused: the contract's BAD_USER_INPUT on `token`, with why. */
+export function badToken(reason: TokenRefusal): GraphQLError {
+  const messages = {
+    TOKEN_INVALID: 'This link is not valid: check that it was copied whole, or ask for a new one',
+    TOKEN_USED: 'This link was already used: ask for a new one if you still need it',
+    TOKEN_EXPIRED: 'This link has expired: ask for a new one',
+    TOKEN_REPLACED: 'A newer link was sent since this one: use the latest mail',
+  } as const;
+  return badUserInput(messages[reason], 'token', reason);
+}
+
+export function mailUnavailable(failure: 'DISABLED' | 'FAILED' | 'TIMEOUT'): GraphQLError {
+  if (failure === 'DISABLED')
+    return new GraphQLError('This server cannot send mail (no SMTP_URL is configured)', {
+      extensions: { code: ErrorCode.MAIL_DISABLED },
+    });
+  return new GraphQLError('The mail could not be sent: try again in a few minutes', {
+    extensions: { code: ErrorCode.MAIL_FAILED, reason: failure === 'TIMEOUT' ? 'TIMEOUT' : 'REFUSED' },
+  });
 }

@@ -28,7 +28,7 @@ import { ErrorCode } from './errors.js';
 export const GRAPHIQL_TOKEN_KEY = 'graphql-auth-api:graphiql-token';
 
 /** Mutations whose `token` field becomes the stored token. */
-export const TOKEN_MUTATIONS = ['signup', 'login', 'changePassword', 'refresh'] as const;
+export const TOKEN_MUTATIONS = ['signup', 'login', 'changePassword', 'refresh', 'resetPassword'] as const;
 /** Mutations after which the stored token is forgotten (when it was the one sent). */
 export const FORGET_MUTATIONS = ['deleteUser', 'logout', 'logoutAll'] as const;
 
@@ -68,11 +68,44 @@ mutation Login {
 
 const ME = /* GraphQL */ `# Uses the token kept from Signup or Login (see the bar at the bottom right).
 query Me {
-  me { id name email role createdAt }
+  me { id name email emailVerified role createdAt }
 }
 
 mutation DeleteMyAccount {
   deleteUser { id email }
+}
+`;
+
+const ACCOUNT_RECOVERY = /* GraphQL */ `# Confirming your address, a forgotten password, a new address: each mails a link.
+# Without SMTP_URL (npm start) the mail is a file in data/mail/ and its link is in the server log;
+# open the link in the browser, or paste its token= value below.
+
+# Signup mailed a verification link already; this sends a new one (needs the kept token).
+mutation ResendVerification {
+  resendVerificationEmail
+}
+
+mutation VerifyEmail {
+  verifyEmail(token: "<the token= value from the link>") { id email emailVerified }
+}
+
+# Answers true whether or not the address has an account; mails a link only to a real one.
+mutation ForgotPassword {
+  requestPasswordReset(email: "ada@example.com")
+}
+
+# Its token is kept, like Login's: every older token of the account stops working.
+mutation ResetPassword {
+  resetPassword(token: "<the token= value from the link>", newPassword: "a brand new password") {
+    token
+    refreshToken
+    user { id email emailVerified }
+  }
+}
+
+# Mails the new address a link (open it, or run VerifyEmail with its token) and the old one a notice.
+mutation ChangeEmail {
+  requestEmailChange(newEmail: "ada@new.example.com", currentPassword: "correct horse battery")
 }
 `;
 
@@ -86,7 +119,9 @@ export function graphiqlOptions(): GraphiQLOptions {
         variables: '{}',
         headers: '{}',
       },
-      { query: ME, variables: '{}', headers: '{}' },
+      // The recovery operations share the second tab: a third default tab upsets GraphiQL's tab
+      // bar animation, and a click on "Me" right after load becomes a drag.
+      { query: `${ME}\n${ACCOUNT_RECOVERY}`, variables: '{}', headers: '{}' },
     ],
     defaultEditorToolsVisibility: true,
     shouldPersistHeaders: false,

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
+import { startHousekeeping } from './db/housekeeping.js';
 import { createLogger } from './logger.js';
 import { createApp } from './server.js';
 import { createServices } from './services.js';
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
     : undefined;
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
   const services = await createServices(config, dataSource, logger, { redis });
+  // Where mail goes, said once at start; production without SMTP_URL is loud about it.
+  if (services.mailer.transport === 'disabled') logger.warn(services.mailer.describe());
+  else logger.info(services.mailer.describe());
+  const stopHousekeeping = startHousekeeping(services);
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
 
@@ -57,6 +62,10 @@ async function main(): Promise<void> {
     timer.unref();
     await closed;
     clearTimeout(timer);
+    stopHousekeeping();
+    // Mails already accepted (a reset request's, a signup's) go out before the process ends.
+    await services.background.idle(config.mail.timeoutSeconds * 1000 + 1000);
+    services.mailer.close();
     // Closing the pool waits for checked-out connections; a stalled database must not keep the
     // process alive past its shutdown budget, so that wait is bounded too.
     const dbClosed = await Promise.race([
@@ -86,6 +95,15 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address);
+  if (typeof address === 'object' && address) {
+    // Mailed links point here unless APP_URL says otherwise; a wildcard bind is reached as localhost.
+    const host = ['0.0.0.0', '::', ''].includes(address.address)
+      ? 'localhost'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
+    services.links.setServerOrigin(`http://${host}:${address.port}`);
+  }
   logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
 }
 

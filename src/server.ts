@@ -10,6 +10,7 @@ import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
 import { useErrorCodes } from './plugins/error-codes.js';
+import { useLinkPages } from './pages/link-pages.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { readinessCheck } from './plugins/readiness.js';
@@ -68,6 +69,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       useRequestId({ logger }),
       useBodyLimit(config.limits.maxBodyBytes),
       useMediaTypeErrors('/graphql'),
+      // The pages mailed links open (src/pages/link-pages.ts).
+      useLinkPages(config.mail.productName),
       // GET requests (queries only) must carry a custom header, forcing a CORS preflight; POSTs are
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.
       useCsrfPrevention(),

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
-import type { Config } from './config.js';
+import { type Config, mailTransport } from './config.js';
 import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
@@ -15,6 +15,12 @@ import type { PasswordHasher } from './auth/password.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { RefreshTokens } from './auth/refresh-tokens.js';
 import type { Events } from './events.js';
+import { type AccountTokens, createAccountTokens } from './auth/account-tokens.js';
+import { AccountTokenStore } from './db/account-token-store.js';
+import { type Background, createBackground } from './mail/background.js';
+import { createLinks, type Links } from './mail/links.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { createMailThrottle, type MailThrottle } from './mail/throttle.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -28,6 +34,13 @@ export interface Services {
   throttle: LoginThrottle;
   events: Events;
   logger: Logger;
+  /** Mail and the tokens of mailed links (password reset, verification, e-mail change). */
+  mailer: Mailer;
+  links: Links;
+  accountTokens: AccountTokens;
+  mailThrottle: MailThrottle;
+  /** Work nobody waits for (mails after signup, reset requests); shutdown waits for it. */
+  background: Background;
 }
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
@@ -45,6 +58,7 @@ export async function createServices(
     }),
   ]);
   const users = new UserStore(dataSource);
+  const background = createBackground(logger);
   return {
     config,
     users,
@@ -55,5 +69,16 @@ export async function createServices(
     throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),
     logger,
+    background,
+    mailer: createMailer(config.mail, {
+      transport: mailTransport(config),
+      dataDir: config.dataDir,
+      logger,
+      background,
+    }),
+    // Until the server listens (main.ts calls setServerOrigin), links point at localhost:PORT.
+    links: createLinks(config.mail.appUrl, `http://localhost:${config.port}`),
+    accountTokens: createAccountTokens(new AccountTokenStore(dataSource)),
+    mailThrottle: createMailThrottle(config.mail.throttle, opts.redis, config.redisKeyPrefix),
   };
 }

@@ -26,6 +26,18 @@ describe('GraphiQL page (without a browser; test/browser/graphiql.test.ts drives
     expect(html.match(/(?:src|href)\s*=\s*["']?https?:\/\//gi) ?? []).toEqual([]);
   });
 
+  it('opens with tabs that show the account-recovery operations, each valid against the schema', async () => {
+    const { graphiqlOptions } = await import('../src/graphiql.js');
+    const { buildSchema } = await import('../src/schema.js');
+    const { parse, validate } = await import('graphql');
+    const tabs = graphiqlOptions().defaultTabs ?? [];
+    const recovery = tabs.find((t) => t.query?.includes('requestPasswordReset'));
+    for (const op of ['resendVerificationEmail', 'verifyEmail', 'resetPassword', 'requestEmailChange', 'emailVerified'])
+      expect(recovery?.query).toContain(op);
+    const schema = buildSchema();
+    for (const tab of tabs) expect(validate(schema, parse(tab.query!))).toEqual([]);
+  });
+
   it('sends the browser module as its file, and only the browser tsconfig has the DOM library', () => {
     const file = fs.readFileSync(path.join(ROOT, 'src/browser/graphiql-token-keeper.js'), 'utf8');
     expect(tokenKeeperScript()).toContain(file);

@@ -20,9 +20,11 @@ describe('the published schema (schema.graphql, schema.introspection.json, schem
 
   it('the SDL carries directive definitions, applied directives and descriptions', () => {
     const sdl = read(PUBLISHED_FILES.sdl);
-    expect(sdl).toContain('directive @auth(requires: Role = USER) on FIELD_DEFINITION | OBJECT');
+    expect(sdl).toContain(
+      'directive @auth(allowUnverified: Boolean = false, requires: Role = USER) on FIELD_DEFINITION | OBJECT',
+    );
     expect(sdl).toContain('directive @public on FIELD_DEFINITION');
-    expect(sdl).toMatch(/me: User! @auth\n/);
+    expect(sdl).toMatch(/me: User! @auth\(allowUnverified: true\)\n/);
     expect(sdl).toContain("The caller's own account.");
     // It parses as a schema on its own.
     expect(() => parseSdl(sdl)).not.toThrow();
@@ -30,8 +32,11 @@ describe('the published schema (schema.graphql, schema.introspection.json, schem
 
   it('the auth map says which operations need a token and which role', () => {
     const auth = JSON.parse(read(PUBLISHED_FILES.auth));
-    expect(auth['Query.me']).toEqual({ auth: true, requires: 'USER' });
-    expect(auth['Mutation.deleteUser']).toEqual({ auth: true, requires: 'USER' });
+    // Open to unverified accounts when EMAIL_VERIFICATION_REQUIRED is on: see itself, leave.
+    expect(auth['Query.me']).toEqual({ auth: true, requires: 'USER', allowUnverified: true });
+    expect(auth['Mutation.deleteUser']).toEqual({ auth: true, requires: 'USER', allowUnverified: true });
+    expect(auth['Mutation.changePassword']).toEqual({ auth: true, requires: 'USER' });
+    expect(auth['Mutation.requestPasswordReset']).toEqual({ auth: false });
     expect(auth['Mutation.setUserRole']).toEqual({ auth: true, requires: 'ADMIN' });
     expect(auth['Mutation.login']).toEqual({ auth: false });
     expect(auth['Mutation.signup']).toEqual({ auth: false });

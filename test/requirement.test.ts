@@ -17,6 +17,7 @@ const SDL = /* GraphQL */ `
     open: String @public
     whoami: String @auth
     admin: String @auth(requires: ADMIN)
+    newcomer: String @auth(allowUnverified: true)
     report: Report @public
     forgotten: String
   }
@@ -33,13 +34,15 @@ describe('fieldRequirement: what a field requires, one precedence for every read
 
   it.each([
     // field level: @auth on the field, with the directive's default role and an explicit one
-    ['Query.whoami', { kind: 'auth', requires: 'USER', from: 'field', conflict: false }],
-    ['Query.admin', { kind: 'auth', requires: 'ADMIN', from: 'field', conflict: false }],
+    ['Query.whoami', { kind: 'auth', requires: 'USER', from: 'field', conflict: false, allowUnverified: false }],
+    ['Query.admin', { kind: 'auth', requires: 'ADMIN', from: 'field', conflict: false, allowUnverified: false }],
+    // open to accounts whose e-mail is not verified yet (EMAIL_VERIFICATION_REQUIRED)
+    ['Query.newcomer', { kind: 'auth', requires: 'USER', from: 'field', conflict: false, allowUnverified: true }],
     // type level: every field of an @auth type, with the type's role
-    ['Secret.code', { kind: 'auth', requires: 'USER', from: 'type', conflict: false }],
-    ['Report.total', { kind: 'auth', requires: 'ADMIN', from: 'type', conflict: false }],
+    ['Secret.code', { kind: 'auth', requires: 'USER', from: 'type', conflict: false, allowUnverified: false }],
+    ['Report.total', { kind: 'auth', requires: 'ADMIN', from: 'type', conflict: false, allowUnverified: false }],
     // a field's own @auth wins over its type's, in both directions
-    ['Report.summary', { kind: 'auth', requires: 'USER', from: 'field', conflict: false }],
+    ['Report.summary', { kind: 'auth', requires: 'USER', from: 'field', conflict: false, allowUnverified: false }],
     // @public, and the default when nothing is said
     ['Query.open', { kind: 'public' }],
     ['Query.report', { kind: 'public' }],
@@ -78,7 +81,7 @@ describe('the directive, lint:auth and the descriptions all follow it', () => {
         const r = fieldRequirement(schema, type, field);
         const expected: AuthRequirement | undefined =
           r.kind === 'auth'
-            ? { auth: true, requires: r.requires }
+            ? { auth: true, requires: r.requires, ...(r.allowUnverified ? { allowUnverified: true as const } : {}) }
             : r.kind === 'public' && roots.has(type)
               ? { auth: false }
               : undefined;

@@ -17,4 +17,6 @@ export interface Caller {
 export interface Authenticates {
   /** The caller, memoised per request: null without a token; rejects with UNAUTHENTICATED on a bad one. */
   authenticate(): Promise<Caller | null>;
+  /** EMAIL_VERIFICATION_REQUIRED: `@auth` fields refuse unverified callers unless they allow them. */
+  emailVerificationRequired?: boolean;
 }

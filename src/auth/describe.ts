@@ -11,7 +11,7 @@ import { fieldRequirement } from './requirement.js';
  */
 
 /** The published form (schema.auth.json): what a client needs to know of a FieldRequirement. */
-export type AuthRequirement = { auth: true; requires: Role } | { auth: false };
+export type AuthRequirement = { auth: true; requires: Role; allowUnverified?: true } | { auth: false };
 
 /** `Type.field` -> what it needs, for every field under `@auth` and every `@public` root field. */
 export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequirement> {
@@ -22,7 +22,11 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
     for (const field of Object.values(type.getFields())) {
       const requirement = fieldRequirement(schema, type, field);
       if (requirement.kind === 'auth')
-        out[`${type.name}.${field.name}`] = { auth: true, requires: requirement.requires };
+        out[`${type.name}.${field.name}`] = {
+          auth: true,
+          requires: requirement.requires,
+          ...(requirement.allowUnverified ? { allowUnverified: true as const } : {}),
+        };
       else if (requirement.kind === 'public' && roots.has(type)) out[`${type.name}.${field.name}`] = { auth: false };
     }
   }
@@ -32,10 +36,11 @@ export function authRequirements(schema: GraphQLSchema): Record<string, AuthRequ
 /** The sentence a field's description ends with. */
 export function authSentence(req: AuthRequirement): string {
   if (!req.auth) return 'Public: no token needed.';
+  const unverified = req.allowUnverified ? ' Open to accounts whose e-mail is not verified yet.' : '';
   if (req.requires === 'USER') {
-    return 'Requires a token (`Authorization: Bearer <token>`); without a valid one: UNAUTHENTICATED.';
+    return `Requires a token (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED.${unverified}`;
   }
-  return `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.`;
+  return `Requires a token of a ${req.requires} (\`Authorization: Bearer <token>\`); without a valid one: UNAUTHENTICATED; with a lower role: FORBIDDEN.${unverified}`;
 }
 
 /** The schema with each field's auth requirement appended to its description (idempotent). */

@@ -1,6 +1,6 @@
 import type { Role } from '../db/entities/user.js';
 import type { Authenticates, Caller } from './caller.js';
-import { forbidden, unauthenticated } from '../errors.js';
+import { forbidden, forbiddenBecause, unauthenticated } from '../errors.js';
 import type { AuthRule } from './requirement.js';
 
 /** Each role includes the ones ranked below it. */
@@ -20,7 +20,21 @@ export function requireRole(caller: Caller | null, requires: Role): Caller {
   return caller;
 }
 
+/**
+ * With EMAIL_VERIFICATION_REQUIRED, an account whose address is unproven may use only the fields
+ * marked `@auth(allowUnverified: true)`; everything else is FORBIDDEN with a reason it can act on.
+ */
+export function requireVerified(caller: Caller, required: boolean, allowUnverified: boolean): Caller {
+  if (required && !allowUnverified && !caller.user.emailVerifiedAt)
+    throw forbiddenBecause(
+      'EMAIL_NOT_VERIFIED',
+      'Confirm your e-mail address first: open the link we mailed you (resendVerificationEmail sends a new one)',
+    );
+  return caller;
+}
+
 /** Authenticates the request (once, memoised in the context) and applies the field's rule. */
 export async function requireAuth(context: Authenticates, rule: AuthRule): Promise<Caller> {
-  return requireRole(await context.authenticate(), rule.requires);
+  const caller = requireRole(await context.authenticate(), rule.requires);
+  return requireVerified(caller, context.emailVerificationRequired === true, rule.allowUnverified);
 }

@@ -14,6 +14,11 @@ export const PUBLIC_DIRECTIVE = 'public';
 export interface AuthRule {
   /** The lowest role allowed. */
   requires: Role;
+  /**
+   * Open to callers whose e-mail address is not verified yet, when EMAIL_VERIFICATION_REQUIRED
+   * is on (`@auth(allowUnverified: true)`); every other `@auth` field refuses them.
+   */
+  allowUnverified: boolean;
 }
 
 /**
@@ -35,7 +40,7 @@ type Directable = Parameters<typeof getDirective>[1];
 
 /** The rule of an `@auth` directive's arguments (defaults as in schema/directives.graphql). */
 export function authRuleOf(args: Record<string, unknown>): AuthRule {
-  return { requires: (args.requires as Role | undefined) ?? 'USER' };
+  return { requires: (args.requires as Role | undefined) ?? 'USER', allowUnverified: args.allowUnverified === true };
 }
 
 export function fieldRequirement(

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import type { DatabaseConfig } from '../config.js';
+import { AccountTokenSchema } from './entities/account-token.js';
 import { RefreshTokenSchema } from './entities/refresh-token.js';
 import { UserSchema } from './entities/user.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserSchema, RefreshTokenSchema];
+export const entities = [UserSchema, RefreshTokenSchema, AccountTokenSchema];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */
 export type MigrationClass = new () => MigrationInterface;

@@ -7,7 +7,7 @@ export class EmailTakenError extends Error {
 }
 
 /** SQLite says SQLITE_CONSTRAINT_UNIQUE, PostgreSQL 23505: both mean the e-mail is taken. */
-function isUniqueViolation(e: unknown): boolean {
+export function isUniqueViolation(e: unknown): boolean {
   if (!(e instanceof QueryFailedError)) return false;
   const code = (e.driverError as { code?: string } | undefined)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';

@@ -93,14 +93,52 @@ export type Mutation = {
   /** Deletes another account. Administrators only. */
   removeUser: User;
   /**
+   * Starts an e-mail change: mails a confirmation link to `newEmail` and a notice to the current
+   * address. The address changes only when `verifyEmail` gets that link's token. A wrong
+   * `currentPassword` is `BAD_USER_INPUT` on `currentPassword` and counts toward login throttling.
+   * Throttled: `RATE_LIMITED`; mail failures: `MAIL_FAILED` (nothing is started).
+   */
+  requestEmailChange: Scalars['Boolean']['output'];
+  /**
+   * Mails a password-reset link (`<APP_URL>/reset-password?token=...`, valid for `PASSWORD_RESET_TTL`
+   * seconds) to the account with this address. Answers `true` whether or not such an account exists,
+   * in about the same time, so it tells nobody which addresses have accounts. A newer link makes the
+   * older ones void. Throttled per address asked for and per client: `RATE_LIMITED` with
+   * `extensions.retryAfter` (seconds). `MAIL_DISABLED` when the server has no mail configured.
+   */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /**
+   * Mails a new verification link for the caller's address; older ones become void. `false` when
+   * the address is verified already (no mail). Throttled: `RATE_LIMITED`. The caller waits for the
+   * mail server: `MAIL_FAILED` when it refuses or does not answer within `MAIL_TIMEOUT`.
+   */
+  resendVerificationEmail: Scalars['Boolean']['output'];
+  /**
+   * Sets a new password with the token from a reset link. The token works once and expires;
+   * an unknown, used, void or expired one: `BAD_USER_INPUT` with `extensions.field: "token"` and
+   * `extensions.reason` (`TOKEN_INVALID`, `TOKEN_USED`, `TOKEN_REPLACED`, `TOKEN_EXPIRED`); a weak
+   * password: `BAD_USER_INPUT` on `newPassword`, and the token stays usable. On success the address
+   * counts as verified, every earlier access and refresh token of the account is refused, a notice is
+   * mailed, and the answer signs the account in afresh.
+   */
+  resetPassword: AuthPayload;
+  /**
    * Sets an account's role. Administrators only. The account's existing tokens stop working,
    * so a demotion takes effect at once.
    */
   setUserRole: User;
   /** Creates an account with role USER and signs it in. */
   signup: AuthPayload;
-  /** Changes the caller's name or e-mail. */
+  /** Changes the caller's name. (The e-mail address changes through `requestEmailChange`.) */
   updateMe: User;
+  /**
+   * Confirms an address with the token from a mailed link: after `signup` (or
+   * `resendVerificationEmail`) it marks the address verified; after `requestEmailChange` it changes
+   * the account's e-mail to the new, now proven, address. Needs no access token (the link may be
+   * opened on another device). Bad tokens: as for `resetPassword`; an address taken in the meantime:
+   * `BAD_USER_INPUT` on `token` with reason `EMAIL_TAKEN`.
+   */
+  verifyEmail: User;
 };
 
 
@@ -131,6 +169,24 @@ export type MutationRemoveUserArgs = {
 };
 
 
+export type MutationRequestEmailChangeArgs = {
+  currentPassword: Scalars['String']['input'];
+  newEmail: Scalars['String']['input'];
+};
+
+
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  code?: InputMaybe<Scalars['String']['input']>;
+  newPassword: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationSetUserRoleArgs = {
   id: Scalars['ID']['input'];
   role: Role;
@@ -144,6 +200,11 @@ export type MutationSignupArgs = {
 
 export type MutationUpdateMeArgs = {
   input: UpdateMeInput;
+};
+
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 /** Pagination state of a connection. */
@@ -205,7 +266,11 @@ export type Subscription = {
 
 /** Changes to the caller's own account; omitted fields stay as they are. */
 export type UpdateMeInput = {
-  /** New e-mail address; must not belong to another account. */
+  /**
+   * No longer changes the address: use `requestEmailChange`, which proves the new address first.
+   * Accepted only when it equals the current address (so old clients that send it still work).
+   * @deprecated Use requestEmailChange: the new address must be proven by a mailed link.
+   */
   email?: InputMaybe<Scalars['String']['input']>;
   /** New display name, 1 to 100 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
@@ -221,6 +286,11 @@ export type User = {
   createdAt: Scalars['DateTime']['output'];
   /** E-mail address, trimmed and lower-cased; unique across accounts. */
   email: Scalars['String']['output'];
+  /**
+   * True once the current `email` has been proven: its verification link was opened
+   * (`verifyEmail`), or a password reset mailed to it was used.
+   */
+  emailVerified: Scalars['Boolean']['output'];
   /** Stable, opaque identifier; the `sub` claim of this user's tokens. */
   id: Scalars['ID']['output'];
   /** Display name, 1 to 100 characters. */
@@ -389,6 +459,7 @@ export type ResolversParentTypes = {
 };
 
 export type AuthDirectiveArgs = {
+  allowUnverified?: Maybe<Scalars['Boolean']['input']>;
   requires?: Maybe<Role>;
 };
 
@@ -422,9 +493,14 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   logoutAll?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;
   refresh?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshArgs>>;
   removeUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveUserArgs, 'id'>>;
+  requestEmailChange?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestEmailChangeArgs, 'currentPassword' | 'newEmail'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resendVerificationEmail?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;
+  resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
   setUserRole?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input'>>;
   updateMe?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
+  verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -445,6 +521,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;

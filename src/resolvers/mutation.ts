@@ -14,7 +14,7 @@ import {
 } from '../users/accounts.js';
 
 /** AuthPayload as the client gets it: the refresh token in the body or in the cookie. */
-async function payload(context: GraphQLContext, session: Session) {
+export async function payload(context: GraphQLContext, session: Session) {
   return {
     token: session.token,
     refreshToken: await deliverRefreshToken(context, session.refresh),

@@ -5,7 +5,9 @@ import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
+import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
+import { mailVerificationLater } from './verification.js';
 
 /** What the sign-in mutations return, before the refresh token is put where it travels. */
 export interface Session {
@@ -14,12 +16,8 @@ export interface Session {
   user: UserEntity;
 }
 
-function emailTaken(field = 'email') {
-  return badUserInput('An account with this email already exists', field);
-}
-
 /** An access token and a refresh token; a new family unless continuing one (rotation). */
-async function issue(services: Services, user: UserEntity, familyId?: string): Promise<Session> {
+export async function issue(services: Services, user: UserEntity, familyId?: string): Promise<Session> {
   const [token, refresh] = await Promise.all([
     services.tokens.sign(user),
     services.refreshTokens.issue(user.id, familyId),
@@ -41,6 +39,8 @@ export async function signup(
   try {
     const user = await services.users.create({ name, email, passwordHash });
     services.logger.info('signup', { userId: user.id });
+    // In the background: signup neither waits for nor fails on the mail server (resendVerificationEmail).
+    mailVerificationLater(services, user);
     return await issue(services, user);
   } catch (e) {
     if (e instanceof EmailTakenError) throw emailTaken('input.email');
@@ -84,16 +84,7 @@ export async function changePassword(
   address: string,
 ): Promise<Session> {
   assertPasswordPolicy(newPassword, 'newPassword');
-  // A stolen access token must not become an oracle for the password: same throttle as login.
-  await services.throttle.assertAllowed(caller.email, address);
-  const ok =
-    [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
-    (await services.passwords.verify(caller.passwordHash, currentPassword));
-  // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
-  if (!ok) {
-    await services.throttle.recordFailure(caller.email, address);
-    throw badUserInput('Current password is incorrect', 'currentPassword');
-  }
+  await assertCurrentPassword(services, caller, currentPassword, address);
   const passwordHash = await services.passwords.hash(newPassword);
   // Bumping the token version refuses every access token issued before, on every instance;
   // other sessions' refresh tokens go too, so a thief who had the old password is out.
@@ -110,9 +101,18 @@ export async function updateProfile(
   callerId: string,
   input: { name?: string | null; email?: string | null },
 ): Promise<UserEntity> {
-  const changes: { name?: string; email?: string } = {};
+  const changes: { name?: string } = {};
   if (input.name !== undefined && input.name !== null) changes.name = validName(input.name, 'input.name');
-  if (input.email !== undefined && input.email !== null) changes.email = validEmail(input.email, 'input.email');
+  if (input.email !== undefined && input.email !== null) {
+    // An unproven address must not become the account's: that goes through requestEmailChange.
+    const current = await services.users.findById(callerId);
+    if (!current) throw unauthenticated('user_gone');
+    if (validEmail(input.email, 'input.email') !== current.email)
+      throw badUserInput(
+        'updateMe no longer changes the e-mail address: use requestEmailChange, which mails the new address a link',
+        'input.email',
+      );
+  }
   try {
     const user =
       Object.keys(changes).length > 0

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Logger } from '../../src/logger.js';
 import { createTestApp, type TestApp } from './app.js';
 
 export interface HttpTestApp {
@@ -37,9 +38,9 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
  * frontend), so the page and the API share one origin as they do behind Vite's dev proxy.
  */
 export async function startHttpApp(
-  opts: { env?: Record<string, string>; staticDir?: string } = {},
+  opts: { env?: Record<string, string>; staticDir?: string; logger?: Logger } = {},
 ): Promise<HttpTestApp> {
-  const app = await createTestApp(opts.env);
+  const app = await createTestApp(opts.env, { logger: opts.logger });
   const server: Server = createServer((req, res) => {
     const p = (req.url ?? '/').split('?')[0];
     if (opts.staticDir && !['/graphql', '/health', '/ready'].includes(p ?? ''))
@@ -52,6 +53,8 @@ export async function startHttpApp(
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
+  // Mailed links open this server, as main.ts arranges once it listens.
+  app.services.links.setServerOrigin(origin);
   return {
     app,
     origin,

@@ -28,7 +28,7 @@ export const LoginMutation = graphql(`
 
 export const MeQuery = graphql(`
   query Me {
-    me { id name email role createdAt }
+    me { id name email emailVerified role createdAt }
   }
 `);
 
@@ -41,5 +41,33 @@ export const DeleteUserMutation = graphql(`
 export const LogoutMutation = graphql(`
   mutation Logout($refreshToken: String) {
     logout(refreshToken: $refreshToken)
+  }
+`);
+
+export const RequestPasswordResetMutation = graphql(`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
+
+export const ResetPasswordMutation = graphql(`
+  mutation ResetPassword($token: String!, $newPassword: String!) {
+    resetPassword(token: $token, newPassword: $newPassword) {
+      token
+      refreshToken
+      user { id name email role }
+    }
+  }
+`);
+
+export const VerifyEmailMutation = graphql(`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token) { id email emailVerified }
+  }
+`);
+
+export const ResendVerificationEmailMutation = graphql(`
+  mutation ResendVerificationEmail {
+    resendVerificationEmail
   }
 `);

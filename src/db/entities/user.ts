@@ -17,6 +17,8 @@ export interface UserEntity {
   role: Role;
   /** Carried in every token as `ver`; bumping it refuses every token issued before. */
   tokenVersion: number;
+  /** When the current `email` was proven (a mailed link, or a password reset); null until then. */
+  emailVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,6 +35,8 @@ export const UserSchema = new EntitySchema<UserEntity>({
     passwordHash: { name: 'password_hash', type: 'varchar', length: 255 },
     role: { type: 'varchar', length: 16, default: 'USER' },
     tokenVersion: { name: 'token_version', type: 'integer', default: 0 },
+    // Added by migration 1765000000000. Never part of an INSERT: a new address is unproven.
+    emailVerifiedAt: { name: 'email_verified_at', type: Date, nullable: true, insert: false },
     createdAt: { name: 'created_at', type: Date, createDate: true },
     updatedAt: { name: 'updated_at', type: Date, updateDate: true },
   },

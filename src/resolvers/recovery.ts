@@ -1,0 +1,28 @@
+import type { MutationResolvers, UserResolvers } from '../generated/graphql.js';
+import { requestPasswordReset, resetPassword } from '../users/recovery.js';
+import { requestEmailChange, resendVerification, verifyEmail } from '../users/verification.js';
+import { payload } from './mutation.js';
+
+/** Password reset, address verification and e-mail change: the mutations that mail a link. */
+export const RecoveryMutation: Pick<
+  MutationResolvers,
+  'requestPasswordReset' | 'resetPassword' | 'verifyEmail' | 'resendVerificationEmail' | 'requestEmailChange'
+> = {
+  requestPasswordReset: (_parent, { email }, ctx) => requestPasswordReset(ctx.services, email, ctx.clientAddress),
+
+  // `code` is for the second factor (see the schema); no account has one yet.
+  resetPassword: async (_parent, { token, newPassword }, ctx) =>
+    payload(ctx, await resetPassword(ctx.services, token, newPassword, ctx.clientAddress)),
+
+  verifyEmail: (_parent, { token }, ctx) => verifyEmail(ctx.services, token),
+
+  resendVerificationEmail: (_parent, _args, ctx) =>
+    resendVerification(ctx.services, ctx.caller.user, ctx.clientAddress),
+
+  requestEmailChange: (_parent, { newEmail, currentPassword }, ctx) =>
+    requestEmailChange(ctx.services, ctx.caller.user, newEmail, currentPassword, ctx.clientAddress),
+};
+
+export const User: UserResolvers = {
+  emailVerified: (user) => user.emailVerifiedAt !== null && user.emailVerifiedAt !== undefined,
+};

@@ -1,0 +1,31 @@
+import { PASSWORD_MAX_LENGTH } from '../auth/password.js';
+import type { UserEntity } from '../db/entities/user.js';
+import { badUserInput } from '../errors.js';
+import type { Services } from '../services.js';
+
+/** The checks that account changes share (users/accounts.ts, users/verification.ts). */
+
+export function emailTaken(field = 'email') {
+  return badUserInput('An account with this email already exists', field);
+}
+
+/**
+ * For changes that need the password again (new password, new e-mail). A stolen access token must
+ * not become an oracle for the password: the login throttle applies, and a wrong one counts.
+ */
+export async function assertCurrentPassword(
+  services: Services,
+  caller: UserEntity,
+  currentPassword: string,
+  address: string,
+): Promise<void> {
+  await services.throttle.assertAllowed(caller.email, address);
+  const ok =
+    [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
+    (await services.passwords.verify(caller.passwordHash, currentPassword));
+  // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
+  if (!ok) {
+    await services.throttle.recordFailure(caller.email, address);
+    throw badUserInput('Current password is incorrect', 'currentPassword');
+  }
+}

@@ -1,0 +1,116 @@
+import { IsNull } from 'typeorm';
+import { AccountTokenError } from '../auth/account-tokens.js';
+import { assertPasswordPolicy } from '../auth/password.js';
+import type { Services } from '../services.js';
+import type { AccountTokenEntity } from '../db/entities/account-token.js';
+import { RefreshTokenSchema } from '../db/entities/refresh-token.js';
+import { UserSchema } from '../db/entities/user.js';
+import { badToken, mailUnavailable } from '../errors.js';
+import { publishAccountEvent } from '../events.js';
+import { issue, type Session } from './accounts.js';
+import { validEmail } from './validation.js';
+import { tokenRefusal } from './verification.js';
+
+/**
+ * Password reset by mailed link.
+ *
+ * The request answers `true` at once and does the rest in the background (look the address up,
+ * store a token, mail it): the answer and its timing are the same whether or not an account has
+ * the address, and a slow mail server holds nobody's request.
+ */
+export async function requestPasswordReset(services: Services, rawEmail: string, address: string): Promise<true> {
+  const email = validEmail(rawEmail, 'email');
+  // The same for every address, so it tells nothing about accounts.
+  if (services.mailer.transport === 'disabled') throw mailUnavailable('DISABLED');
+  // Counted for unknown addresses too: the throttle must not tell them apart either.
+  await services.mailThrottle.consume('reset', email, address);
+  services.background.run('password reset request', async () => {
+    const user = await services.users.findByEmail(email);
+    if (!user) {
+      services.logger.info('password reset requested for an address with no account');
+      return;
+    }
+    const ttlSeconds = services.config.mail.passwordResetTtl;
+    const store = services.accountTokens.store;
+    const issued = await services.accountTokens.issue({
+      userId: user.id,
+      purpose: 'PASSWORD_RESET',
+      email: user.email,
+      ttlSeconds,
+    });
+    const sent = await services.mailer
+      .send({
+        to: user.email,
+        userId: user.id,
+        template: {
+          kind: 'PASSWORD_RESET',
+          name: user.name,
+          link: services.links.resetPassword(issued.token),
+          ttlSeconds,
+        },
+      })
+      .then(
+        () => true,
+        () => false,
+      );
+    // A failed send leaves nothing behind; a sent one makes every older reset link void.
+    if (!sent) await store.delete(issued.id);
+    else await store.revokeOthers(user.id, ['PASSWORD_RESET'], issued.id);
+  });
+  return true;
+}
+
+/**
+ * Spends the token and sets the password in one transaction (both or neither), and in it refuses
+ * every earlier token of the account: the token version goes up (access tokens) and every refresh
+ * token is revoked, so whoever knew the old password, or held a session, is out.
+ */
+export async function resetPassword(
+  services: Services,
+  token: string,
+  newPassword: string,
+  address: string,
+): Promise<Session> {
+  const { accountTokens, users } = services;
+  let row: AccountTokenEntity;
+  try {
+    row = await accountTokens.find(token, ['PASSWORD_RESET']);
+  } catch (e) {
+    if (e instanceof AccountTokenError) throw badToken(e.reason);
+    throw e;
+  }
+  // Checked before the token is spent: a weak password leaves the link usable.
+  assertPasswordPolicy(newPassword, 'newPassword');
+  const passwordHash = await services.passwords.hash(newPassword);
+  // A refusal is thrown inside the transaction, so it rolls back: the token is not spent.
+  await accountTokens.store.transaction(async (m) => {
+    if (!(await accountTokens.store.consume(m, row.id))) throw await tokenRefusal(services, token);
+    const now = new Date();
+    // The link was mailed to this address, which it therefore proves; if the account has moved to
+    // another address since (a race with an e-mail change), the link proves nothing.
+    const result = await m
+      .getRepository(UserSchema)
+      .createQueryBuilder()
+      .update()
+      .set({ passwordHash, emailVerifiedAt: now, tokenVersion: () => 'token_version + 1' })
+      .where('id = :id AND email = :email', { id: row.userId, email: row.email })
+      .execute();
+    if ((result.affected ?? 0) === 0) throw badToken('TOKEN_REPLACED');
+    // In this transaction rather than through RefreshTokens, so a failure cannot leave the new
+    // password set and old sessions alive.
+    await m.getRepository(RefreshTokenSchema).update({ userId: row.userId, revokedAt: IsNull() }, { revokedAt: now });
+    await accountTokens.store.revokeOthers(row.userId, ['PASSWORD_RESET'], null, m);
+  });
+  const user = await users.findById(row.userId);
+  if (!user) throw badToken('TOKEN_INVALID');
+  // The owner is back in: failed logins counted against the account from here no longer lock it.
+  await services.throttle.recordSuccess(user.email, address);
+  services.logger.info('password reset', { userId: user.id });
+  publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
+  services.mailer.sendLater({
+    to: user.email,
+    userId: user.id,
+    template: { kind: 'PASSWORD_CHANGED', name: user.name },
+  });
+  return issue(services, user);
+}
