@@ -47,6 +47,8 @@ export default defineConfig({
                   'test/browser/**',
                   'examples/**',
                   'test/config.test.ts',
+                  'test/key-config.test.ts',
+                  'test/signing-keys-server.test.ts',
                   'test/password.test.ts',
                   'test/http.test.ts',
                   'test/published-schema.test.ts',

@@ -3,6 +3,7 @@
  * Everything listens on and sends to 127.0.0.1 only; every load run has a fixed duration.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import autocannon from 'autocannon';
@@ -219,4 +220,16 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** JWT_ALGORITHM and a fresh private key for it, as a server's env (HS256: none; JWT_SECRET signs). */
+export function algorithmEnv(alg: 'HS256' | 'EdDSA' | 'ES256' | 'RS256'): Record<string, string> {
+  if (alg === 'HS256') return {};
+  const key =
+    alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519').privateKey
+      : alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+        : generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey;
+  return { JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: key.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }

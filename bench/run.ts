@@ -8,6 +8,7 @@
  *   npm run bench                      full run (4 interleaved rounds of 4 s, ~2.5 minutes)
  *   npm run bench -- --rounds 2 --duration 3
  *   npm run bench:guard                short run, exits 1 only on a gross regression (see GUARD below)
+ *   npm run bench -- --algorithms HS256,EdDSA,ES256   which JWT_ALGORITHMs to run the API under (the default)
  *
  * Every load run has a fixed duration and stops by itself; everything stays on 127.0.0.1.
  */
@@ -17,7 +18,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARGON2_PARAMS } from '../src/auth/password.js';
-import { freePort, gql, load, median, resetPeakRss, rssMiB, startServer, type Child, type LoadResult } from './lib.js';
+import {
+  algorithmEnv,
+  freePort,
+  gql,
+  load,
+  median,
+  resetPeakRss,
+  rssMiB,
+  startServer,
+  type Child,
+  type LoadResult,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +38,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     guard: { type: 'boolean', default: false },
     'no-refs': { type: 'boolean', default: false },
+    algorithms: { type: 'string', default: 'HS256,EdDSA,ES256' },
     out: { type: 'string' },
   },
 });
@@ -37,6 +50,17 @@ const CONNECTIONS = Number(args.connections);
 /** Plain Yoga runs in the guard too (its ratio is guarded); the plugin-jwt references only in the full run. */
 const REFS = !args['no-refs'];
 const JWT_REFS = REFS && !GUARD;
+/**
+ * The API under each JWT_ALGORITHM: asymmetric verification costs 10-100x an HMAC, and the
+ * verified-token cache must hide it. HS256 comes first: the reference servers verify its token.
+ * Only HS256 also runs the login-flood phase (argon2's, the same under every algorithm) and is
+ * compared with the plugin-jwt references; the guard runs HS256 only.
+ */
+const ALGORITHMS = (GUARD ? 'HS256' : args.algorithms!).split(',').map((a) => a.trim()) as Array<
+  'HS256' | 'EdDSA' | 'ES256' | 'RS256'
+>;
+if (ALGORITHMS[0] !== 'HS256')
+  throw new Error('--algorithms must start with HS256 (the reference servers use its token)');
 const loadBefore = os
   .loadavg()
   .map((x) => x.toFixed(2))
@@ -70,6 +94,7 @@ const NPM_START = [node, '--enable-source-maps', distMain];
 const children: Child[] = [];
 
 interface Api {
+  algorithm: (typeof ALGORITHMS)[number];
   label: string;
   server: Child;
   token: string;
@@ -140,8 +165,9 @@ async function main() {
 
   // --- The servers under test, all up at once so rounds can interleave. ---
   const apis: Api[] = [];
-  {
-    const server = await startOurs('api', path.join(tmp, 'api.sqlite'), NPM_START);
+  for (const algorithm of ALGORITHMS) {
+    const tag = algorithm === 'HS256' ? 'api' : `api-${algorithm.toLowerCase()}`;
+    const server = await startOurs(tag, path.join(tmp, `${tag}.sqlite`), NPM_START, algorithmEnv(algorithm));
     children.push(server);
     // The test user, created through the API; its token is valid on the reference servers too (same secret).
     const signup = await gql(server.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {
@@ -150,7 +176,13 @@ async function main() {
     const token: string | undefined = signup.body.data?.signup?.token;
     const userId: string | undefined = signup.body.data?.signup?.user?.id;
     if (!token || !userId) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
-    apis.push({ label: 'api', server, token, meBody: meBodyFor(userId) });
+    apis.push({
+      algorithm,
+      label: algorithm === 'HS256' ? 'api' : `api (${algorithm})`,
+      server,
+      token,
+      meBody: meBodyFor(userId),
+    });
   }
   const plain = REFS ? await startRef('ref-plain', 'plain.ts') : undefined;
   const jwtDoc = JWT_REFS ? await startRef('ref-jwt-doc', 'jwt-generic-auth.ts', { KEY_MODE: 'string' }) : undefined;
@@ -244,7 +276,7 @@ async function main() {
       peakReset: boolean;
     }
   >();
-  for (const a of apis) {
+  for (const a of apis.filter((x) => x.algorithm === 'HS256')) {
     const loginSpec = (label: string, durationSec: number) => ({
       label,
       url: `${a.server.base}/graphql`,
@@ -342,7 +374,7 @@ async function main() {
   for (const a of apis) {
     const typename = med(`${a.label} { __typename }`);
     const me = med(`${a.label} me`);
-    const f = flood.get(a.label)!;
+    const f = flood.get(a.label);
     if (p) {
       atLeast(`${a.label} { __typename } / plain Yoga { __typename }`, ratio(typename.rps, p.rps), T.typenameVsPlain);
       info(`same, from server CPU per request (plain us / ${a.label} us)`, ratio(p.cpuUsPerReq, typename.cpuUsPerReq));
@@ -350,12 +382,13 @@ async function main() {
     atLeast(`${a.label} me / its own { __typename }`, ratio(me.rps, typename.rps), T.meVsTypename);
     info(`same, from server CPU per request ({ __typename } us / me us)`, ratio(typename.cpuUsPerReq, me.cpuUsPerReq));
     if (p) info(`${a.label} me / plain Yoga { __typename }`, ratio(me.rps, p.rps));
-    if (d && k) {
+    if (d && k && a.algorithm === 'HS256') {
       atLeast(`${a.label} me / plugin-jwt + generic-auth me (KeyObject)`, ratio(me.rps, k.rps), T.meVsKeyObject);
       info(`same, from server CPU per request (KeyObject us / ${a.label} us)`, ratio(k.cpuUsPerReq, me.cpuUsPerReq));
       atLeast(`${a.label} me / plugin-jwt + generic-auth me (docs)`, ratio(me.rps, d.rps), T.meVsDocs);
       info(`same, from server CPU per request (docs us / ${a.label} us)`, ratio(d.cpuUsPerReq, me.cpuUsPerReq));
     }
+    if (!f) continue;
     const p99 = ratio(f.meFlood.p99, f.meIdle.p99);
     add(`${a.label} me p99 during the login flood / me p99 idle`, p99, `<= ${T.floodP99}x`, p99 <= T.floodP99);
     add(`${a.label} me errors during the flood`, f.meFlood.errors, '0', f.meFlood.errors === 0, '');

@@ -13,7 +13,8 @@ import {
   setting,
   text,
 } from './settings/define.js';
-import { loadOrCreateDevSecret } from './settings/dev-secret.js';
+import { jwtKeySettings, keyRules } from './settings/jwt-keys.js';
+import { loadOrCreateDevPrivateKey, loadOrCreateDevSecret } from './settings/dev-secret.js';
 import { ConfigError, type Env, loadSettings, readSetting, type SettingIssue } from './settings/load.js';
 
 /**
@@ -134,11 +135,12 @@ const appUrl = z.string().transform((url, ctx) => {
 
 const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'], {
   default: 'development',
-  description: '`production` turns on the production checks (JWT_SECRET), JSON logs, and GraphiQL/introspection off',
+  description:
+    '`production` turns on the production checks (JWT_SECRET, JWT_PRIVATE_KEY), JSON logs, and GraphiQL/introspection off',
 });
 
 const dataDir = setting('DATA_DIR', {
-  description: 'folder for the default SQLite file and the development secret',
+  description: 'folder for the default SQLite file and the development secret or signing key',
   allowed: 'path',
   schema: z.string().transform((d) => path.resolve(d)),
   default: () => path.resolve('data'),
@@ -180,9 +182,10 @@ export const settings = {
     description: 'apply pending migrations when the server starts',
   }),
   jwt: {
+    algorithm: jwtKeySettings.algorithm,
     secret: setting<string | undefined>('JWT_SECRET', {
       description:
-        'HMAC key for HS256: the UTF-8 bytes of the string. In production the server refuses to start without one of ' +
+        'HMAC key for HS256 (unused under an asymmetric `JWT_ALGORITHM`): the UTF-8 bytes of the string. In production with HS256 the server refuses to start without one of ' +
         `at least ${MIN_SECRET_BYTES} bytes, or with a well-known placeholder (\`changeme\`, \`your-256-bit-secret\`, ` +
         'one repeated character...). Outside production a random one is generated once and kept in ' +
         '`DATA_DIR/jwt-secret` (mode 0600), with a warning. Generate one with `openssl rand -base64 48`.',
@@ -190,19 +193,25 @@ export const settings = {
       schema: z.string(),
       default: () => undefined,
       defaultText: 'production: **required**; otherwise generated',
-      check: (value, ctx) => (ctx.production ? productionSecretProblem(value) : undefined),
+      // Whether it is required at all depends on JWT_ALGORITHM: a rule below.
+      check: (value, ctx) => (ctx.production && value !== undefined ? productionSecretProblem(value) : undefined),
       sensitive: true,
       example: 'JWT_SECRET=',
     }),
     previousSecrets: setting('JWT_PREVIOUS_SECRETS', {
       description:
-        'secrets accepted for **verification only**, for key rotation: tokens signed before the rotation keep working until they expire',
+        'secrets accepted for **verification only**, for key rotation: tokens signed before the rotation keep working until they expire ' +
+        '(also after a switch from HS256 to an asymmetric algorithm); never published',
       allowed: 'comma-separated list',
       schema: list(z.string().transform(utf8)),
       default: [] as Uint8Array[],
       defaultText: 'none',
       sensitive: true,
     }),
+    privateKey: jwtKeySettings.privateKey,
+    nextPublicKey: jwtKeySettings.nextPublicKey,
+    previousPublicKeys: jwtKeySettings.previousPublicKeys,
+    jwksMaxAge: jwtKeySettings.jwksMaxAge,
     expiresIn: integer('JWT_EXPIRES_IN', {
       default: 3600,
       min: 1,
@@ -368,6 +377,56 @@ export const settings = {
     max: 600,
     description: 'seconds SIGTERM waits for requests in flight before closing them',
   }),
+  /** graphql-ws subscriptions on /graphql (src/ws/). */
+  websocket: {
+    maxConnections: integer('WS_MAX_CONNECTIONS', {
+      default: 1000,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'open WebSocket connections (graphql-ws on `/graphql`) in total; beyond it an upgrade answers 503. `0` turns WebSocket off',
+    }),
+    maxConnectionsPerUser: integer('WS_MAX_CONNECTIONS_PER_USER', {
+      default: 10,
+      min: 1,
+      max: 10_000,
+      description:
+        'open WebSocket connections per account, and per client address for connections without a token; beyond it the connection closes with 4403 `Too many connections`',
+    }),
+  },
+  /** Prometheus metrics (src/metrics/): collected only when METRICS_TOKEN or METRICS_PORT turns an endpoint on. */
+  metrics: {
+    token: optionalText('METRICS_TOKEN', {
+      description:
+        'turns on `GET /metrics` on the API port, answered only to `Authorization: Bearer <METRICS_TOKEN>` (401 without, 403 with another); unset, `/metrics` is 404 and no metrics are collected (unless `METRICS_PORT` is set). Generate one with `openssl rand -hex 32`',
+      allowed: '16 to 512 letters, digits or `-._~+/`',
+      schema: z.string().regex(/^[A-Za-z0-9\-._~+/]{16,512}=*$/, {
+        error: 'must be 16 to 512 letters, digits or -._~+/ (e.g. METRICS_TOKEN="$(openssl rand -hex 32)")',
+      }),
+      check: (value) =>
+        value !== undefined && isPlaceholder(value)
+          ? 'is a placeholder; generate one with openssl rand -hex 32'
+          : undefined,
+      defaultText: 'none (off)',
+      sensitive: true,
+    }),
+    port: setting<number | undefined>('METRICS_PORT', {
+      description:
+        'also serve `/metrics` on this port of its own (`0`: any free one), on `METRICS_HOST`; it asks for `METRICS_TOKEN` too when that is set',
+      allowed: 'whole number, 0 to 65535',
+      schema: z
+        .string()
+        .regex(/^\d+$/, { error: 'must be a whole number from 0 to 65535' })
+        .transform(Number)
+        .pipe(z.number().int().max(65535, { error: 'must be a whole number from 0 to 65535' })),
+      default: () => undefined,
+      defaultText: 'none',
+    }),
+    host: text('METRICS_HOST', {
+      default: '127.0.0.1',
+      description: 'where `METRICS_PORT` listens (loopback: a scraper on the same host or in the same pod)',
+    }),
+  },
   /** Mail for password reset, address verification and e-mail change (src/mail/; see mailTransport). */
   mail: {
     smtpUrl: optionalText('SMTP_URL', {
@@ -452,6 +511,11 @@ export function mailTransport(config: Pick<Config, 'env' | 'mail'>): 'smtp' | 'f
 /** Rules that span several settings; each names the setting to change. */
 const rules: Array<(c: ConfigOf<typeof settings>) => SettingIssue | undefined> = [
   (c) =>
+    c.env === 'production' && c.jwt.algorithm === 'HS256' && c.jwt.secret === undefined
+      ? { setting: 'JWT_SECRET', message: productionSecretProblem(undefined)! }
+      : undefined,
+  (c) => keyRules(c.jwt, c.env === 'production'),
+  (c) =>
     c.refresh.cookie.sameSite === 'none' && !c.refresh.cookie.secure
       ? {
           setting: 'REFRESH_COOKIE_SAMESITE',
@@ -477,10 +541,15 @@ const rules: Array<(c: ConfigOf<typeof settings>) => SettingIssue | undefined> =
 type Loaded = ConfigOf<typeof settings>;
 
 export interface JwtConfig extends Omit<Loaded['jwt'], 'secret'> {
-  /** HMAC key bytes: the UTF-8 of JWT_SECRET, or the development secret. */
-  secret: Uint8Array;
+  /**
+   * HMAC key bytes for HS256: the UTF-8 of JWT_SECRET, or the development secret. Undefined under
+   * an asymmetric algorithm, which signs with `privateKey` (src/settings/jwt-keys.ts).
+   */
+  secret: Uint8Array | undefined;
   /** Set when JWT_SECRET was unset (never in production) and the development secret is used. */
   devSecret?: { file: string; created: boolean };
+  /** Set when JWT_PRIVATE_KEY was unset (never in production) and the development key is used. */
+  devKey?: { file: string; created: boolean };
 }
 
 export type RefreshConfig = Loaded['refresh'];
@@ -505,12 +574,22 @@ function contextOf(env: Env): SettingsContext {
 
 /**
  * The configuration `env` describes. Throws a ConfigError naming every bad setting. Outside
- * production, an unset JWT_SECRET is resolved here to the development secret kept in DATA_DIR
- * (created on first use), so no caller patches it in.
+ * production, an unset JWT_SECRET (HS256) or JWT_PRIVATE_KEY (EdDSA, ES256, RS256) is resolved
+ * here to the development secret or key kept in DATA_DIR (created on first use), so no caller
+ * patches it in.
  */
 export function loadConfig(env: Env = {}): Config {
   const loaded = loadSettings(settings, env, contextOf(env), rules);
   const { secret, ...jwt } = loaded.jwt;
+  if (jwt.algorithm !== 'HS256') {
+    // JWT_SECRET signs nothing here; the rules made sure production has a key that fits.
+    if (jwt.privateKey) return { ...loaded, jwt: { ...jwt, secret: undefined } };
+    const dev = loadOrCreateDevPrivateKey(loaded.dataDir, jwt.algorithm);
+    return {
+      ...loaded,
+      jwt: { ...jwt, secret: undefined, privateKey: dev.privateKey, devKey: { file: dev.file, created: dev.created } },
+    };
+  }
   if (secret !== undefined) return { ...loaded, jwt: { ...jwt, secret: utf8(secret) } };
   const dev = loadOrCreateDevSecret(loaded.dataDir);
   return { ...loaded, jwt: { ...jwt, secret: dev.secret, devSecret: { file: dev.file, created: dev.created } } };

@@ -6,8 +6,10 @@ import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
 import { startHousekeeping } from './db/housekeeping.js';
 import { createLogger } from './logger.js';
+import { listenMetrics } from './metrics/endpoint.js';
 import { createApp } from './server.js';
 import { createServices } from './services.js';
+import { attachWebSocket } from './ws/server.js';
 
 /** How long SIGTERM waits for the database pool to close after the last request. */
 const DB_CLOSE_TIMEOUT_MS = 5000;
@@ -24,6 +26,13 @@ async function main(): Promise<void> {
         'Set JWT_SECRET (at least 32 random bytes) before running in production.',
     );
   }
+  const devKey = config.jwt.devKey;
+  if (devKey) {
+    logger.warn(
+      `JWT_PRIVATE_KEY is not set: signing ${config.jwt.algorithm} tokens with a ${devKey.created ? 'new' : 'stored'} development key from ${devKey.file}. ` +
+        'Set JWT_PRIVATE_KEY before running in production.',
+    );
+  }
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
   // Shared by several instances: login-throttle counters and account events.
@@ -38,6 +47,8 @@ async function main(): Promise<void> {
   const stopHousekeeping = startHousekeeping(services);
   const yoga = createApp({ services, dataSource });
   const server = createServer(yoga);
+  // graphql-ws subscriptions on the same port and path (ws://host:port/graphql).
+  const websocket = attachWebSocket(server, yoga, services);
 
   let stopping = false;
   // While draining, a keep-alive connection whose last response has just gone out is closed at
@@ -52,6 +63,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: draining`);
+    // WebSocket clients are told the server is going away (1001) and reconnect elsewhere.
+    await websocket.close().catch((e: unknown) => logger.warn('closing WebSockets failed', { err: e }));
     // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -62,6 +75,8 @@ async function main(): Promise<void> {
     timer.unref();
     await closed;
     clearTimeout(timer);
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     stopHousekeeping();
     // Mails already accepted (a reset request's, a signup's) go out before the process ends.
     await services.background.idle(config.mail.timeoutSeconds * 1000 + 1000);
@@ -105,6 +120,17 @@ async function main(): Promise<void> {
     services.links.setServerOrigin(`http://${host}:${address.port}`);
   }
   logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
+
+  // METRICS_PORT: /metrics on a port of its own, on loopback unless METRICS_HOST says otherwise.
+  const { port: metricsPort, host: metricsHost, token: metricsToken } = config.metrics;
+  const metricsServer =
+    metricsPort === undefined
+      ? undefined
+      : await listenMetrics(services.metrics, { port: metricsPort, host: metricsHost, token: metricsToken });
+  if (metricsServer) {
+    const a = metricsServer.address();
+    logger.info(`metrics listening on ${typeof a === 'object' && a ? `${a.address}:${a.port}` : String(a)}`);
+  }
 }
 
 main().catch((e: unknown) => {

@@ -15,7 +15,9 @@ import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { readinessCheck } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
+import { wellKnown } from './plugins/well-known.js';
 import { buildSchema } from './schema.js';
+import { useMetricsEndpoint } from './metrics/endpoint.js';
 import { yogaLogger } from './yoga-logger.js';
 
 export interface AppDeps {
@@ -67,6 +69,9 @@ export function createApp({ services, dataSource }: AppDeps) {
     },
     plugins: [
       useRequestId({ logger }),
+      // Nothing at all when metrics are off: the plugin hooks every request and every phase.
+      ...(services.metrics.yogaPlugin ? [services.metrics.yogaPlugin] : []),
+      ...(config.metrics.token ? [useMetricsEndpoint(services.metrics, config.metrics.token)] : []),
       useBodyLimit(config.limits.maxBodyBytes),
       useMediaTypeErrors('/graphql'),
       // The pages mailed links open (src/pages/link-pages.ts).
@@ -79,6 +84,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       // (src/auth/refresh-transport.ts); elsewhere it would parse every request's Cookie header.
       ...(config.refresh.transport === 'cookie' ? [useCookies()] : []),
       useErrorCodes(),
+      // The JWKS and discovery document, for services that verify our tokens (src/auth/keys.ts).
+      wellKnown({ jwks: services.tokens.jwks, issuer: config.jwt.issuer, maxAge: config.jwt.jwksMaxAge }),
       readinessCheck(async () => {
         try {
           await dataSource.query('SELECT 1');

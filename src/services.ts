@@ -9,6 +9,8 @@ import { RefreshTokenStore } from './db/refresh-token-store.js';
 import { UserStore } from './db/user-store.js';
 import { createEvents } from './events.js';
 import type { Logger } from './logger.js';
+import { countThrottled } from './metrics/instrument.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { type Authenticator, createAuthenticator } from './auth/authenticate.js';
 import type { TokenSigner } from './auth/jwt.js';
 import type { PasswordHasher } from './auth/password.js';
@@ -34,6 +36,8 @@ export interface Services {
   throttle: LoginThrottle;
   events: Events;
   logger: Logger;
+  /** Named Prometheus series (src/metrics/metrics.ts); no-ops when metrics are off. */
+  metrics: Metrics;
   /** Mail and the tokens of mailed links (password reset, verification, e-mail change). */
   mailer: Mailer;
   links: Links;
@@ -50,13 +54,30 @@ export async function createServices(
   logger: Logger,
   opts: { redis?: Redis } = {},
 ): Promise<Services> {
+  // Collected only when an endpoint serves them; otherwise every hook below stays unset.
+  const metrics = await createMetrics({
+    enabled: config.metrics.token !== undefined || config.metrics.port !== undefined,
+  });
+  const on = metrics.enabled;
   const [tokens, passwords] = await Promise.all([
-    createTokenSigner(config.jwt),
+    createTokenSigner(
+      config.jwt,
+      on ? (hit) => metrics.tokenCacheLookups.inc({ result: hit ? 'hit' : 'miss' }) : undefined,
+    ),
     createPasswordHasher({
       concurrency: config.password.hashConcurrency,
       queueLimit: config.password.hashQueueLimit,
+      ...(on
+        ? { onWait: (s: number) => metrics.hashWait.observe(s), onRejected: () => metrics.hashRejected.inc() }
+        : {}),
     }),
   ]);
+  metrics.hashQueue.read((set) => {
+    const { active, pending } = passwords.stats();
+    set({ state: 'active' }, active);
+    set({ state: 'pending' }, pending);
+  });
+  metrics.tokenCacheEntries.read((set) => set(tokens.cacheSize()));
   const users = new UserStore(dataSource);
   const background = createBackground(logger);
   return {
@@ -66,9 +87,10 @@ export async function createServices(
     auth: createAuthenticator({ tokens, users, logger }),
     passwords,
     refreshTokens: createRefreshTokens(new RefreshTokenStore(dataSource), config.refresh.ttl, logger),
-    throttle: createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix),
+    throttle: countThrottled(createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix), metrics),
     events: createEvents(opts.redis),
     logger,
+    metrics,
     background,
     mailer: createMailer(config.mail, {
       transport: mailTransport(config),

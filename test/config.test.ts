@@ -40,10 +40,10 @@ describe('loadConfig', () => {
     const dir = path.join(tmp, 'dev-secret');
     const first = loadConfig({ DATA_DIR: dir });
     expect(first.jwt.devSecret).toEqual({ file: path.join(dir, 'jwt-secret'), created: true });
-    expect(first.jwt.secret.byteLength).toBeGreaterThanOrEqual(32);
+    expect(first.jwt.secret!.byteLength).toBeGreaterThanOrEqual(32);
     const again = loadConfig({ DATA_DIR: dir });
     expect(again.jwt.devSecret?.created).toBe(false);
-    expect(Buffer.from(again.jwt.secret).equals(Buffer.from(first.jwt.secret))).toBe(true);
+    expect(Buffer.from(again.jwt.secret!).equals(Buffer.from(first.jwt.secret!))).toBe(true);
     // A secret that is set is used as given, and no file is written for it.
     const set = loadConfig({ DATA_DIR: path.join(tmp, 'set'), JWT_SECRET: 'x'.repeat(40) });
     expect(set.jwt.devSecret).toBeUndefined();
@@ -56,7 +56,7 @@ describe('loadConfig', () => {
   });
 
   it('takes the key bytes as the UTF-8 bytes of JWT_SECRET', () => {
-    expect(Buffer.from(loadConfig({ JWT_SECRET: 'clé' }).jwt.secret).toString('hex')).toBe('636cc3a9');
+    expect(Buffer.from(loadConfig({ JWT_SECRET: 'clé' }).jwt.secret!).toString('hex')).toBe('636cc3a9');
   });
 
   it.each([

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import {
+  decodeProtectedHeader,
+  errors,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  type ProtectedHeaderParameters,
+  SignJWT,
+} from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { JwtConfig } from '../config.js';
 import type { Role } from '../db/entities/user.js';
 import type { TokenProblem } from '../errors.js';
+import type { JwtAlgorithm } from '../settings/jwt-keys.js';
+import { loadKeySet } from './keys.js';
 
 /** Tokens larger than this are refused before any cryptography runs. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -38,23 +48,25 @@ export interface TokenSigner {
   /** Resolves to the claims of a valid token; rejects with TokenError otherwise. */
   verify(token: string): Promise<AccessTokenClaims>;
   readonly expiresIn: number;
+  /** Tokens in the verified-token cache now: for metrics. */
+  cacheSize(): number;
+  /** The algorithm new tokens are signed with. */
+  readonly algorithm: JwtAlgorithm;
+  /** The public keys that verify our tokens, as served at /.well-known/jwks.json. */
+  readonly jwks: { keys: JWK[] };
 }
 
-const ALG = 'HS256';
+/** The only protected-header members our tokens carry; any other one (jwk, jku, x5u, x5c, crit...) is refused. */
+const HEADER_MEMBERS = new Set(['alg', 'typ', 'kid']);
 
-function importHmacKey(bytes: Uint8Array, usages: KeyUsage[]): Promise<CryptoKey> {
-  // Imported once as a non-extractable CryptoKey: jose then skips re-importing raw bytes per call.
-  return crypto.subtle.importKey('raw', new Uint8Array(bytes), { name: 'HMAC', hash: 'SHA-256' }, false, usages);
-}
-
-export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner> {
-  const signingKey = await importHmacKey(config.secret, ['sign', 'verify']);
-  const verifyKeys = [
-    signingKey,
-    ...(await Promise.all(config.previousSecrets.map((s) => importHmacKey(s, ['verify'])))),
-  ];
+export async function createTokenSigner(
+  config: JwtConfig,
+  /** Told of every cache lookup (true: a hit): for metrics; unset, nothing is called. */
+  onCacheLookup?: (hit: boolean) => void,
+): Promise<TokenSigner> {
+  const keys = await loadKeySet(config);
+  const { signing } = keys;
   const verifyOptions = {
-    algorithms: [ALG],
     issuer: config.issuer,
     audience: config.audience,
     typ: 'JWT',
@@ -63,20 +75,38 @@ export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner>
   };
 
   /**
-   * Tokens whose signature and claims were already checked, keyed by the whole compact token
-   * (signature included), so only the exact same bytes hit. It remembers what HMAC said, nothing
-   * about the user: every request still loads the user and compares its token version, so a
-   * deletion, role change, password change or logout-all counts at once, on every instance. An
-   * entry is used only until its `exp`; the cache lives and dies with the process and its keys.
-   * It spares a WebCrypto job (a trip through libuv's thread pool) on every request but the first.
+   * The keys that may verify this token, from its header alone and before any cryptography: a
+   * `kid` names one of our own asymmetric keys and the header's `alg` must be that key's; no `kid`
+   * means HS256 against our HMAC secrets. Everything else (another algorithm, a foreign or missing
+   * kid, an embedded or linked key) is refused here. A public key is never an HMAC key, so an HS256
+   * token "signed" with it (algorithm confusion) has no key to verify against.
    */
-  const verified = new LRUCache<string, AccessTokenClaims>({ max: VERIFIED_TOKEN_CACHE_SIZE });
+  function candidates(token: string): { alg: JwtAlgorithm; keys: readonly CryptoKey[] } {
+    let header: ProtectedHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (e) {
+      throw new TokenError('invalid', `unreadable header: ${e instanceof Error ? e.message : 'unknown'}`);
+    }
+    for (const member of Object.keys(header)) {
+      if (!HEADER_MEMBERS.has(member)) throw new TokenError('invalid', `header member "${member}" is not accepted`);
+    }
+    if (header.kid !== undefined) {
+      const key = typeof header.kid === 'string' ? keys.byKid.get(header.kid) : undefined;
+      if (!key) throw new TokenError('invalid', 'unknown kid');
+      if (header.alg !== key.alg) throw new TokenError('invalid', `alg ${header.alg} is not ${key.alg}, its key's`);
+      return { alg: key.alg, keys: [key.key] };
+    }
+    if (header.alg === 'HS256' && keys.hmac.length > 0) return { alg: 'HS256', keys: keys.hmac };
+    throw new TokenError('invalid', `no key of ours for alg ${header.alg} without a kid`);
+  }
 
   async function verifyWith(token: string): Promise<JWTPayload> {
+    const { alg, keys: tryKeys } = candidates(token);
     let lastError: unknown;
-    for (const key of verifyKeys) {
+    for (const key of tryKeys) {
       try {
-        return (await jwtVerify(token, key, verifyOptions)).payload;
+        return (await jwtVerify(token, key, { ...verifyOptions, algorithms: [alg] })).payload;
       } catch (e) {
         // Only a signature mismatch may be a token from before a key rotation; anything else is final.
         if (!(e instanceof errors.JWSSignatureVerificationFailed)) throw e;
@@ -86,26 +116,50 @@ export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner>
     throw lastError;
   }
 
+  /**
+   * Tokens whose signature and claims were already checked, keyed by the whole compact token
+   * (signature included), so only the exact same bytes hit. It remembers what the signature check said, nothing
+   * about the user: every request still loads the user and compares its token version, so a
+   * deletion, role change, password change or logout-all counts at once, on every instance. An
+   * entry is used only until its `exp`; the cache lives and dies with the process and its keys.
+   * It spares a WebCrypto job (a trip through libuv's thread pool) on every request but the first:
+   * an HMAC under HS256, and far more under EdDSA, ES256 or RS256, whose verification costs 10 to
+   * 100 times as much. Keys are fixed for the process's life, so an entry never outlives its key.
+   */
+  const verified = new LRUCache<string, AccessTokenClaims>({ max: VERIFIED_TOKEN_CACHE_SIZE });
+
   return {
     expiresIn: config.expiresIn,
+    cacheSize: () => verified.size,
+    algorithm: keys.algorithm,
+    jwks: keys.jwks,
     async sign(user) {
       const iat = Math.floor(Date.now() / 1000);
-      return new SignJWT({ ver: user.tokenVersion, role: user.role })
-        .setProtectedHeader({ alg: ALG, typ: 'JWT' })
-        .setSubject(String(user.id))
-        .setIssuer(config.issuer)
-        .setAudience(config.audience)
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + config.expiresIn)
-        .setJti(randomUUID())
-        .sign(signingKey);
+      return (
+        new SignJWT({ ver: user.tokenVersion, role: user.role })
+          // HS256 keeps the header the contract fixes ({"alg":"HS256","typ":"JWT"}); asymmetric tokens name their key.
+          .setProtectedHeader(
+            signing.kid ? { alg: signing.alg, typ: 'JWT', kid: signing.kid } : { alg: 'HS256', typ: 'JWT' },
+          )
+          .setSubject(String(user.id))
+          .setIssuer(config.issuer)
+          .setAudience(config.audience)
+          .setIssuedAt(iat)
+          .setExpirationTime(iat + config.expiresIn)
+          .setJti(randomUUID())
+          .sign(signing.key)
+      );
     },
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid', `token longer than ${MAX_TOKEN_LENGTH}`);
       const known = verified.get(token);
       // jose's rule: expired once exp <= now - clockTolerance. An expired entry falls through to the
       // full check below, which refuses it with the usual error.
-      if (known && known.exp > Math.floor(Date.now() / 1000) - config.clockTolerance) return known;
+      if (known && known.exp > Math.floor(Date.now() / 1000) - config.clockTolerance) {
+        onCacheLookup?.(true);
+        return known;
+      }
+      onCacheLookup?.(false);
       const claims = await verifyFully(token);
       verified.set(token, claims);
       return claims;
@@ -117,6 +171,7 @@ export async function createTokenSigner(config: JwtConfig): Promise<TokenSigner>
     try {
       payload = await verifyWith(token);
     } catch (e) {
+      if (e instanceof TokenError) throw e;
       if (e instanceof errors.JWTExpired) throw new TokenError('expired', e.message);
       throw new TokenError('invalid', e instanceof Error ? `${e.name}: ${e.message}` : 'unknown');
     }

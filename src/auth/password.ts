@@ -20,6 +20,9 @@ export interface PasswordHasherOptions {
   /** Hashes allowed to wait; past this, callers get RATE_LIMITED rather than unbounded memory. */
   queueLimit: number;
   params?: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Told how long each job waited for a slot (seconds), and of each refused one: for metrics. */
+  onWait?: (seconds: number) => void;
+  onRejected?: () => void;
 }
 
 export interface PasswordHasher {
@@ -52,9 +55,16 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
   // every thread, and refuses work instead of growing without bound.
   function run<T>(job: () => Promise<T>): Promise<T> {
     if (limit.pendingCount >= opts.queueLimit) {
+      opts.onRejected?.();
       return Promise.reject(rateLimited(1, 'Too many sign-ins at once, try again in a moment'));
     }
-    return limit(job);
+    const { onWait } = opts;
+    if (!onWait) return limit(job);
+    const queued = performance.now();
+    return limit(() => {
+      onWait((performance.now() - queued) / 1000);
+      return job();
+    });
   }
 
   // Verified against when the e-mail is unknown, so that answer costs what a wrong password costs.

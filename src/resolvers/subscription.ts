@@ -1,3 +1,4 @@
+import { onExpiry } from '../auth/expiry.js';
 import type { AuthedContext } from '../context.js';
 import { unauthenticated } from '../errors.js';
 import type { AccountEventMessage } from '../events.js';
@@ -10,9 +11,9 @@ import type { AccountEventResolvers, SubscriptionResolvers } from '../generated/
 async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvents: AccountEventMessage }> {
   const { caller, services } = ctx;
   const source = services.events.subscribe('account', caller.id)[Symbol.asyncIterator]();
-  let timer: NodeJS.Timeout | undefined;
+  let cancel = () => {};
   const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), Math.max(0, caller.claims.exp * 1000 - Date.now()));
+    cancel = onExpiry(caller.claims.exp, () => resolve('expired'));
   });
   try {
     for (;;) {
@@ -31,7 +32,7 @@ async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvent
       if (problem) throw problem.e;
     }
   } finally {
-    clearTimeout(timer);
+    cancel();
     await source.return?.();
   }
 }

@@ -1,9 +1,10 @@
+import { GraphQLError } from 'graphql';
 import { assertPasswordPolicy, PASSWORD_MAX_LENGTH } from '../auth/password.js';
 import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
-import { badUserInput, notFound, unauthenticated } from '../errors.js';
+import { ErrorCode, badUserInput, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
@@ -48,7 +49,26 @@ export async function signup(
   }
 }
 
+/** A sign-in, counted by outcome (auth_logins_total). */
 export async function login(services: Services, rawEmail: string, password: string, address: string): Promise<Session> {
+  try {
+    const session = await passwordLogin(services, rawEmail, password, address);
+    services.metrics.logins.inc({ outcome: 'success' });
+    return session;
+  } catch (e) {
+    const code = e instanceof GraphQLError ? e.extensions.code : undefined;
+    const outcome =
+      code === ErrorCode.UNAUTHENTICATED
+        ? 'invalid_credentials'
+        : code === ErrorCode.RATE_LIMITED
+          ? 'rate_limited'
+          : 'error';
+    services.metrics.logins.inc({ outcome });
+    throw e;
+  }
+}
+
+async function passwordLogin(services: Services, rawEmail: string, password: string, address: string) {
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
   await services.throttle.assertAllowed(email, address);
@@ -143,11 +163,14 @@ export async function refreshSession(services: Services, refreshToken: string): 
   } catch (e) {
     if (e instanceof RefreshTokenError) {
       services.logger.info('refresh refused', { problem: e.problem });
+      services.metrics.refreshes.inc({ outcome: 'refused' });
+      if (e.problem === 'reused') services.metrics.refreshTokenReuse.inc();
       throw unauthenticated('invalid_refresh');
     }
     throw e;
   }
   const user = await services.users.findById(owner.userId);
+  services.metrics.refreshes.inc({ outcome: user ? 'success' : 'refused' });
   if (!user) throw unauthenticated('invalid_refresh');
   return issue(services, user, owner.familyId);
 }

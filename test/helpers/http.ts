@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { attachWebSocket, type WebSocketTransport } from '../../src/ws/server.js';
 import type { Logger } from '../../src/logger.js';
 import { createTestApp, type TestApp } from './app.js';
 
@@ -11,6 +12,9 @@ export interface HttpTestApp {
   origin: string;
   /** http://127.0.0.1:<port>/graphql */
   endpoint: string;
+  /** ws://127.0.0.1:<port>/graphql (graphql-ws, as main.ts attaches it) */
+  wsEndpoint: string;
+  websocket: WebSocketTransport;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ export async function startHttpApp(
       return serveStatic(opts.staticDir, req, res);
     return app.yoga(req, res);
   });
+  const websocket = attachWebSocket(server, app.yoga, app.services);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -59,7 +64,10 @@ export async function startHttpApp(
     app,
     origin,
     endpoint: `${origin}/graphql`,
+    wsEndpoint: `ws://127.0.0.1:${port}/graphql`,
+    websocket,
     async close() {
+      await websocket.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();

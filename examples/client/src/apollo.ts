@@ -1,6 +1,10 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
-import { from, mergeMap, type Observable, of } from 'rxjs';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { getMainDefinition } from '@apollo/client/utilities';
+import { print } from 'graphql';
+import { from, mergeMap, Observable, of } from 'rxjs';
 import { type AuthSession, bearer, isTokenRejection } from './session.js';
+import type { SubscriptionTransport, webSocketTransport } from './subscriptions.js';
 
 /**
  * An Apollo link that sends the session's token and reacts to UNAUTHENTICATED:
@@ -26,12 +30,50 @@ export function authLink(session: AuthSession): ApolloLink {
   });
 }
 
-export function createApolloClient(opts: { uri: string; session: AuthSession; fetch?: typeof fetch }): ApolloClient {
+/** Apollo's own link for graphql-ws, on the client `webSocketTransport` made (its refresh and retry rules). */
+export function webSocketLink(transport: ReturnType<typeof webSocketTransport>): ApolloLink {
+  return new GraphQLWsLink(transport.client);
+}
+
+/** Subscriptions over server-sent events: Apollo ships no SSE link, this is one on `sseTransport`. */
+export function sseLink(transport: SubscriptionTransport): ApolloLink {
+  return new ApolloLink(
+    (operation) =>
+      new Observable<ApolloLink.Result>((observer) =>
+        transport.subscribe(
+          {
+            query: print(operation.query),
+            operationName: operation.operationName ?? null,
+            variables: operation.variables,
+          },
+          {
+            next: (result) => observer.next(result as ApolloLink.Result),
+            error: (e) => observer.error(e),
+            complete: () => observer.complete(),
+          },
+        ),
+      ),
+  );
+}
+
+const isSubscription = ({ query }: ApolloLink.Operation) => {
+  const definition = getMainDefinition(query);
+  return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+};
+
+export function createApolloClient(opts: {
+  uri: string;
+  session: AuthSession;
+  fetch?: typeof fetch;
+  /** webSocketLink(...) or sseLink(...): where subscriptions go; they carry the token themselves. */
+  subscriptions?: ApolloLink;
+}): ApolloClient {
+  const http = ApolloLink.from([
+    authLink(opts.session),
+    new HttpLink({ uri: opts.uri, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
+  ]);
   return new ApolloClient({
-    link: ApolloLink.from([
-      authLink(opts.session),
-      new HttpLink({ uri: opts.uri, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
-    ]),
+    link: opts.subscriptions ? ApolloLink.split(isSubscription, opts.subscriptions, http) : http,
     cache: new InMemoryCache(),
     // An account's data must not outlive its session: clearStore() on sign-out (see below).
     defaultOptions: { query: { fetchPolicy: 'network-only' } },

@@ -1,5 +1,11 @@
 export * from './session.js';
 export * from './operations.js';
-export { authLink, createApolloClient, clearCacheOnSignOut } from './apollo.js';
-export { sessionAuthExchange, createUrqlClient } from './urql.js';
+export { authLink, createApolloClient, clearCacheOnSignOut, sseLink, webSocketLink } from './apollo.js';
+export { sessionAuthExchange, createUrqlClient, subscriptionsOver } from './urql.js';
 export { refreshViaMutation, REFRESH_DOCUMENT, type RefreshOptions } from './refresh.js';
+export {
+  CLOSE_TOKEN_REFUSED,
+  sseTransport,
+  type SubscriptionTransport,
+  webSocketTransport,
+} from './subscriptions.js';

@@ -71,3 +71,9 @@ export const ResendVerificationEmailMutation = graphql(`
     resendVerificationEmail
   }
 `);
+
+export const AccountEventsSubscription = graphql(`
+  subscription AccountEvents {
+    accountEvents { kind at user { id name } }
+  }
+`);

@@ -1,6 +1,7 @@
-import { Client, cacheExchange, fetchExchange, type Exchange } from '@urql/core';
+import { Client, cacheExchange, type Exchange, fetchExchange, subscriptionExchange } from '@urql/core';
 import { authExchange } from '@urql/exchange-auth';
 import { type AuthSession, bearer, isTokenRejection } from './session.js';
+import type { SubscriptionTransport } from './subscriptions.js';
 
 /** The token an operation was sent with, read back from its headers. */
 function sentToken(headers: HeadersInit | undefined): string | null {
@@ -22,6 +23,8 @@ export function sessionAuthExchange(session: AuthSession): Exchange {
       return token ? utils.appendHeaders(operation, { Authorization: bearer(token) }) : operation;
     },
     didAuthError(error, operation) {
+      // Subscriptions refresh, reconnect and resubscribe in their transport (src/subscriptions.ts).
+      if (operation.kind === 'subscription') return false;
       const options = operation.context.fetchOptions;
       const sent = sentToken(typeof options === 'function' ? options().headers : options?.headers);
       if (sent === null || !isTokenRejection(error.graphQLErrors)) return false;
@@ -34,10 +37,35 @@ export function sessionAuthExchange(session: AuthSession): Exchange {
   }));
 }
 
-export function createUrqlClient(opts: { url: string; session: AuthSession; fetch?: typeof fetch }): Client {
+/** urql's subscriptionExchange on either transport (webSocketTransport or sseTransport). */
+export function subscriptionsOver(transport: SubscriptionTransport): Exchange {
+  return subscriptionExchange({
+    forwardSubscription: (request) => ({
+      subscribe: (sink) => ({
+        unsubscribe: transport.subscribe(
+          { query: request.query ?? '', operationName: request.operationName ?? null, variables: request.variables },
+          sink as never,
+        ),
+      }),
+    }),
+  });
+}
+
+export function createUrqlClient(opts: {
+  url: string;
+  session: AuthSession;
+  fetch?: typeof fetch;
+  /** Where subscriptions go; they carry the token themselves. */
+  subscriptions?: SubscriptionTransport;
+}): Client {
   return new Client({
     url: opts.url,
-    exchanges: [cacheExchange, sessionAuthExchange(opts.session), fetchExchange],
+    exchanges: [
+      cacheExchange,
+      sessionAuthExchange(opts.session),
+      ...(opts.subscriptions ? [subscriptionsOver(opts.subscriptions)] : []),
+      fetchExchange,
+    ],
     // Account data is per session: always ask the server.
     requestPolicy: 'network-only',
     preferGetMethod: false,
