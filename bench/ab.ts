@@ -1,13 +1,18 @@
 /**
  * A/B of two checkouts of the API in one run: `tsx bench/ab.ts <dirA> <dirB> [rounds] [seconds]`.
- * Both start from src/main.ts (tsx) on fresh SQLite files; { __typename } and `me` are loaded in
- * interleaved rounds (50 connections) and the medians printed. Used for the numbers in src/ commits.
+ * Both run what `npm start` runs (`node --enable-source-maps dist/main.js`: run `npm run build` in
+ * each first) on fresh SQLite files, beside plain Yoga (bench/ref/plain.ts of this checkout);
+ * { __typename } and `me` are loaded in interleaved rounds (50 connections) and the medians and
+ * ratios printed. On a loaded machine trust the ratios (same run) and CPU per request, not req/s.
+ * Used for the before/after numbers in src/ commits.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, gql, load, median, startServer, type Child } from './lib.js';
+
+const PLAIN_ME = JSON.stringify({ data: { me: { id: '00000000-0000-7000-8000-000000000000', role: 'USER' } } });
 
 const [dirA, dirB, roundsArg, secondsArg] = process.argv.slice(2);
 if (!dirA || !dirB) throw new Error('usage: tsx bench/ab.ts <dirA> <dirB> [rounds] [seconds]');
@@ -26,7 +31,7 @@ async function main() {
     const server = await startServer({
       name,
       command: process.execPath,
-      args: ['--import', 'tsx', 'src/main.ts'],
+      args: ['--enable-source-maps', 'dist/main.js'],
       cwd: path.resolve(dir),
       port: await freePort(),
       logFile: path.join(tmp, `${name}.log`),
@@ -44,19 +49,50 @@ async function main() {
     const { token, user } = r.body.data.signup;
     servers.push({ name, server, token, me: JSON.stringify({ data: { me: { id: user.id, role: 'USER' } } }) });
   }
-  const scen = servers.flatMap((s) => [
+  const plain = await startServer({
+    name: 'plain',
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(import.meta.dirname, 'ref/plain.ts')],
+    port: await freePort(),
+    logFile: path.join(tmp, 'plain.log'),
+    env: { NODE_ENV: 'production' },
+  });
+  children.push(plain);
+  const scen = [
+    ...servers.flatMap((s) => [
+      {
+        key: `${s.name} { __typename }`,
+        s,
+        body: '{"query":"{ __typename }"}',
+        token: undefined,
+        expect: '{"data":{"__typename":"Query"}}',
+      },
+      { key: `${s.name} me`, s, body: '{"query":"{ me { id role } }"}', token: s.token, expect: s.me },
+    ]),
     {
-      key: `${s.name} { __typename }`,
-      s,
+      key: 'plain { __typename }',
+      s: { server: plain },
       body: '{"query":"{ __typename }"}',
       token: undefined,
       expect: '{"data":{"__typename":"Query"}}',
     },
-    { key: `${s.name} me`, s, body: '{"query":"{ me { id role } }"}', token: s.token, expect: s.me },
-  ]);
+    {
+      key: 'plain me',
+      s: { server: plain },
+      body: '{"query":"{ me { id role } }"}',
+      token: undefined,
+      expect: PLAIN_ME,
+    },
+  ];
   const res = new Map<string, number[]>(scen.map((x) => [x.key, []]));
   const cpu = new Map<string, number[]>(scen.map((x) => [x.key, []]));
   const errs = new Map<string, number>(scen.map((x) => [x.key, 0]));
+  console.log(
+    `load average at start ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   for (let r = -1; r < rounds; r++) {
     for (let i = 0; i < scen.length; i++) {
       const x = scen[(i + Math.max(r, 0)) % scen.length]!;
@@ -84,12 +120,19 @@ async function main() {
         .map((x) => x.toFixed(0))
         .join(' ')}]`,
     );
+  const plainTn = median(res.get('plain { __typename }')!);
+  const plainTnCpu = median(cpu.get('plain { __typename }')!);
   for (const s of servers) {
     const me = median(res.get(`${s.name} me`)!);
     const tn = median(res.get(`${s.name} { __typename }`)!);
-    console.log(`${s.name}: me / { __typename } = ${(me / tn).toFixed(2)}x`);
+    const tnCpu = median(cpu.get(`${s.name} { __typename }`)!);
+    console.log(
+      `${s.name}: { __typename } / plain Yoga = ${(tn / plainTn).toFixed(2)}x (CPU: ${(plainTnCpu / tnCpu).toFixed(2)}x); me / { __typename } = ${(me / tn).toFixed(2)}x`,
+    );
   }
-  console.log(`B me / A me = ${(median(res.get('B me')!) / median(res.get('A me')!)).toFixed(2)}x`);
+  console.log(
+    `B / A: { __typename } ${(median(res.get('B { __typename }')!) / median(res.get('A { __typename }')!)).toFixed(2)}x, me ${(median(res.get('B me')!) / median(res.get('A me')!)).toFixed(2)}x`,
+  );
   for (const s of servers) {
     const me = median(cpu.get(`${s.name} me`)!);
     const tn = median(cpu.get(`${s.name} { __typename }`)!);

@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: the real server (src/main.ts, as a child process on a fresh SQLite file) under
- * autocannon over loopback, side by side in ONE run with two reference servers on the same schema
- * (bench/ref/plain.ts, bench/ref/jwt-generic-auth.ts in its documented and KeyObject set-ups).
- * Prints a Markdown table, every ratio, and whether each target of issue 6 is met.
+ * `npm run bench`: the real server, as `npm start` runs it (`node --enable-source-maps dist/main.js`,
+ * a child process on a fresh SQLite file), under autocannon over loopback, side by side in ONE run
+ * with reference servers on the same schema (bench/ref/plain.ts, bench/ref/jwt-generic-auth.ts in
+ * its documented and KeyObject set-ups). Prints a Markdown table, every ratio, and whether each
+ * target (issues 6 and 14) is met.
  *
- *   npm run bench                      full run (4 interleaved rounds of 4 s, ~3 minutes)
+ *   npm run bench                      full run (4 interleaved rounds of 4 s, ~2.5 minutes)
  *   npm run bench -- --rounds 2 --duration 3
  *   npm run bench:guard                short run, exits 1 only on a gross regression (see GUARD below)
  *   npm run bench -- --algorithms HS256,EdDSA,ES256   which JWT_ALGORITHMs to run the API under (the default)
@@ -16,9 +17,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { hash, verify } from '@node-rs/argon2';
-import pLimit from 'p-limit';
-import { defaultHashConcurrency } from '../src/settings/hash-concurrency.js';
 import { ARGON2_PARAMS } from '../src/auth/password.js';
 import {
   algorithmEnv,
@@ -39,7 +37,6 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '4' },
     connections: { type: 'string', default: '50' },
     guard: { type: 'boolean', default: false },
-    runtime: { type: 'string', default: 'tsx,dist' },
     'no-refs': { type: 'boolean', default: false },
     algorithms: { type: 'string', default: 'HS256,EdDSA,ES256' },
     out: { type: 'string' },
@@ -50,15 +47,18 @@ const GUARD = args.guard;
 const ROUNDS = GUARD ? 2 : Number(args.rounds);
 const DURATION = GUARD ? 3 : Number(args.duration);
 const CONNECTIONS = Number(args.connections);
-/** How the API is started: `tsx` = src/main.ts through tsx (what `npm start` runs), `dist` = node dist/main.js. */
-const RUNTIMES = (GUARD ? 'tsx' : args.runtime!).split(',').map((r) => r.trim()) as Array<'tsx' | 'dist'>;
-const REFS = !GUARD && !args['no-refs'];
+/** Plain Yoga runs in the guard too (its ratio is guarded); the plugin-jwt references only in the full run. */
+const REFS = !args['no-refs'];
+const JWT_REFS = REFS && !GUARD;
 /**
  * The API under each JWT_ALGORITHM: asymmetric verification costs 10-100x an HMAC, and the
  * verified-token cache must hide it. HS256 comes first: the reference servers verify its token.
- * Only HS256 also runs the login-flood phase (argon2's, the same under every algorithm).
+ * Only HS256 also runs the login-flood phase (argon2's, the same under every algorithm) and is
+ * compared with the plugin-jwt references; the guard runs HS256 only.
  */
-const ALGORITHMS = args.algorithms!.split(',').map((a) => a.trim()) as Array<'HS256' | 'EdDSA' | 'ES256' | 'RS256'>;
+const ALGORITHMS = (GUARD ? 'HS256' : args.algorithms!).split(',').map((a) => a.trim()) as Array<
+  'HS256' | 'EdDSA' | 'ES256' | 'RS256'
+>;
 if (ALGORITHMS[0] !== 'HS256')
   throw new Error('--algorithms must start with HS256 (the reference servers use its token)');
 const loadBefore = os
@@ -66,24 +66,36 @@ const loadBefore = os
   .map((x) => x.toFixed(2))
   .join(' ');
 const FLOOD_CONNECTIONS = 8;
-/** What the server runs with: PASSWORD_HASH_CONCURRENCY, or its default for this machine. */
-const HASH_CONCURRENCY =
-  Number(process.env.PASSWORD_HASH_CONCURRENCY) ||
-  defaultHashConcurrency(os.availableParallelism(), Number(process.env.UV_THREADPOOL_SIZE) || 4);
+/**
+ * bench:guard fails only below these (the targets are 0.95x and 0.9x): gross regressions, which
+ * survive a loaded machine's noise, never a tight timing.
+ */
+const GUARD_MIN_TYPENAME_VS_PLAIN = 0.7;
+const GUARD_MIN_ME_VS_TYPENAME = 0.5;
+/** The targets of issue 14, as ratios measured in one run. */
+const T = {
+  typenameVsPlain: 0.95,
+  meVsTypename: 0.9,
+  meVsKeyObject: 1.2,
+  meVsDocs: 3,
+  floodP99: 1.5,
+  loginsFloodVsAlone: 0.8,
+  floodRssMiB: 250,
+  startMs: 1000,
+};
 /** A morning at the office: this many logins at the same instant, each its own connection. */
 const BURST = 500;
-/** bench:guard fails only below this me / { __typename } ratio (target is 0.75; this is a gross regression). */
-const GUARD_MIN_RATIO = 0.5;
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'api-bench-'));
 const secret = randomBytes(48).toString('base64url');
 const node = process.execPath;
-const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+/** What `npm start` runs (package.json), after its prestart build. */
+const distMain = path.join(root, 'dist/main.js');
+const NPM_START = [node, '--enable-source-maps', distMain];
 const children: Child[] = [];
 
 interface Api {
-  runtime: 'tsx' | 'dist';
   algorithm: (typeof ALGORITHMS)[number];
   label: string;
   server: Child;
@@ -137,23 +149,6 @@ async function startRef(name: string, file: string, env: Record<string, string> 
   });
 }
 
-/** Requests per second that argon2 (the server's parameters, the server's concurrency) allows here. */
-async function hashCapacity(concurrency: number, seconds: number): Promise<number> {
-  const stored = await hash(PASSWORD, { algorithm: 2, ...ARGON2_PARAMS });
-  const limit = pLimit(concurrency);
-  const end = performance.now() + seconds * 1000;
-  let done = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (performance.now() < end) {
-      await limit(() => verify(stored, PASSWORD));
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return done / ((performance.now() - t0) / 1000);
-}
-
 /**
  * BURST logins sent at once (not a rate: all in flight together), as a burst of real users does.
  * The hashing queue admits by expected wait: all should succeed, the last after about
@@ -189,61 +184,42 @@ async function main() {
   const t0 = performance.now();
   log(`temp folder ${tmp}; ${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS} connections${GUARD ? ' (guard)' : ''}`);
 
-  // --- Start time: `npm start` (tsx) and, when built, `node dist/main.js`; each on a fresh database. ---
-  const startTimes: Record<string, number[]> = { 'npm start (tsx src/main.ts)': [], 'node dist/main.js': [] };
-  const distMain = path.join(root, 'dist/main.js');
-  const startTries = GUARD ? 1 : 3;
-  for (let i = 0; i < startTries; i++) {
-    const a = await startOurs(`start-tsx-${i}`, path.join(tmp, `start-tsx-${i}.sqlite`), [node, tsxCli, 'src/main.ts']);
-    startTimes['npm start (tsx src/main.ts)']!.push(a.startMs);
+  if (!fs.existsSync(distMain)) throw new Error('dist/main.js missing: run `npm run build` (npm run bench does)');
+  // --- Start time: spawn to /health 200 for what `npm start` runs, each on a fresh database. ---
+  const startTimes: number[] = [];
+  for (let i = 0; i < (GUARD ? 1 : 3); i++) {
+    const a = await startOurs(`start-${i}`, path.join(tmp, `start-${i}.sqlite`), NPM_START);
+    startTimes.push(a.startMs);
     await a.stop();
-    if (fs.existsSync(distMain)) {
-      const b = await startOurs(`start-dist-${i}`, path.join(tmp, `start-dist-${i}.sqlite`), [node, distMain]);
-      startTimes['node dist/main.js']!.push(b.startMs);
-      await b.stop();
-    }
   }
 
-  // --- The servers under test, all up at once so rounds can interleave. The API runs as `npm start`
-  // runs it (src/main.ts through tsx) and, when built, as `node dist/main.js`. ---
+  // --- The servers under test, all up at once so rounds can interleave. ---
   const apis: Api[] = [];
-  for (const runtime of RUNTIMES) {
-    if (runtime === 'dist' && !fs.existsSync(distMain)) {
-      log('dist/main.js missing: run `npm run build` to bench the built server too');
-      continue;
-    }
-    const cmd = runtime === 'tsx' ? [node, '--import', 'tsx', 'src/main.ts'] : [node, distMain];
-    for (const algorithm of ALGORITHMS) {
-      const tag = algorithm === 'HS256' ? runtime : `${runtime}-${algorithm.toLowerCase()}`;
-      const server = await startOurs(`api-${tag}`, path.join(tmp, `${tag}.sqlite`), cmd, algorithmEnv(algorithm));
-      children.push(server);
-      // The test user, created through the API; an HS256 token is valid on the reference servers too (same secret).
-      const signup = await gql(server.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {
-        i: { name: 'Bench', email: EMAIL, password: PASSWORD },
-      });
-      const token: string | undefined = signup.body.data?.signup?.token;
-      const userId: string | undefined = signup.body.data?.signup?.user?.id;
-      if (!token || !userId) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
-      const where = runtime === 'tsx' ? 'tsx src/main.ts' : 'node dist/main.js';
-      apis.push({
-        runtime,
-        algorithm,
-        label: algorithm === 'HS256' ? `api (${where})` : `api (${where}, ${algorithm})`,
-        server,
-        token,
-        meBody: meBodyFor(userId),
-      });
-    }
+  for (const algorithm of ALGORITHMS) {
+    const tag = algorithm === 'HS256' ? 'api' : `api-${algorithm.toLowerCase()}`;
+    const server = await startOurs(tag, path.join(tmp, `${tag}.sqlite`), NPM_START, algorithmEnv(algorithm));
+    children.push(server);
+    // The test user, created through the API; its token is valid on the reference servers too (same secret).
+    const signup = await gql(server.base, 'mutation($i: SignupInput!) { signup(input: $i) { token user { id } } }', {
+      i: { name: 'Bench', email: EMAIL, password: PASSWORD },
+    });
+    const token: string | undefined = signup.body.data?.signup?.token;
+    const userId: string | undefined = signup.body.data?.signup?.user?.id;
+    if (!token || !userId) throw new Error(`signup failed: ${JSON.stringify(signup.body)}`);
+    apis.push({
+      algorithm,
+      label: algorithm === 'HS256' ? 'api' : `api (${algorithm})`,
+      server,
+      token,
+      meBody: meBodyFor(userId),
+    });
   }
-  const refs = REFS
-    ? [
-        await startRef('ref-plain', 'plain.ts'),
-        await startRef('ref-jwt-doc', 'jwt-generic-auth.ts', { KEY_MODE: 'string' }),
-        await startRef('ref-jwt-keyobject', 'jwt-generic-auth.ts', { KEY_MODE: 'keyobject' }),
-      ]
-    : [];
-  children.push(...refs);
-  const [plain, jwtDoc, jwtKey] = refs;
+  const plain = REFS ? await startRef('ref-plain', 'plain.ts') : undefined;
+  const jwtDoc = JWT_REFS ? await startRef('ref-jwt-doc', 'jwt-generic-auth.ts', { KEY_MODE: 'string' }) : undefined;
+  const jwtKey = JWT_REFS
+    ? await startRef('ref-jwt-keyobject', 'jwt-generic-auth.ts', { KEY_MODE: 'keyobject' })
+    : undefined;
+  for (const r of [plain, jwtDoc, jwtKey]) if (r) children.push(r);
   const first = apis[0]!;
 
   const typenameBody = JSON.stringify({ data: { __typename: 'Query' } });
@@ -258,10 +234,14 @@ async function main() {
       { key: `${a.label} me`, server: a.server, body: ME, token: a.token, expect: a.meBody },
     );
   }
-  if (plain && jwtDoc && jwtKey) {
+  if (plain) {
     scenarios.push(
       { key: 'plain Yoga { __typename }', server: plain, body: TYPENAME, expect: typenameBody },
       { key: 'plain Yoga me (no auth)', server: plain, body: ME, expect: meBodyFor(PLAIN_USER_ID) },
+    );
+  }
+  if (jwtDoc && jwtKey) {
+    scenarios.push(
       {
         key: 'plugin-jwt + generic-auth me (docs: string secret)',
         server: jwtDoc,
@@ -310,11 +290,9 @@ async function main() {
     };
   };
 
-  // --- Logins: the hash function's capacity, logins alone, then `me` at a fixed rate idle and
-  // during an 8-way login flood. ---
-  // The hash function's capacity is measured right before and right after each API's login phase and
-  // averaged, so that other processes on a shared machine weigh on both sides of the ratio alike.
-  const capSeconds = GUARD ? 2 : DURATION;
+  // --- Logins: alone, then `me` at a fixed rate idle and during an 8-way login flood (logins
+  // running at the same time). Logins during the flood are compared with logins alone on the same
+  // server in the same run: both pay for the load generator and the machine's other processes. ---
   const floodRows: LoadResult[] = [];
   const flood = new Map<
     string,
@@ -323,16 +301,13 @@ async function main() {
       meIdle: LoadResult;
       meFlood: LoadResult;
       loginFlood: LoadResult;
-      peak: number;
       floodPeak: number;
+      peak: number;
       peakReset: boolean;
-      capacity: number;
-      caps: number[];
       burst: { ok: number; lastMs: number; peak: number };
     }
   >();
   for (const a of apis.filter((x) => x.algorithm === 'HS256')) {
-    const capBefore = await hashCapacity(HASH_CONCURRENCY, capSeconds);
     const loginSpec = (label: string, durationSec: number) => ({
       label,
       url: `${a.server.base}/graphql`,
@@ -356,7 +331,7 @@ async function main() {
       pid: a.server.pid,
     });
     const floodDuration = DURATION + 2;
-    const loginAlone = await load(loginSpec(`${a.label} login (8 connections)`, DURATION));
+    const loginAlone = await load(loginSpec(`${a.label} login alone (8 connections)`, floodDuration));
     const meIdle = await load(probeSpec(`${a.label} me at ${probeRate} req/s, idle`, floodDuration));
     const peakBeforeFlood = rssMiB(a.server.pid).peak;
     const peakReset = resetPeakRss(a.server.pid);
@@ -366,9 +341,6 @@ async function main() {
     ]);
     // With the reset, VmHWM now covers the flood alone; without it (no clear_refs), the whole run so far.
     const floodPeak = rssMiB(a.server.pid).peak;
-    const peak = Math.max(peakBeforeFlood, floodPeak);
-    const capAfter = await hashCapacity(HASH_CONCURRENCY, capSeconds);
-    const capacity = (capBefore + capAfter) / 2;
     log(`${a.label}: ${BURST} logins at once`);
     const burst = await loginBurst(a);
     flood.set(a.label, {
@@ -376,11 +348,9 @@ async function main() {
       meIdle,
       meFlood,
       loginFlood,
-      peak,
       floodPeak,
+      peak: Math.max(peakBeforeFlood, floodPeak),
       peakReset,
-      capacity,
-      caps: [capBefore, capAfter],
       burst,
     });
     // The process's CPU during the flood is mostly argon2's: per-request CPU of `me` means nothing there.
@@ -391,7 +361,17 @@ async function main() {
   const rows: LoadResult[] = [...scenarios.map((s) => med(s.key)), ...floodRows];
   const lines: string[] = [];
   lines.push(
-    `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${os.platform()} ${os.release()}, load average before the run ${loadBefore}`,
+    `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${os.platform()} ${os.release()}, load average before the run ${loadBefore}, after ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  lines.push(
+    `api = \`${path.relative(root, NPM_START[0]!) || 'node'} ${NPM_START.slice(1)
+      .map((x) => path.relative(root, x) || x)
+      .join(
+        ' ',
+      )}\` (what npm start runs), NODE_ENV=production; argon2id m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}`,
   );
   lines.push(
     `${ROUNDS} rounds x ${DURATION} s per scenario, interleaved, medians; ${CONNECTIONS} connections for throughput rows; total run ${((performance.now() - t0) / 1000).toFixed(0)} s`,
@@ -405,118 +385,69 @@ async function main() {
     );
   }
   lines.push('');
-  for (const a of apis) {
-    const f = flood.get(a.label);
-    if (!f) continue;
-    lines.push(
-      `argon2id verify capacity at concurrency ${HASH_CONCURRENCY} (m=${ARGON2_PARAMS.memoryCost}, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}), ` +
-        `measured in the bench process just before and after the ${a.label} login phase: ${f.caps.map((c) => fmt(c, 1)).join(' and ')} /s, mean ${fmt(f.capacity, 1)} /s`,
-    );
-  }
-  for (const [k, v] of Object.entries(startTimes)) {
-    if (v.length)
-      lines.push(`start to /health 200, ${k}: median ${fmt(median(v))} ms (${v.map((x) => fmt(x)).join(', ')})`);
-    else lines.push(`start to /health 200, ${k}: not measured (run \`npm run build\` first)`);
-  }
+  lines.push(
+    `start to /health 200 (npm start's command): median ${fmt(median(startTimes))} ms (${startTimes.map((x) => fmt(x)).join(', ')})`,
+  );
   lines.push('');
 
   type Check = { what: string; value: string; target: string; ok: boolean };
   const checks: Check[] = [];
   const ratio = (a: number, b: number) => a / b;
   const add = (what: string, v: number, target: string, ok: boolean, unit = 'x') =>
-    checks.push({
-      what,
-      value: unit === 'x' ? `${v.toFixed(2)}x` : `${fmt(v, unit === 'x' ? 2 : 0)}${unit}`,
-      target,
-      ok,
-    });
-  if (plain && jwtDoc && jwtKey) {
-    const p = med('plain Yoga { __typename }');
-    const d = med('plugin-jwt + generic-auth me (docs: string secret)');
-    const k = med('plugin-jwt + generic-auth me (KeyObject)');
-    add(
-      'plain Yoga me (no auth) / plain Yoga { __typename }',
-      ratio(med('plain Yoga me (no auth)').rps, p.rps),
-      '(info)',
-      true,
-    );
-    add('plugin-jwt + generic-auth me (docs) / plain Yoga { __typename }', ratio(d.rps, p.rps), '(info)', true);
-    add('plugin-jwt + generic-auth me (KeyObject) / plain Yoga { __typename }', ratio(k.rps, p.rps), '(info)', true);
+    checks.push({ what, value: unit === 'x' ? `${v.toFixed(2)}x` : `${fmt(v)}${unit}`, target, ok });
+  const info = (what: string, v: number, unit = 'x') => add(what, v, '(info)', true, unit);
+  const atLeast = (what: string, v: number, min: number) => add(what, v, `>= ${min}x`, v >= min);
+  const p = plain ? med('plain Yoga { __typename }') : undefined;
+  const d = jwtDoc ? med('plugin-jwt + generic-auth me (docs: string secret)') : undefined;
+  const k = jwtKey ? med('plugin-jwt + generic-auth me (KeyObject)') : undefined;
+  if (p) info('plain Yoga me (no auth) / plain Yoga { __typename }', ratio(med('plain Yoga me (no auth)').rps, p.rps));
+  if (p && d && k) {
+    info('plugin-jwt + generic-auth me (docs) / plain Yoga { __typename }', ratio(d.rps, p.rps));
+    info('plugin-jwt + generic-auth me (KeyObject) / plain Yoga { __typename }', ratio(k.rps, p.rps));
   }
   for (const a of apis) {
     const typename = med(`${a.label} { __typename }`);
     const me = med(`${a.label} me`);
     const f = flood.get(a.label);
-    add(
-      `${a.label}: me / its own { __typename }`,
-      ratio(me.rps, typename.rps),
-      '>= 0.75x',
-      ratio(me.rps, typename.rps) >= 0.75,
-    );
-    add(
-      `${a.label}: same, from server CPU per request ({ __typename } us / me us)`,
-      ratio(typename.cpuUsPerReq, me.cpuUsPerReq),
-      '(info: steadier on a busy machine)',
-      true,
-    );
-    // The reference servers verify HS256; comparing an EdDSA server with them would mix two questions.
-    if (plain && jwtDoc && jwtKey && a.algorithm === 'HS256') {
-      const p = med('plain Yoga { __typename }');
-      const d = med('plugin-jwt + generic-auth me (docs: string secret)');
-      const k = med('plugin-jwt + generic-auth me (KeyObject)');
-      add(`${a.label}: { __typename } / plain Yoga { __typename }`, ratio(typename.rps, p.rps), '(info)', true);
-      add(`${a.label}: me / plain Yoga { __typename }`, ratio(me.rps, p.rps), '(info)', true);
-      add(
-        `${a.label}: me / plugin-jwt + generic-auth me (docs)`,
-        ratio(me.rps, d.rps),
-        '>= 2x',
-        ratio(me.rps, d.rps) >= 2,
-      );
-      add(
-        `${a.label}: me / plugin-jwt + generic-auth me (KeyObject)`,
-        ratio(me.rps, k.rps),
-        '> 1x',
-        ratio(me.rps, k.rps) > 1,
-      );
-      add(
-        `${a.label}: same two, from server CPU per request (docs / KeyObject)`,
-        ratio(d.cpuUsPerReq, me.cpuUsPerReq),
-        `(info) KeyObject ${ratio(k.cpuUsPerReq, me.cpuUsPerReq).toFixed(2)}x`,
-        true,
-      );
+    if (p) {
+      atLeast(`${a.label} { __typename } / plain Yoga { __typename }`, ratio(typename.rps, p.rps), T.typenameVsPlain);
+      info(`same, from server CPU per request (plain us / ${a.label} us)`, ratio(p.cpuUsPerReq, typename.cpuUsPerReq));
+    }
+    atLeast(`${a.label} me / its own { __typename }`, ratio(me.rps, typename.rps), T.meVsTypename);
+    info(`same, from server CPU per request ({ __typename } us / me us)`, ratio(typename.cpuUsPerReq, me.cpuUsPerReq));
+    if (p) info(`${a.label} me / plain Yoga { __typename }`, ratio(me.rps, p.rps));
+    if (d && k && a.algorithm === 'HS256') {
+      atLeast(`${a.label} me / plugin-jwt + generic-auth me (KeyObject)`, ratio(me.rps, k.rps), T.meVsKeyObject);
+      info(`same, from server CPU per request (KeyObject us / ${a.label} us)`, ratio(k.cpuUsPerReq, me.cpuUsPerReq));
+      atLeast(`${a.label} me / plugin-jwt + generic-auth me (docs)`, ratio(me.rps, d.rps), T.meVsDocs);
+      info(`same, from server CPU per request (docs us / ${a.label} us)`, ratio(d.cpuUsPerReq, me.cpuUsPerReq));
     }
     if (!f) continue;
-    add(
-      `${a.label}: me p99 during flood / me p99 idle`,
-      ratio(f.meFlood.p99, f.meIdle.p99),
-      '<= 2x',
-      ratio(f.meFlood.p99, f.meIdle.p99) <= 2,
+    const p99 = ratio(f.meFlood.p99, f.meIdle.p99);
+    add(`${a.label} me p99 during the login flood / me p99 idle`, p99, `<= ${T.floodP99}x`, p99 <= T.floodP99);
+    add(`${a.label} me errors during the flood`, f.meFlood.errors, '0', f.meFlood.errors === 0, '');
+    atLeast(
+      `${a.label} logins/s during the flood / logins/s alone`,
+      ratio(f.loginFlood.rps, f.loginAlone.rps),
+      T.loginsFloodVsAlone,
     );
-    add(`${a.label}: me errors during flood`, f.meFlood.errors, '0', f.meFlood.errors === 0, '');
-    add(`${a.label}: logins/s alone / argon2 capacity`, ratio(f.loginAlone.rps, f.capacity), '(info)', true);
     add(
-      `${a.label}: logins/s during flood / argon2 capacity`,
-      ratio(f.loginFlood.rps, f.capacity),
-      '>= 0.80x',
-      ratio(f.loginFlood.rps, f.capacity) >= 0.8,
+      `${a.label} login errors (alone + flood)`,
+      f.loginAlone.errors + f.loginFlood.errors,
+      '0',
+      f.loginAlone.errors + f.loginFlood.errors === 0,
+      '',
     );
-    add(`${a.label}: login errors during flood`, f.loginFlood.errors, '0', f.loginFlood.errors === 0, '');
     add(
-      `${a.label}: peak RSS under the login flood (VmHWM${f.peakReset ? ', reset just before it' : ', since start: clear_refs failed'})`,
+      `${a.label} peak RSS under the login flood (VmHWM${f.peakReset ? ', reset just before it' : ', since start: clear_refs failed'})`,
       f.floodPeak,
-      '<= 300 MiB',
-      f.floodPeak <= 300,
+      `<= ${T.floodRssMiB} MiB`,
+      f.floodPeak <= T.floodRssMiB,
       ' MiB',
     );
-    add(`${a.label}: peak RSS over the whole run (50-connection rows included)`, f.peak, '(info)', true, ' MiB');
+    info(`${a.label} peak RSS over the whole run (50-connection rows included)`, f.peak, ' MiB');
     add(`${a.label}: ${BURST} logins at once, succeeded`, f.burst.ok, `${BURST}`, f.burst.ok === BURST, '');
-    add(
-      `${a.label}: ${BURST} logins at once, time to the last answer`,
-      f.burst.lastMs,
-      `(info: about ${BURST} / ${fmt(f.capacity, 1)} per s = ${fmt((BURST / f.capacity) * 1000)} ms)`,
-      true,
-      ' ms',
-    );
+    info(`${a.label}: ${BURST} logins at once, time to the last answer`, f.burst.lastMs, ' ms');
     add(
       `${a.label}: ${BURST} logins at once, peak RSS (VmHWM)`,
       f.burst.peak,
@@ -525,9 +456,13 @@ async function main() {
       ' MiB',
     );
   }
-  for (const [k, v] of Object.entries(startTimes)) {
-    if (v.length) add(`start to /health 200, ${k}`, median(v), '<= 1500 ms', median(v) <= 1500, ' ms');
-  }
+  add(
+    "start to /health 200, npm start's command",
+    median(startTimes),
+    `<= ${T.startMs} ms`,
+    median(startTimes) <= T.startMs,
+    ' ms',
+  );
   lines.push('| ratio / check | value | target | met |');
   lines.push('| --- | ---: | --- | --- |');
   for (const c of checks)
@@ -539,22 +474,31 @@ async function main() {
   if (args.out) fs.writeFileSync(args.out, `${report}\n`);
 
   if (GUARD) {
-    // Only gross regressions fail: a broken auth path (errors) or `me` far below { __typename }.
+    // Only gross regressions fail: a broken request path (errors), or ratios far below their targets.
     const problems: string[] = [];
     for (const a of apis) {
       const typename = med(`${a.label} { __typename }`);
       const me = med(`${a.label} me`);
-      const f = flood.get(a.label);
+      const f = flood.get(a.label)!;
       const r = ratio(me.rps, typename.rps);
-      if (r < GUARD_MIN_RATIO)
-        problems.push(`${a.label}: me is ${r.toFixed(2)}x of { __typename }, below ${GUARD_MIN_RATIO}x`);
-      if (me.errors > 0 || typename.errors > 0)
-        problems.push(`${a.label}: errors under load: me ${me.errors}, __typename ${typename.errors}`);
-      if (f && (f.loginAlone.errors > 0 || f.loginAlone.requests === 0))
-        problems.push(`${a.label}: login ${f.loginAlone.requests} requests, ${f.loginAlone.errors} errors`);
-      if (f && f.meFlood.errors > 0) problems.push(`${a.label}: me during login flood: ${f.meFlood.errors} errors`);
-      if (f && f.burst.ok < BURST) problems.push(`${a.label}: ${BURST} logins at once: only ${f.burst.ok} succeeded`);
-      process.stdout.write(`${a.label}: me / { __typename } = ${r.toFixed(2)}x (guard floor ${GUARD_MIN_RATIO}x)\n`);
+      if (r < GUARD_MIN_ME_VS_TYPENAME)
+        problems.push(`me is ${r.toFixed(2)}x of { __typename }, below ${GUARD_MIN_ME_VS_TYPENAME}x`);
+      if (p) {
+        const rp = ratio(typename.rps, p.rps);
+        if (rp < GUARD_MIN_TYPENAME_VS_PLAIN)
+          problems.push(`{ __typename } is ${rp.toFixed(2)}x of plain Yoga's, below ${GUARD_MIN_TYPENAME_VS_PLAIN}x`);
+        process.stdout.write(
+          `{ __typename } / plain Yoga = ${rp.toFixed(2)}x (guard floor ${GUARD_MIN_TYPENAME_VS_PLAIN}x)\n`,
+        );
+      }
+      if (me.errors > 0 || typename.errors > 0 || (p && p.errors > 0))
+        problems.push(`errors under load: me ${me.errors}, __typename ${typename.errors}, plain ${p?.errors ?? 0}`);
+      for (const l of [f.loginAlone, f.loginFlood])
+        if (l.errors > 0 || l.requests === 0) problems.push(`${l.label}: ${l.requests} requests, ${l.errors} errors`);
+      if (f.meFlood.errors > 0) problems.push(`me during the login flood: ${f.meFlood.errors} errors`);
+      process.stdout.write(`me / { __typename } = ${r.toFixed(2)}x (guard floor ${GUARD_MIN_ME_VS_TYPENAME}x)\n`);
+      // The 500-login burst is reported, not guarded: how many finish inside PASSWORD_HASH_MAX_WAIT
+      // depends on how fast this machine hashes right now, a timing the guard must not judge.
     }
     if (problems.length) {
       process.stdout.write(`bench:guard FAILED\n  - ${problems.join('\n  - ')}\n`);

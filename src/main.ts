@@ -1,4 +1,5 @@
 import './runtime-check.js';
+import './compile-cache.js';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { loadConfigOrExit } from './cli/run.js';

@@ -48,6 +48,9 @@ export function createApp({ services, dataSource }: AppDeps) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // The body limit is useBodyLimit's (a checked Content-Length, which Node's parser enforces);
+    // Yoga's would pipe every body through a TransformStream to count it again.
+    maxRequestBodySize: false,
     cors: corsFor(config),
     graphiql: config.graphiql ? graphiqlOptions() : false,
     // GraphiQL's JavaScript and CSS come inlined (@graphql-yoga/render-graphiql): no CDN, works offline.
@@ -82,8 +85,9 @@ export function createApp({ services, dataSource }: AppDeps) {
       // JSON-only (useMediaTypeErrors), which no cross-site form can send.
       useCsrfPrevention(),
       ...useGraphQLLimits(config),
-      // request.cookieStore, for the refresh cookie in cookie mode.
-      useCookies(),
+      // request.cookieStore, for the refresh cookie: only in cookie mode, the one place it is read
+      // (src/auth/refresh-transport.ts); elsewhere it would parse every request's Cookie header.
+      ...(config.refresh.transport === 'cookie' ? [useCookies()] : []),
       useErrorCodes(),
       // The JWKS and discovery document, for services that verify our tokens (src/auth/keys.ts).
       wellKnown({ jwks: services.tokens.jwks, issuer: config.jwt.issuer, maxAge: config.jwt.jwksMaxAge }),

@@ -76,6 +76,14 @@ describe('the pino logger', () => {
     expect(out[0]).not.toMatch(/k-123|654321|k-456/);
   });
 
+  it('redacts those names at any depth and in any case', () => {
+    const out: string[] = [];
+    const log = createLogger({ level: 'info', json: true, write: (l) => out.push(l) });
+    log.info('m', { a: { b: { c: { TOTP: '112233', privateKey: 'pk-1' } } }, list: [{ recoveryCodes: ['rc-1'] }] });
+    expect(out[0]).not.toMatch(/112233|pk-1|rc-1/);
+    expect(JSON.parse(out[0]!)).toMatchObject({ a: { b: { c: { TOTP: '[redacted]' } } } });
+  });
+
   it('writes time, level and msg as the log shippers expect, and drops lines below the level', () => {
     const out: string[] = [];
     const log = createLogger({ level: 'warn', json: true, write: (l) => out.push(l) });

@@ -8,19 +8,19 @@ import { isAllowedOrigin } from '../http/origins.js';
  * none, so the browser blocks it.
  */
 export function corsFor(config: Pick<Config, 'corsOrigins' | 'refresh'>) {
-  const credentials = config.refresh.transport === 'cookie';
+  // One options object for every allowed request: built once, not per request.
+  const allowed: CORSOptions = {
+    // ['*'] makes Yoga echo the request's origin with Vary: Origin; we only get here for allowed ones.
+    origin: ['*'],
+    credentials: config.refresh.transport === 'cookie',
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'accept', 'authorization', 'x-request-id'],
+    exposedHeaders: ['x-request-id'],
+    maxAge: 600,
+  };
   return (request: Request): CORSOptions | false => {
     const origin = request.headers.get('origin');
     if (!origin) return false;
-    if (!isAllowedOrigin(origin, config.corsOrigins)) return false;
-    return {
-      // ['*'] makes Yoga echo the request's origin with Vary: Origin; we only get here for allowed ones.
-      origin: ['*'],
-      credentials,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['content-type', 'accept', 'authorization', 'x-request-id'],
-      exposedHeaders: ['x-request-id'],
-      maxAge: 600,
-    };
+    return isAllowedOrigin(origin, config.corsOrigins) ? allowed : false;
   };
 }

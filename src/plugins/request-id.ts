@@ -38,7 +38,8 @@ export function useRequestId(opts: { logger: Logger }): Plugin {
     onResponse({ request, response }) {
       const { id, start } = idOf(request);
       response.headers.set(REQUEST_ID_HEADER, id);
-      const url = new URL(request.url);
+      // The ponyfill Request keeps the URL it already parsed; a platform Request (tests) does not.
+      const url = (request as { parsedUrl?: URL }).parsedUrl ?? new URL(request.url);
       const probe = url.pathname === '/health' || url.pathname === '/ready';
       opts.logger[probe ? 'debug' : 'info']('request', {
         requestId: id,

@@ -21,9 +21,16 @@ async function* accountEvents(ctx: AuthedContext): AsyncGenerator<{ accountEvent
       const next = await Promise.race([source.next(), expired]);
       if (next === 'expired') throw unauthenticated('expired');
       if (next.done) return;
+      // The same rule as every request's (src/auth/authenticate.ts): a deletion or revocation ends the
+      // stream. Checked as the event arrives, not when the client pulls the next one: a revocation
+      // that lands in between would otherwise end the stream before the event that announced it.
+      const current = services.auth.recheck(caller).then(
+        () => null,
+        (e: unknown) => ({ e }),
+      );
       yield { accountEvents: next.value };
-      // The same rule as every request's (src/auth/authenticate.ts): a deletion or revocation ends the stream.
-      await services.auth.recheck(caller);
+      const problem = await current;
+      if (problem) throw problem.e;
     }
   } finally {
     cancel();
