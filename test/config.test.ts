@@ -176,7 +176,9 @@ describe('loadConfig', () => {
 
   describe('in production', () => {
     it('refuses to start without JWT_SECRET', () => {
-      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/JWT_SECRET is required in production/);
+      expect(() => loadConfig({ NODE_ENV: 'production', MFA_ENCRYPTION_KEY })).toThrowError(
+        /JWT_SECRET is required in production/,
+      );
       // Not even a development secret: production never writes one.
       expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: path.join(tmp, 'prod') })).toThrow();
       expect(fs.existsSync(path.join(tmp, 'prod'))).toBe(false);

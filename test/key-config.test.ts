@@ -11,7 +11,9 @@ import { ASYMMETRIC, newKeyPair } from './helpers/keys.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-keycfg-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const loadConfig = (env: Record<string, string>) => load({ DATA_DIR: fs.mkdtempSync(path.join(tmp, 'd-')), ...env });
-const prod = (env: Record<string, string>) => () => loadConfig({ NODE_ENV: 'production', ...env });
+/** Production needs the TOTP-secret key too; these tests are about the JWT key. */
+const MFA_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+const prod = (env: Record<string, string>) => () => loadConfig({ NODE_ENV: 'production', MFA_ENCRYPTION_KEY, ...env });
 
 describe('JWT_ALGORITHM and JWT_PRIVATE_KEY', () => {
   it('defaults to HS256, takes the four names in any case, refuses others', () => {
@@ -166,7 +168,10 @@ describe('the development key', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'devkey-'));
     const c = load({ JWT_ALGORITHM: 'EdDSA', DATA_DIR: dir, JWT_PRIVATE_KEY: newKeyPair('EdDSA').privateKey });
     expect(c.jwt.devKey).toBeUndefined();
-    expect(() => load({ NODE_ENV: 'production', JWT_ALGORITHM: 'EdDSA', DATA_DIR: dir })).toThrow(ConfigError);
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(() => load({ NODE_ENV: 'production', JWT_ALGORITHM: 'EdDSA', DATA_DIR: dir, MFA_ENCRYPTION_KEY })).toThrow(
+      ConfigError,
+    );
+    // (Outside production the MFA key is generated there too; no JWT key ever is.)
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('jwt'))).toEqual([]);
   });
 });

@@ -10,7 +10,11 @@ import { startSmtp, tokenIn, type TestSmtp } from './helpers/smtp.js';
 describe('mail settings', () => {
   // A JWT_SECRET in every case: without one, development would keep a generated one in DATA_DIR.
   const dev = { JWT_SECRET: newSecret() };
-  const prod = { NODE_ENV: 'production', JWT_SECRET: newSecret() };
+  const prod = {
+    NODE_ENV: 'production',
+    JWT_SECRET: newSecret(),
+    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  };
 
   it('picks the transport: SMTP_URL, else files outside production, else disabled', () => {
     expect(mailTransport(loadConfig({ ...dev, SMTP_URL: 'smtp://mail:2525' }))).toBe('smtp');

@@ -17,6 +17,8 @@ beforeAll(async () => {
     NODE_ENV: 'production',
     DATA_DIR: server.dataDir,
     JWT_SECRET: server.secret,
+    // Production needs the TOTP-secret key as well (promoting touches no TOTP secret).
+    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   });
   expect(promoted.code, promoted.stderr).toBe(0);
   admin = { ...a, token: (await C.login(a.email, a.password)).body.data.login.token };
