@@ -12,6 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, gql, load, median, startServer, type Child } from './lib.js';
 
+/** Production refuses to start without MFA_ENCRYPTION_KEY; the bench's servers get a fresh one. */
+const MFA_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 const PLAIN_ME = JSON.stringify({ data: { me: { id: '00000000-0000-7000-8000-000000000000', role: 'USER' } } });
 
 const [dirA, dirB, roundsArg, secondsArg] = process.argv.slice(2);
@@ -37,6 +40,8 @@ async function main() {
       logFile: path.join(tmp, `${name}.log`),
       env: {
         NODE_ENV: 'production',
+        // Production needs the key that encrypts TOTP secrets (one per run is enough).
+        MFA_ENCRYPTION_KEY,
         JWT_SECRET: secret,
         DATABASE_URL: `sqlite:${path.join(tmp, `${name}.sqlite`)}`,
         DATA_DIR: tmp,

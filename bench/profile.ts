@@ -12,6 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, gql, load, startServer } from './lib.js';
 
+/** Production refuses to start without MFA_ENCRYPTION_KEY; the bench's servers get a fresh one. */
+const MFA_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 const [which = 'api', scenario = 'typename', secondsArg = '8', outArg] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const root = path.resolve(import.meta.dirname, '..');
@@ -36,6 +39,8 @@ async function main() {
     logFile: path.join(tmp, `${name}.log`),
     env: {
       NODE_ENV: 'production',
+      // Production needs the key that encrypts TOTP secrets (one per run is enough).
+      MFA_ENCRYPTION_KEY,
       JWT_SECRET: secret,
       DATABASE_URL: `sqlite:${path.join(tmp, 'p.sqlite')}`,
       DATA_DIR: tmp,

@@ -31,6 +31,9 @@ import {
   type LoadResult,
 } from './lib.js';
 
+/** Production refuses to start without MFA_ENCRYPTION_KEY; the bench's servers get a fresh one. */
+const MFA_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '4' },
@@ -128,6 +131,8 @@ async function startOurs(name: string, dbFile: string, command: string[], env: R
     logFile: path.join(tmp, `${name}.log`),
     env: {
       NODE_ENV: 'production',
+      // Production needs the key that encrypts TOTP secrets (one per run is enough).
+      MFA_ENCRYPTION_KEY,
       DATABASE_URL: `sqlite:${dbFile}`,
       DATA_DIR: tmp,
       JWT_SECRET: secret,

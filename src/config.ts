@@ -254,17 +254,15 @@ export const settings = {
   mfa: {
     encryptionKey: setting<Uint8Array | undefined>('MFA_ENCRYPTION_KEY', {
       description:
-        'AES-256-GCM key for TOTP secrets at rest (not the JWT secret). Production refuses to start without it; ' +
-        'otherwise one is generated once into `DATA_DIR/mfa-encryption-key` (0600). Lose it and every ' +
-        'authenticator must be set up again. `openssl rand -base64 32`',
+        'AES-256-GCM key for TOTP secrets at rest (not the JWT secret). In production without it the server ' +
+        'starts with two-factor sign-in unavailable (`setupTotp` answers `MFA_UNAVAILABLE`, and an account ' +
+        'that has TOTP on cannot finish a sign-in: it fails closed) and says so at start; outside production one is generated ' +
+        'once into `DATA_DIR/mfa-encryption-key` (0600). Lose it and every authenticator must be set up again. ' +
+        '`openssl rand -base64 32`',
       allowed: '32 bytes, base64 or hex',
       schema: aesKey,
       default: () => undefined,
-      defaultText: 'production: **required**; otherwise generated',
-      check: (value, ctx) =>
-        ctx.production && value === undefined
-          ? 'is required in production (it encrypts TOTP secrets; not the JWT secret): MFA_ENCRYPTION_KEY="$(openssl rand -base64 32)"'
-          : undefined,
+      defaultText: 'production: none (two-factor sign-in off); otherwise generated',
       sensitive: true,
       example: 'MFA_ENCRYPTION_KEY=',
     }),
@@ -656,8 +654,11 @@ export type RefreshConfig = Loaded['refresh'];
 export type MailConfig = Loaded['mail'];
 
 export interface MfaConfig extends Omit<Loaded['mfa'], 'encryptionKey'> {
-  /** The AES-256 key sealing TOTP secrets: MFA_ENCRYPTION_KEY, or the development key. */
-  encryptionKey: Uint8Array;
+  /**
+   * The AES-256 key sealing TOTP secrets: MFA_ENCRYPTION_KEY, or the development key; undefined in
+   * production without MFA_ENCRYPTION_KEY, where two-factor sign-in is unavailable.
+   */
+  encryptionKey: Uint8Array | undefined;
   /** Set when MFA_ENCRYPTION_KEY was unset (never in production) and the development key is used. */
   devKey?: { file: string; created: boolean };
 }
@@ -707,6 +708,8 @@ function resolveJwtKey(loaded: Loaded): JwtConfig {
 function resolveMfaKey(loaded: Loaded): MfaConfig {
   const { encryptionKey, ...mfa } = loaded.mfa;
   if (encryptionKey !== undefined) return { ...mfa, encryptionKey };
+  // Production never makes a key of its own: without one, TOTP is unavailable (src/mfa/secret-box.ts).
+  if (loaded.env === 'production') return { ...mfa, encryptionKey: undefined };
   const dev = loadOrCreateDevMfaKey(loaded.dataDir);
   return { ...mfa, encryptionKey: dev.key, devKey: { file: dev.file, created: dev.created } };
 }

@@ -18,6 +18,8 @@ export const ErrorCode = {
   /** The mail server refused the mail or did not answer in time; nothing was changed. */
   MAIL_FAILED: 'MAIL_FAILED',
   MFA_REQUIRED: 'MFA_REQUIRED',
+  /** Two-factor sign-in is not configured on this server (production without MFA_ENCRYPTION_KEY). */
+  MFA_UNAVAILABLE: 'MFA_UNAVAILABLE',
   // Request errors: the HTTP request or the GraphQL document is refused before any resolver runs.
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
@@ -188,4 +190,12 @@ export function invalidSecondFactor(what: 'code' | 'challenge'): GraphQLError {
   return new GraphQLError(message, {
     extensions: { code: ErrorCode.UNAUTHENTICATED, ...(what === 'challenge' ? { reason: 'CHALLENGE_INVALID' } : {}) },
   });
+}
+
+/** Production without MFA_ENCRYPTION_KEY: TOTP secrets can be neither sealed nor opened. */
+export function mfaUnavailable(): GraphQLError {
+  return new GraphQLError(
+    'Two-factor sign-in is not available on this server: its operator has not set MFA_ENCRYPTION_KEY',
+    { extensions: { code: ErrorCode.MFA_UNAVAILABLE } },
+  );
 }

@@ -33,6 +33,11 @@ async function main(): Promise<void> {
         'Set JWT_PRIVATE_KEY before running in production.',
     );
   }
+  if (config.mfa.encryptionKey === undefined)
+    logger.warn(
+      'MFA_ENCRYPTION_KEY is not set: two-factor sign-in is unavailable (setupTotp answers MFA_UNAVAILABLE). ' +
+        'Set it to 32 random bytes (openssl rand -base64 32), the same on every instance.',
+    );
   const devMfaKey = config.mfa.devKey;
   if (devMfaKey) {
     logger.warn(

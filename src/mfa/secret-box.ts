@@ -1,3 +1,4 @@
+import { mfaUnavailable } from '../errors.js';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
@@ -19,7 +20,19 @@ function keyId(key: Uint8Array): string {
   return createHash('sha256').update(key).digest('base64url').slice(0, 8);
 }
 
-export function createSecretBox(current: Uint8Array, previous: Uint8Array[] = []): SecretBox {
+export function createSecretBox(current: Uint8Array | undefined, previous: Uint8Array[] = []): SecretBox {
+  // Without a key (production without MFA_ENCRYPTION_KEY) nothing can be sealed or opened: TOTP is
+  // unavailable, and an account that has it on fails closed rather than signing in on a password.
+  if (current === undefined) {
+    return {
+      seal: () => {
+        throw mfaUnavailable();
+      },
+      open: () => {
+        throw mfaUnavailable();
+      },
+    };
+  }
   const keys = new Map([current, ...previous].map((k) => [keyId(k), k] as const));
   const currentId = keyId(current);
   return {

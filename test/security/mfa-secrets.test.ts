@@ -46,8 +46,8 @@ describe('TOTP secrets at rest (AES-256-GCM)', () => {
 describe('MFA_ENCRYPTION_KEY', () => {
   const prod = { NODE_ENV: 'production', JWT_SECRET: randomBytes(48).toString('base64url') };
 
-  it('is required in production, and must be 32 bytes of base64 or hex', () => {
-    expect(() => loadConfig(prod)).toThrowError(/MFA_ENCRYPTION_KEY is required in production/);
+  it('is optional in production (two-factor is then off, never a key of its own), and must be 32 bytes of base64 or hex', () => {
+    expect(loadConfig(prod).mfa.encryptionKey).toBeUndefined();
     for (const bad of ['short', randomBytes(16).toString('base64'), randomBytes(33).toString('hex'), 'z'.repeat(44)]) {
       expect(() => loadConfig({ ...prod, MFA_ENCRYPTION_KEY: bad }), bad).toThrowError(/32 random bytes/);
     }
@@ -57,9 +57,21 @@ describe('MFA_ENCRYPTION_KEY', () => {
     }
   });
 
-  it('a production server without it stops at start with a clear message', async () => {
-    const start = startServer({ NODE_ENV: 'production', MFA_ENCRYPTION_KEY: '' });
-    await expect(start).rejects.toThrow(/exited \(1\)[\s\S]*MFA_ENCRYPTION_KEY is required in production/);
+  it('a production server without it starts (as JWT_SECRET alone promises), says so, and answers MFA_UNAVAILABLE to setupTotp', async () => {
+    const server = await startServer({ NODE_ENV: 'production', MFA_ENCRYPTION_KEY: '' });
+    try {
+      expect(server.output()).toContain('MFA_ENCRYPTION_KEY is not set: two-factor sign-in is unavailable');
+      const user = await server.signup();
+      const res = await server.gql(
+        'mutation($p: String!) { setupTotp(currentPassword: $p) { secret } }',
+        { p: user.password },
+        { token: user.token },
+      );
+      expect(res.body.errors?.[0]?.extensions?.code).toBe('MFA_UNAVAILABLE');
+      expect(server.dataDir && fs.existsSync(path.join(server.dataDir, 'mfa-encryption-key'))).toBe(false);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('outside production, one is generated once into DATA_DIR (mode 600) and reused', () => {
