@@ -1,8 +1,5 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HAVE_CHROMIUM,
@@ -11,6 +8,7 @@ import {
   NO_CHROMIUM_MESSAGE,
   recordRequests,
   withScreenshotOnFailure,
+  buildWebExample,
 } from '../helpers/browser.js';
 import { LOGIN, uniqueEmail } from '../helpers/app.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
@@ -18,8 +16,6 @@ import { post } from '../helpers/mail-ops.js';
 import { linkIn, startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
-const WEB = path.resolve('examples/web');
 
 // examples/web as the frontend that APP_URL points mailed links at: the page and the API share one
 // origin here, so the links (built from that origin) open the frontend's own /reset-password and
@@ -31,13 +27,7 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web: forgot password, resend verificat
   let outDir: string;
 
   beforeAll(async () => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-recovery-'));
-    await build({
-      root: WEB,
-      configFile: path.join(WEB, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
+    outDir = await buildWebExample('web-recovery-');
     smtp = await startSmtp();
     server = await startHttpApp({ staticDir: outDir, env: { SMTP_URL: smtp.url } });
     browser = await launchChromium();

@@ -1,8 +1,5 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/auth/refresh-tokens.js';
 import { totpCode } from '../../src/mfa/totp.js';
@@ -15,12 +12,11 @@ import {
   recordRequests,
   screenshot,
   withScreenshotOnFailure,
+  buildWebExample,
 } from '../helpers/browser.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
-const WEB = path.resolve('examples/web');
 
 describe.skipIf(!HAVE_CHROMIUM)('examples/web with two-factor sign-in, in Chromium', () => {
   let server: HttpTestApp;
@@ -28,13 +24,7 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web with two-factor sign-in, in Chromi
   let outDir: string;
 
   beforeAll(async () => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-2fa-'));
-    await build({
-      root: WEB,
-      configFile: path.join(WEB, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
+    outDir = await buildWebExample('web-2fa-');
     // Body mode here: the test reaches the refresh token to age its session (cookie mode is web.test.ts's).
     server = await startHttpApp({ staticDir: outDir });
     browser = await launchChromium();

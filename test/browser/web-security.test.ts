@@ -1,8 +1,5 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HAVE_CHROMIUM,
@@ -10,13 +7,12 @@ import {
   launchChromium,
   screenshot,
   withScreenshotOnFailure,
+  buildWebExample,
 } from '../helpers/browser.js';
 import { ME, uniqueEmail } from '../helpers/app.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
-const WEB = path.resolve('examples/web');
 
 describe.skipIf(!HAVE_CHROMIUM)('examples/web Security page in Chromium', () => {
   let server: HttpTestApp;
@@ -24,13 +20,7 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web Security page in Chromium', () => 
   let outDir: string;
 
   beforeAll(async () => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-security-'));
-    await build({
-      root: WEB,
-      configFile: path.join(WEB, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
+    outDir = await buildWebExample('web-security-');
     server = await startHttpApp({ staticDir: outDir, env: { REFRESH_TOKEN_TRANSPORT: 'cookie' } });
     browser = await launchChromium();
   }, 120_000);

@@ -1,8 +1,5 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HAVE_CHROMIUM,
@@ -12,13 +9,12 @@ import {
   recordRequests,
   screenshot,
   withScreenshotOnFailure,
+  buildWebExample,
 } from '../helpers/browser.js';
 import { uniqueEmail } from '../helpers/app.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
-
-const WEB = path.resolve('examples/web');
 
 describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
   let server: HttpTestApp;
@@ -27,13 +23,7 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web in Chromium', () => {
 
   beforeAll(async () => {
     // The page as `vite build` makes it, served with the API on one origin (as Vite's proxy does).
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-example-'));
-    await build({
-      root: WEB,
-      configFile: path.join(WEB, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
+    outDir = await buildWebExample('web-example-');
     // Cookie mode, as recommended for browser frontends: the refresh token is an HttpOnly cookie.
     server = await startHttpApp({ staticDir: outDir, env: { REFRESH_TOKEN_TRANSPORT: 'cookie' } });
     browser = await launchChromium();

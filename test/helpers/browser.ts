@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -70,4 +71,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/**
+ * examples/web as `vite build` makes it, in a fresh temporary folder (remove it when done): the
+ * browser tests serve it with the API on one origin, as Vite's proxy does in development.
+ */
+export async function buildWebExample(prefix: string): Promise<string> {
+  const { build } = await import('vite');
+  const web = path.resolve('examples/web');
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  await build({
+    root: web,
+    configFile: path.join(web, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
+  return outDir;
 }
