@@ -356,6 +356,46 @@ describe('signing in with a passkey', () => {
   });
 });
 
+describe('ceremonies across instances', () => {
+  it('a ceremony started on one instance finishes on another; two racing finishes have one winner', async () => {
+    const second = await createTestApp({}, { database: app.databaseUrl, migrate: false });
+    try {
+      const user = await app.signup();
+      const auth = authenticatorFor(app);
+      const regOptions = (await app.gql(START_REGISTRATION, {}, { token: user.token })).body.data
+        .startPasskeyRegistration;
+      // The second instance has a JWT secret of its own (a test app's): the caller's token there is one it issued.
+      const token = await second.services.tokens.sign((await second.services.users.findById(user.id))!, {
+        authTime: Math.floor(Date.now() / 1000),
+        amr: ['pwd'],
+      });
+      const reg = await second.gql(FINISH_REGISTRATION, { response: auth.create(regOptions) }, { token });
+      expect(reg.body.errors).toBeUndefined();
+      const options = await loginOptions(second, user.email);
+      const assertion = auth.get(options);
+      const [a, b] = await Promise.all([
+        app.gql(FINISH_LOGIN, { response: assertion }),
+        second.gql(FINISH_LOGIN, { response: assertion }),
+      ]);
+      const outcomes = [a, b].map((r) => (r.body.data?.finishPasskeyLogin?.token ? 'token' : r.code)).sort();
+      expect(outcomes).toEqual(['UNAUTHENTICATED', 'token']);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('default origins: APP_URL and http://localhost:<the port the server listens on>', async () => {
+    const other = await createTestApp({ APP_URL: 'https://app.example.com/base', PORT: '4100' });
+    try {
+      expect(other.services.passkeys.origins()).toEqual(['https://app.example.com', 'http://localhost:4100']);
+      other.services.passkeys.setServerOrigin('http://127.0.0.1:51234');
+      expect(other.services.passkeys.origins()).toEqual(['https://app.example.com', 'http://localhost:51234']);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('failed passkey sign-ins', () => {
   it('count toward login throttling (RATE_LIMITED follows) and record LOGIN_FAILED on the account', async () => {
     const throttled = await createTestApp({ LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '3' });
