@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
+import { startSmtp } from './helpers/smtp.js';
 import { enrolTotp } from './helpers/totp.js';
 import {
   authenticatorFor,
@@ -474,6 +475,41 @@ describe('managing passkeys', () => {
     expect(JSON.parse(events.find((e) => e.type === 'PASSKEY_REMOVED').details)).toMatchObject({
       passkeyId: passkey.id,
     });
+  });
+
+  it('mails the owner a notice when a passkey is added and when one is removed (real SMTP)', async () => {
+    const smtp = await startSmtp();
+    const mailing = await createTestApp({
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'Acme <no-reply@acme.test>',
+      PRODUCT_NAME: 'Acme',
+    });
+    try {
+      const user = await mailing.signup();
+      const passkey = await registerPasskey(mailing, user.token, authenticatorFor(mailing), 'Work laptop');
+      const added = await smtp.waitFor((m) => m.to.includes(user.email) && /passkey was added/.test(m.subject));
+      expect(added.subject).toBe('A passkey was added to your Acme account');
+      expect(added.text).toContain('"Work laptop"');
+      await mailing.gql(REMOVE_PASSKEY, { id: passkey.id }, { token: user.token });
+      const removed = await smtp.waitFor((m) => m.to.includes(user.email) && /passkey was removed/.test(m.subject));
+      expect(removed.text).toContain('can no longer sign in');
+    } finally {
+      await mailing.close();
+      await smtp.close();
+    }
+  });
+
+  it('keeps the last passkey of an account that has no password (no such account can be made today)', async () => {
+    const user = await app.signup();
+    const first = await registerPasskey(app, user.token, authenticatorFor(app));
+    const second = await registerPasskey(app, user.token, authenticatorFor(app));
+    // Every account has a password now (password_hash is NOT NULL); an empty one stands in for "none".
+    await app.query("UPDATE users SET password_hash = '' WHERE id = ?", [user.id]);
+    expect((await app.gql(REMOVE_PASSKEY, { id: first.id }, { token: user.token })).body.data.removePasskey).toBe(true);
+    const last = await app.gql(REMOVE_PASSKEY, { id: second.id }, { token: user.token });
+    expect(last.code).toBe('BAD_USER_INPUT');
+    expect(last.body.errors[0].extensions.reason).toBe('LAST_SIGN_IN_METHOD');
+    expect((await app.gql(PASSKEYS, {}, { token: user.token })).body.data.passkeys).toHaveLength(1);
   });
 
   it('deleting the account deletes its passkeys, its user handle and its ceremonies', async () => {
