@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
 import { startSmtp } from './helpers/smtp.js';
@@ -268,6 +269,21 @@ describe('signing in with a passkey', () => {
     // A registration challenge does not serve a sign-in.
     const reg = (await app.gql(START_REGISTRATION, {}, { token: user.token })).body.data.startPasskeyRegistration;
     expect((await signIn(app, options, auth.get(options, { challenge: reg.challenge }))).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an expired challenge (5 minutes), and housekeeping deletes expired ones', async () => {
+    const user = await app.signup();
+    const auth = authenticatorFor(app);
+    await registerPasskey(app, user.token, auth);
+    const options = await loginOptions(app, user.email);
+    const past = new Date(Date.now() - 1000);
+    await app.query('UPDATE webauthn_challenges SET expires_at = ? WHERE consumed_at IS NULL', [
+      app.dbKind === 'postgres' ? past : past.toISOString().replace('T', ' ').replace('Z', ''),
+    ]);
+    expect((await signIn(app, options, auth.get(options))).code).toBe('UNAUTHENTICATED');
+    expect(await app.services.passkeyStore.deleteExpiredChallenges()).toBeGreaterThanOrEqual(1);
+    const hash = createHash('sha256').update(options.challenge).digest('hex');
+    expect(await app.query('SELECT id FROM webauthn_challenges WHERE challenge_hash = ?', [hash])).toEqual([]);
   });
 
   it('refuses a counter that went backwards (a cloned authenticator) or stood still', async () => {
