@@ -1,6 +1,10 @@
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { Encoder } from 'cbor-x';
 import type { TestApp } from './app.js';
+import type { GraphQLTestClient } from './client.js';
+
+/** Anything that posts GraphQL: a test app (yoga.fetch) or a spawned server. */
+type Client = Pick<GraphQLTestClient, 'gql'>;
 
 /**
  * A software authenticator for the server tests: real WebAuthn ceremonies without a browser.
@@ -226,7 +230,7 @@ export function authenticatorFor(
 }
 
 /** Registers a passkey from `authenticator` for the signed-in `token`; answers the Passkey. */
-export async function registerPasskey(app: TestApp, token: string, authenticator: SoftAuthenticator, name?: string) {
+export async function registerPasskey(app: Client, token: string, authenticator: SoftAuthenticator, name?: string) {
   const start = await app.gql(START_REGISTRATION, {}, { token });
   if (start.body.errors) throw new Error(`startPasskeyRegistration: ${JSON.stringify(start.body.errors)}`);
   const response = authenticator.create(start.body.data.startPasskeyRegistration);
@@ -236,7 +240,7 @@ export async function registerPasskey(app: TestApp, token: string, authenticator
 }
 
 /** startPasskeyLogin's options (with `email`, or for discoverable credentials without). */
-export async function loginOptions(app: TestApp, email?: string) {
+export async function loginOptions(app: Client, email?: string) {
   const res = await app.gql(START_LOGIN, email === undefined ? {} : { email });
   if (res.body.errors) throw new Error(`startPasskeyLogin: ${JSON.stringify(res.body.errors)}`);
   return res.body.data.startPasskeyLogin;
