@@ -143,8 +143,13 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
       access,
     );
     expect(listed.errors).toBeUndefined();
-    expect(listed.data!.sessions).toEqual([{ userAgent: 'Device/reset-page', address: expect.any(String), current: true }]);
-    expect(listed.data!.securityEvents.edges[0].node).toEqual({ type: 'PASSWORD_RESET', userAgent: 'Device/reset-page' });
+    expect(listed.data!.sessions).toEqual([
+      { userAgent: 'Device/reset-page', address: expect.any(String), current: true },
+    ]);
+    expect(listed.data!.securityEvents.edges[0].node).toEqual({
+      type: 'PASSWORD_RESET',
+      userAgent: 'Device/reset-page',
+    });
   });
 
   it('a newer link makes the older one void', async () => {
