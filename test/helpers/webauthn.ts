@@ -149,13 +149,15 @@ export class SoftAuthenticator {
     const counter = this.counterStep > 0 ? 1 : 0;
     const data = authData(rpId, this.flags(o, FLAG_AT), counter, Buffer.concat([this.aaguid, len, credId, cose]));
     const clientDataJSON = this.clientData('webauthn.create', o.challenge ?? options.challenge, o);
-    const attestationObject = Buffer.from(encode(
+    const attestationObject = Buffer.from(
+      encode(
         new Map<string, CBORType>([
           ['fmt', 'none'],
           ['attStmt', new Map()],
           ['authData', data],
         ]),
-      ));
+      ),
+    );
     const id = b64u(credId);
     if (!this.credentials.some((c) => c.id === id))
       this.credentials.push({ id, alg: this.alg, privateKey, cose, counter, userHandle: options.user.id, rpId });
