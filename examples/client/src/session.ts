@@ -154,7 +154,9 @@ export interface GraphQLErrorLike {
 
 /**
  * Fields whose UNAUTHENTICATED means "wrong credentials", not "your token was refused":
- * a failed login must not sign the current session out.
+ * a failed login must not sign the current session out. A passkey ceremony the server refused
+ * (wrong origin, used challenge, unknown credential...) answers UNAUTHENTICATED too: that is the
+ * passkey's failure, not the token's, so it is not refreshed and retried either.
  */
 const CREDENTIAL_FIELDS = new Set([
   'login',
@@ -164,6 +166,9 @@ const CREDENTIAL_FIELDS = new Set([
   'logout',
   'verifyLogin',
   'reauthenticate',
+  'startPasskeyLogin',
+  'finishPasskeyLogin',
+  'finishPasskeyRegistration',
 ]);
 
 /** True when the errors say the token sent with the request was refused. */
