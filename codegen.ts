@@ -32,6 +32,7 @@ const config: CodegenConfig = {
           AccountEvent: '../events.js#AccountEventMessage',
           Session: '../db/entities/session.js#SessionEntity',
           SecurityEvent: '../db/entities/security-event.js#SecurityEventEntity',
+          Passkey: '../db/entities/passkey.js#PasskeyEntity',
         },
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },

@@ -18,6 +18,7 @@ import {
 } from './settings/define.js';
 import { jwtKeySettings, keyRules } from './settings/jwt-keys.js';
 import { loadOrCreateDevMfaKey } from './settings/dev-mfa-key.js';
+import { resolveWebauthn, type WebauthnConfig, webauthnRule, webauthnSettings } from './settings/webauthn.js';
 import { loadOrCreateDevPrivateKey, loadOrCreateDevSecret } from './settings/dev-secret.js';
 import { ConfigError, type Env, loadSettings, readSetting, type SettingIssue } from './settings/load.js';
 
@@ -291,6 +292,8 @@ export const settings = {
       description: 'wrong codes one login challenge takes before it is locked (sign in again)',
     }),
   },
+  /** Passkeys (src/settings/webauthn.ts); resolved against APP_URL and PRODUCT_NAME by loadConfig. */
+  webauthn: webauthnSettings,
   corsOrigins: setting('CORS_ORIGINS', {
     description: 'browser origins allowed to call the API, e.g. `https://app.example.com`; `*` for any',
     allowed: 'comma-separated origins, or `*`',
@@ -633,6 +636,7 @@ const rules: Array<(c: ConfigOf<typeof settings>) => SettingIssue | undefined> =
           message: 'is true, which needs SMTP_URL in production: nobody could verify an address otherwise',
         }
       : undefined,
+  (c) => webauthnRule(c, c.env === 'production'),
 ];
 
 type Loaded = ConfigOf<typeof settings>;
@@ -663,9 +667,12 @@ export interface MfaConfig extends Omit<Loaded['mfa'], 'encryptionKey'> {
   devKey?: { file: string; created: boolean };
 }
 
-export interface Config extends Omit<Loaded, 'jwt' | 'mfa'> {
+export type { WebauthnConfig };
+
+export interface Config extends Omit<Loaded, 'jwt' | 'mfa' | 'webauthn'> {
   jwt: JwtConfig;
   mfa: MfaConfig;
+  webauthn: WebauthnConfig;
 }
 
 /**
@@ -688,7 +695,7 @@ function contextOf(env: Env): SettingsContext {
  */
 export function loadConfig(env: Env = {}): Config {
   const loaded = loadSettings(settings, env, contextOf(env), rules);
-  return { ...loaded, jwt: resolveJwtKey(loaded), mfa: resolveMfaKey(loaded) };
+  return { ...loaded, jwt: resolveJwtKey(loaded), mfa: resolveMfaKey(loaded), webauthn: resolveWebauthn(loaded) };
 }
 
 function resolveJwtKey(loaded: Loaded): JwtConfig {

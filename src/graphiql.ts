@@ -41,6 +41,7 @@ export const TOKEN_MUTATIONS = [
   'verifyLogin',
   'reauthenticate',
   'resetPassword',
+  'finishPasskeyLogin',
 ] as const;
 /** Mutations after which the stored token is forgotten (when it was the one sent). */
 export const FORGET_MUTATIONS = ['deleteUser', 'logout', 'logoutAll'] as const;

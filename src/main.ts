@@ -141,6 +141,7 @@ async function main(): Promise<void> {
         ? `[${address.address}]`
         : address.address;
     services.links.setServerOrigin(`http://${host}:${address.port}`);
+    services.passkeys.setServerOrigin(`http://${host}:${address.port}`);
   }
   logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
 

@@ -32,6 +32,8 @@ import { createMailThrottle, type MailThrottle } from './mail/throttle.js';
 import { MfaStore } from './db/mfa-store.js';
 import { createSecondFactor, type SecondFactor } from './mfa/second-factor.js';
 import { createSecretBox } from './mfa/secret-box.js';
+import { PasskeyStore } from './db/passkey-store.js';
+import { createRelyingParty, type RelyingParty } from './passkeys/relying-party.js';
 
 /** What the app is built from; tests build the same with their own database and secret. */
 export interface Services {
@@ -51,6 +53,10 @@ export interface Services {
   throttle: LoginThrottle;
   /** TOTP, recovery codes and login challenges (src/mfa/second-factor.ts). */
   mfa: SecondFactor;
+  /** The WebAuthn relying party: ceremony options and checks (src/passkeys/relying-party.ts). */
+  passkeys: RelyingParty;
+  /** Passkeys, user handles and ceremony challenges in the database. */
+  passkeyStore: PasskeyStore;
   events: Events;
   /** Open subscription streams, per user and in total (src/stream-limits.ts). */
   streams: StreamLimits;
@@ -101,7 +107,16 @@ export async function createServices(
   const background = createBackground(logger);
   const refreshTokenStore = new RefreshTokenStore(dataSource);
   const sessions = createSessions(new SessionStore(dataSource), refreshTokenStore);
+  const passkeyStore = new PasskeyStore(dataSource);
   return {
+    passkeyStore,
+    // Until the server listens (main.ts calls setServerOrigin), the default origin is localhost:PORT.
+    passkeys: createRelyingParty(config.webauthn, {
+      store: passkeyStore,
+      appUrl: config.mail.appUrl,
+      port: config.port,
+      jwt: config.jwt,
+    }),
     mfa: createSecondFactor(
       new MfaStore(dataSource),
       createSecretBox(config.mfa.encryptionKey, config.mfa.previousKeys),

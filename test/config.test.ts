@@ -244,6 +244,80 @@ describe('loadConfig', () => {
   });
 });
 
+describe('passkey settings (WEBAUTHN_*)', () => {
+  const prod = { NODE_ENV: 'production', JWT_SECRET: strong, MFA_ENCRYPTION_KEY };
+
+  it('default to the host of APP_URL (or localhost) and PRODUCT_NAME; origins follow APP_URL and the port', () => {
+    expect(loadConfig({ DATA_DIR: tmp }).webauthn).toEqual({
+      rpId: 'localhost',
+      rpName: 'GraphQL Auth API',
+      origins: undefined,
+    });
+    const c = loadConfig({ DATA_DIR: tmp, APP_URL: 'https://App.Example.com/app', PRODUCT_NAME: 'Acme' });
+    expect(c.webauthn).toEqual({ rpId: 'app.example.com', rpName: 'Acme', origins: undefined });
+    const set = loadConfig({
+      DATA_DIR: tmp,
+      WEBAUTHN_RP_ID: 'Example.com',
+      WEBAUTHN_ORIGINS: 'https://app.example.com/, https://login.example.com:8443',
+      WEBAUTHN_RP_NAME: 'Acme Login',
+    });
+    expect(set.webauthn).toEqual({
+      rpId: 'example.com',
+      rpName: 'Acme Login',
+      origins: ['https://app.example.com', 'https://login.example.com:8443'],
+    });
+  });
+
+  it('refuse an RP id that is not a domain, and origins that are not origins, anywhere', () => {
+    for (const rpId of ['https://example.com', 'example.com:443', '10.0.0.1', 'exa mple.com'])
+      expect(() => loadConfig({ DATA_DIR: tmp, WEBAUTHN_RP_ID: rpId }), rpId).toThrowError(
+        /WEBAUTHN_RP_ID must be a domain name/,
+      );
+    for (const origins of ['example.com', 'https://example.com/login', 'ftp://example.com'])
+      expect(() => loadConfig({ DATA_DIR: tmp, WEBAUTHN_ORIGINS: origins }), origins).toThrowError(
+        /WEBAUTHN_ORIGINS entries must be origins/,
+      );
+  });
+
+  it('in production, refuse an RP id that does not fit APP_URL, saying why', () => {
+    expect(() =>
+      loadConfig({ ...prod, APP_URL: 'https://app.example.com', WEBAUTHN_RP_ID: 'example.org' }),
+    ).toThrowError(/WEBAUTHN_RP_ID is "example.org", which does not fit APP_URL's host "app.example.com"/);
+    // A suffix of the host is right (passkeys then serve every subdomain), and the host itself.
+    for (const rpId of ['example.com', 'app.example.com'])
+      expect(loadConfig({ ...prod, APP_URL: 'https://app.example.com', WEBAUTHN_RP_ID: rpId }).webauthn.rpId).toBe(
+        rpId,
+      );
+    // Not a suffix by label: "ample.com" is not a parent of "app.example.com".
+    expect(() => loadConfig({ ...prod, APP_URL: 'https://app.example.com', WEBAUTHN_RP_ID: 'ample.com' })).toThrow(
+      /does not fit/,
+    );
+    expect(() => loadConfig({ ...prod, APP_URL: 'https://app.example.com', WEBAUTHN_RP_ID: 'com' })).toThrowError(
+      /WEBAUTHN_RP_ID gives the passkey RP id "com", a top-level domain/,
+    );
+    expect(() => loadConfig({ ...prod, APP_URL: 'https://10.1.2.3' })).toThrowError(
+      /APP_URL gives the passkey RP id "10.1.2.3", which is not a domain name/,
+    );
+    // Outside production the same settings load (a ceremony would fail, nothing worse).
+    expect(() =>
+      loadConfig({ DATA_DIR: tmp, APP_URL: 'https://app.example.com', WEBAUTHN_RP_ID: 'example.org' }),
+    ).not.toThrow();
+  });
+
+  it('in production, refuse an origin whose host does not fit the RP id, or that is plain http', () => {
+    const base = { ...prod, APP_URL: 'https://app.example.com', WEBAUTHN_RP_ID: 'example.com' };
+    expect(() =>
+      loadConfig({ ...base, WEBAUTHN_ORIGINS: 'https://app.example.com,https://evil.example' }),
+    ).toThrowError(/WEBAUTHN_ORIGINS holds https:\/\/evil.example, whose host does not fit the RP id "example.com"/);
+    expect(() => loadConfig({ ...base, WEBAUTHN_ORIGINS: 'http://app.example.com' })).toThrowError(
+      /browsers offer passkeys only on https pages/,
+    );
+    expect(
+      loadConfig({ ...base, WEBAUTHN_ORIGINS: 'https://app.example.com,https://login.example.com' }).webauthn.origins,
+    ).toEqual(['https://app.example.com', 'https://login.example.com']);
+  });
+});
+
 describe('a server started with bad settings', () => {
   it('exits 1 naming all three of them', async () => {
     await expect(startServer({ PORT: 'eighty', LOG_LEVEL: 'loud', JWT_SECRET: 'short' })).rejects.toThrow(

@@ -40,6 +40,15 @@ describe('GraphiQL page (without a browser; test/browser/graphiql.test.ts drives
     for (const tab of tabs) expect(validate(schema, parse(tab.query!))).toEqual([]);
   });
 
+  it('keeps the token of every mutation that answers AuthPayload (finishPasskeyLogin too)', async () => {
+    const { TOKEN_MUTATIONS } = await import('../src/graphiql.js');
+    const { getNamedType } = await import('graphql');
+    const fields = Object.values(buildSchema().getMutationType()!.getFields());
+    const minting = fields.filter((f) => getNamedType(f.type).name === 'AuthPayload').map((f) => f.name);
+    expect(minting).toContain('finishPasskeyLogin');
+    expect([...TOKEN_MUTATIONS].sort()).toEqual(minting.sort());
+  });
+
   it('sends the browser module as its file, and only the browser tsconfig has the DOM library', () => {
     const file = fs.readFileSync(path.join(ROOT, 'src/browser/graphiql-token-keeper.js'), 'utf8');
     expect(tokenKeeperScript()).toContain(file);

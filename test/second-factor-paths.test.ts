@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../src/schema.js';
 import { createTestApp, decodeJwt, type TestApp } from './helpers/app.js';
 import { type EnrolledUser, enrolTotp, loginChallenge, nextCode, VERIFY_LOGIN } from './helpers/totp.js';
+import { authenticatorFor, FINISH_LOGIN, loginOptions, registerPasskey } from './helpers/webauthn.js';
 
 /**
  * Every path that signs someone in must respect the second factor. This walks every Mutation field
@@ -41,6 +42,15 @@ const CONTINUES_A_SIGN_IN: Record<string, string> = {
   changePassword: 'needs an access token (so a finished sign-in) and keeps its auth_time and amr',
 };
 
+/**
+ * Paths that are a sign-in with factors of their own, and why no TOTP code follows. Each must show
+ * the token says what was proven (amr), never "pwd" or "otp".
+ */
+const OWN_FACTORS: Record<string, string> = {
+  finishPasskeyLogin:
+    'a passkey is a device-bound key (possession, amr "hwk") and, when the device checked a PIN or biometrics, the user (amr "user"): phishing-resistant multi-factor on its own',
+};
+
 /** A password-reset token for the account, issued the way requestPasswordReset issues one. */
 async function resetTokenFor(app: TestApp, email: string): Promise<string> {
   const user = (await app.services.users.findByEmail(email))!;
@@ -72,7 +82,11 @@ afterAll(() => app?.close());
 
 describe('every Mutation that returns AuthPayload', () => {
   it('is accounted for: it either needs the code or continues a sign-in that had it', () => {
-    const known = [...Object.keys(WITHOUT_CODE), ...Object.keys(CONTINUES_A_SIGN_IN)].sort();
+    const known = [
+      ...Object.keys(WITHOUT_CODE),
+      ...Object.keys(CONTINUES_A_SIGN_IN),
+      ...Object.keys(OWN_FACTORS),
+    ].sort();
     expect(authPayloadMutations()).toEqual(known);
   });
 
@@ -82,6 +96,15 @@ describe('every Mutation that returns AuthPayload', () => {
     expect(res.body.data?.[name] ?? null).toBeNull();
     expect(JSON.stringify(res.body)).not.toMatch(/"token":"/);
     expect(['MFA_REQUIRED', 'UNAUTHENTICATED']).toContain(res.body.errors?.[0]?.extensions?.code);
+  });
+
+  it('finishPasskeyLogin signs a TOTP account in with the passkey alone, and its token says so (hwk, user)', async () => {
+    const user = await enrolTotp(app);
+    const auth = authenticatorFor(app);
+    await registerPasskey(app, user.token, auth);
+    const options = await loginOptions(app, user.email);
+    const res = await app.gql(FINISH_LOGIN, { response: auth.get(options) });
+    expect(decodeJwt(res.body.data!.finishPasskeyLogin.token).claims.amr).toEqual(['hwk', 'user']);
   });
 
   it('refresh and changePassword keep the amr of the sign-in they continue', async () => {

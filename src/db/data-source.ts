@@ -8,6 +8,7 @@ import { SecurityEventSchema } from './entities/security-event.js';
 import { SessionSchema } from './entities/session.js';
 import { UserSchema } from './entities/user.js';
 import { MfaChallengeSchema, RecoveryCodeSchema, TotpFactorSchema } from './entities/mfa.js';
+import { PasskeySchema, WebauthnChallengeSchema, WebauthnUserSchema } from './entities/passkey.js';
 import { migrations } from './migrations/index.js';
 
 export const entities = [
@@ -19,6 +20,9 @@ export const entities = [
   MfaChallengeSchema,
   SessionSchema,
   SecurityEventSchema,
+  PasskeySchema,
+  WebauthnUserSchema,
+  WebauthnChallengeSchema,
 ];
 
 /** A migration class as TypeORM takes it; `migrations` lists them all. */

@@ -18,6 +18,12 @@ export function startHousekeeping(services: Services, intervalMs = HOUSEKEEPING_
         },
         (e: unknown) => services.logger.warn('deleting expired account tokens failed', { err: e }),
       ),
+      services.passkeyStore.deleteExpiredChallenges().then(
+        (n) => {
+          if (n > 0) services.logger.info('expired passkey challenges deleted', { count: n });
+        },
+        (e: unknown) => services.logger.warn('deleting expired passkey challenges failed', { err: e }),
+      ),
       // The security log and ended sessions past SECURITY_LOG_RETENTION_DAYS, expired refresh tokens.
       purgeExpiredSecurityData(services).then(
         (deleted) => services.logger.info('retention cleanup', deleted),

@@ -5,6 +5,7 @@ import type { UserEntity } from '../db/entities/user.js';
 import type { AccountEventMessage } from '../events.js';
 import type { SessionEntity } from '../db/entities/session.js';
 import type { SecurityEventEntity } from '../db/entities/security-event.js';
+import type { PasskeyEntity } from '../db/entities/passkey.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null;
@@ -89,6 +90,27 @@ export type Mutation = {
    */
   disableTotp: Scalars['Boolean']['output'];
   /**
+   * Finishes a passkey sign-in with the browser's AuthenticationResponseJSON: checks origin, RP id
+   * hash, challenge (used up by this call), user presence, the signature with the stored public key,
+   * a signature counter that moved on (when not 0) and, when sent, that `userHandle` names the
+   * passkey's account. Then a session starts as at login: the access token's `amr` is `["hwk"]`, with
+   * `"user"` when the authenticator verified the user (PIN, biometrics); no TOTP code is asked and
+   * `auth_time` is now (fresh for step-up fields). A response that does not verify: UNAUTHENTICATED
+   * (`reason: PASSKEY_REJECTED`), counted toward login throttling (RATE_LIMITED follows); not
+   * WebAuthn JSON: BAD_USER_INPUT.
+   */
+  finishPasskeyLogin: AuthPayload;
+  /**
+   * Finishes a registration with the browser's RegistrationResponseJSON: checks the origin
+   * (WEBAUTHN_ORIGINS), the RP id hash (WEBAUTHN_RP_ID), the challenge (this caller's, unused,
+   * unexpired; used up by this call) and user presence, then stores the passkey, records
+   * PASSKEY_ADDED and mails the owner. A response that is not WebAuthn JSON: BAD_USER_INPUT (field
+   * `response`); one that does not verify: UNAUTHENTICATED (`reason: PASSKEY_REJECTED`, the caller's
+   * token is still good); a credential registered already: BAD_USER_INPUT
+   * (`reason: PASSKEY_ALREADY_REGISTERED`). `name`: at most 100 characters.
+   */
+  finishPasskeyRegistration: Passkey;
+  /**
    * Signs in with e-mail (any case) and password. A wrong e-mail and a wrong password
    * give the same UNAUTHENTICATED error.
    */
@@ -115,6 +137,11 @@ export type Mutation = {
    * token descending from the same sign-in. Omit the argument in cookie mode.
    */
   refresh: AuthPayload;
+  /**
+   * Removes one of the caller's passkeys (step-up protected), records PASSKEY_REMOVED and mails the
+   * owner. NOT_FOUND for an unknown id or another user's.
+   */
+  removePasskey: Scalars['Boolean']['output'];
   /** Deletes another account. Administrators only. */
   removeUser: User;
   /**
@@ -174,6 +201,20 @@ export type Mutation = {
   setupTotp: TotpSetup;
   /** Creates an account with role USER and signs it in. */
   signup: AuthPayload;
+  /**
+   * Starts a passkey sign-in: answers PublicKeyCredentialRequestOptionsJSON (for
+   * `startAuthentication({ optionsJSON })`). With `email`, `allowCredentials` lists that account's
+   * passkeys; an address with none (or no account) gets the same shape. Without `email`,
+   * `allowCredentials` is empty and the browser offers the discoverable passkeys it has for this site.
+   */
+  startPasskeyLogin: Scalars['JSON']['output'];
+  /**
+   * Starts registering a passkey for the caller: answers PublicKeyCredentialCreationOptionsJSON (for
+   * `@simplewebauthn/browser`'s `startRegistration({ optionsJSON })`) with a fresh single-use
+   * challenge (valid 5 minutes), the account's passkeys in `excludeCredentials`, ES256, EdDSA and
+   * RS256 offered, resident keys preferred and attestation `none`. Step-up protected.
+   */
+  startPasskeyRegistration: Scalars['JSON']['output'];
   /** Changes the caller's name. (The e-mail address changes through `requestEmailChange`.) */
   updateMe: User;
   /**
@@ -210,6 +251,17 @@ export type MutationDisableTotpArgs = {
 };
 
 
+export type MutationFinishPasskeyLoginArgs = {
+  response: Scalars['JSON']['input'];
+};
+
+
+export type MutationFinishPasskeyRegistrationArgs = {
+  name?: InputMaybe<Scalars['String']['input']>;
+  response: Scalars['JSON']['input'];
+};
+
+
 export type MutationLoginArgs = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -229,6 +281,11 @@ export type MutationReauthenticateArgs = {
 
 export type MutationRefreshArgs = {
   refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRemovePasskeyArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -281,6 +338,11 @@ export type MutationSignupArgs = {
 };
 
 
+export type MutationStartPasskeyLoginArgs = {
+  email?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationUpdateMeArgs = {
   input: UpdateMeInput;
 };
@@ -305,6 +367,32 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/**
+ * A passkey (a WebAuthn credential) registered to the caller's account. Only its public key is kept
+ * on the server; the private key stays in the authenticator (or the platform's keychain).
+ */
+export type Passkey = {
+  __typename?: 'Passkey';
+  /** Whether the authenticator reported the passkey as backed up, at its last use. */
+  backedUp: Scalars['Boolean']['output'];
+  /** When it was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stable, opaque identifier (not the credential id); `removePasskey` takes it. */
+  id: Scalars['ID']['output'];
+  /** When it last signed in; null if it never has. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The name given at registration (`finishPasskeyRegistration(name:)`), if any. */
+  name: Maybe<Scalars['String']['output']>;
+  /**
+   * True for a synced passkey (backup eligible: iCloud Keychain, Google Password Manager, a password
+   * manager), which lives on every device of that account; false for one bound to a single device
+   * (a security key, some platform authenticators).
+   */
+  synced: Scalars['Boolean']['output'];
+  /** How the browser said it can reach the authenticator (`internal`, `hybrid`, `usb`, `nfc`, `ble`); hints only. */
+  transports: Array<Scalars['String']['output']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /**
@@ -314,6 +402,8 @@ export type Query = {
   exportMyData: Scalars['JSON']['output'];
   /** The caller's own account. */
   me: User;
+  /** The caller's passkeys, oldest first. */
+  passkeys: Array<Passkey>;
   /**
    * The caller's own security log, newest first. Events are kept for
    * `SECURITY_LOG_RETENTION_DAYS` (90 by default).
@@ -627,6 +717,7 @@ export type ResolversTypes = {
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Passkey: ResolverTypeWrapper<PasskeyEntity>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   SecurityEvent: ResolverTypeWrapper<SecurityEventEntity>;
@@ -655,6 +746,7 @@ export type ResolversParentTypes = {
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  Passkey: PasskeyEntity;
   Query: Record<PropertyKey, never>;
   SecurityEvent: SecurityEventEntity;
   SecurityEventConnection: Omit<SecurityEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['SecurityEventEdge']>, nodes: Array<ResolversParentTypes['SecurityEvent']> };
@@ -712,11 +804,14 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   confirmTotp?: ResolverAuth<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationConfirmTotpArgs, 'code'>>;
   deleteUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
   disableTotp?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTotpArgs, 'code'>>;
+  finishPasskeyLogin?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationFinishPasskeyLoginArgs, 'response'>>;
+  finishPasskeyRegistration?: ResolverAuth<ResolversTypes['Passkey'], ParentType, ContextType, RequireFields<MutationFinishPasskeyRegistrationArgs, 'response'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogoutArgs>>;
   logoutAll?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;
   reauthenticate?: ResolverAuth<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationReauthenticateArgs, 'password'>>;
   refresh?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshArgs>>;
+  removePasskey?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemovePasskeyArgs, 'id'>>;
   removeUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveUserArgs, 'id'>>;
   requestEmailChange?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestEmailChangeArgs, 'currentPassword' | 'newEmail'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
@@ -728,6 +823,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   setUserRole?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
   setupTotp?: ResolverAuth<ResolversTypes['TotpSetup'], ParentType, ContextType, RequireFields<MutationSetupTotpArgs, 'currentPassword'>>;
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input'>>;
+  startPasskeyLogin?: Resolver<ResolversTypes['JSON'], ParentType, ContextType, Partial<MutationStartPasskeyLoginArgs>>;
+  startPasskeyRegistration?: ResolverAuth<ResolversTypes['JSON'], ParentType, ContextType>;
   updateMe?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
   verifyLogin?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyLoginArgs, 'challenge' | 'code'>>;
@@ -738,9 +835,20 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PasskeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Passkey'] = ResolversParentTypes['Passkey']> = {
+  backedUp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  synced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  transports?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   exportMyData?: ResolverAuth<ResolversTypes['JSON'], ParentType, ContextType>;
   me?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType>;
+  passkeys?: ResolverAuth<Array<ResolversTypes['Passkey']>, ParentType, ContextType>;
   securityEvents?: ResolverAuth<ResolversTypes['SecurityEventConnection'], ParentType, ContextType, RequireFields<QuerySecurityEventsArgs, 'first'>>;
   sessions?: ResolverAuth<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['UserProfile']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
@@ -826,6 +934,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Passkey?: PasskeyResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   SecurityEvent?: SecurityEventResolvers<ContextType>;
   SecurityEventConnection?: SecurityEventConnectionResolvers<ContextType>;

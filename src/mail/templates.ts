@@ -15,7 +15,9 @@ export type MailTemplate =
   | { kind: 'CONFIRM_EMAIL_CHANGE'; name: string; link: string; ttlSeconds: number; newEmail: string }
   | { kind: 'EMAIL_CHANGE_NOTICE'; name: string; newEmail: string }
   | { kind: 'PASSWORD_RESET'; name: string; link: string; ttlSeconds: number }
-  | { kind: 'PASSWORD_CHANGED'; name: string };
+  | { kind: 'PASSWORD_CHANGED'; name: string }
+  | { kind: 'PASSKEY_ADDED'; name: string; passkeyName: string | null }
+  | { kind: 'PASSKEY_REMOVED'; name: string; passkeyName: string | null };
 
 export type MailKind = MailTemplate['kind'];
 
@@ -113,6 +115,25 @@ export function renderMail(product: string, t: MailTemplate): RenderedMail {
           `The password of your ${product} account was just changed, and every device signed in to it was signed out.`,
         ],
         footer: 'If this was not you, reset your password at once with "Forgot password?" and contact support.',
+      });
+    case 'PASSKEY_ADDED':
+      return compose(product, {
+        subject: `A passkey was added to your ${product} account`,
+        greeting,
+        paragraphs: [
+          `A passkey${t.passkeyName ? ` ("${t.passkeyName}")` : ''} was just added to your ${product} account: it can now sign in without the password.`,
+        ],
+        footer:
+          'If this was not you, sign in, remove the passkey under your security settings, and change your password: whoever added it was signed in as you.',
+      });
+    case 'PASSKEY_REMOVED':
+      return compose(product, {
+        subject: `A passkey was removed from your ${product} account`,
+        greeting,
+        paragraphs: [
+          `A passkey${t.passkeyName ? ` ("${t.passkeyName}")` : ''} was just removed from your ${product} account: it can no longer sign in.`,
+        ],
+        footer: 'If this was not you, change your password and sign out your other sessions.',
       });
   }
 }

@@ -1,6 +1,7 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.js';
 import { Mutation } from './mutation.js';
+import { Passkey, PasskeyMutation, PasskeyQuery } from './passkeys.js';
 import { Query } from './query.js';
 import { RecoveryMutation, User as RecoveryUser } from './recovery.js';
 import { SecondFactorMutation, User as SecondFactorUser } from './second-factor.js';
@@ -11,8 +12,9 @@ import { UserProfile } from './user.js';
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   JSON: JSONResolver,
-  Query: { ...Query, ...SecurityQuery },
-  Mutation: { ...Mutation, ...RecoveryMutation, ...SecondFactorMutation, ...SecurityMutation },
+  Query: { ...Query, ...SecurityQuery, ...PasskeyQuery },
+  Mutation: { ...Mutation, ...RecoveryMutation, ...SecondFactorMutation, ...SecurityMutation, ...PasskeyMutation },
+  Passkey,
   Session,
   SecurityEvent,
   Subscription,

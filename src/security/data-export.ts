@@ -1,3 +1,4 @@
+import type { PasskeyEntity } from '../db/entities/passkey.js';
 import type { SecurityEventEntity } from '../db/entities/security-event.js';
 import type { SessionEntity } from '../db/entities/session.js';
 import type { UserEntity } from '../db/entities/user.js';
@@ -46,13 +47,32 @@ function event(e: SecurityEventEntity) {
   };
 }
 
-/** One JSON document: the account, every session kept (ended ones too) and the security log. */
+/** A passkey's metadata; not its key material (public, yet of no use to its owner). */
+function passkey(p: PasskeyEntity) {
+  return {
+    id: p.id,
+    name: p.name,
+    createdAt: p.createdAt.toISOString(),
+    lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
+    synced: p.backupEligible,
+    backedUp: p.backedUp,
+    transports: p.transports ? p.transports.split(',') : [],
+    aaguid: p.aaguid,
+  };
+}
+
+/** One JSON document: the account, its passkeys, every session kept (ended ones too) and the security log. */
 export async function exportAccountData(services: Services, user: UserEntity, currentSessionId: string | undefined) {
-  const [sessions, events] = await Promise.all([services.sessions.all(user.id), services.securityLog.all(user.id)]);
+  const [sessions, events, passkeys] = await Promise.all([
+    services.sessions.all(user.id),
+    services.securityLog.all(user.id),
+    services.passkeyStore.listByUser(user.id),
+  ]);
   return {
     format: EXPORT_FORMAT,
     exportedAt: new Date().toISOString(),
     account: account(user),
+    passkeys: passkeys.map(passkey),
     sessions: sessions.map((s) => session(s, currentSessionId)),
     securityEvents: events.map(event),
   };

@@ -34,6 +34,9 @@ export const SECURITY_EVENT_TYPES = [
   'MFA_ENABLED',
   'MFA_DISABLED',
   'RECOVERY_CODE_USED',
+  // Passkeys (issue 19, src/users/passkeys.ts): `details.passkeyId` names the passkey.
+  'PASSKEY_ADDED',
+  'PASSKEY_REMOVED',
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

@@ -60,6 +60,7 @@ export async function startHttpApp(
   const origin = `http://127.0.0.1:${port}`;
   // Mailed links open this server, as main.ts arranges once it listens.
   app.services.links.setServerOrigin(origin);
+  app.services.passkeys.setServerOrigin(origin);
   return {
     app,
     origin,
