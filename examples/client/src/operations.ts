@@ -149,7 +149,7 @@ export const TwoFactorStatusQuery = graphql(`
 
 export const PasskeysQuery = graphql(`
   query Passkeys {
-    passkeys { id name createdAt lastUsedAt }
+    passkeys { id name createdAt lastUsedAt synced }
   }
 `);
 
@@ -161,7 +161,7 @@ export const StartPasskeyRegistrationMutation = graphql(`
 
 export const FinishPasskeyRegistrationMutation = graphql(`
   mutation FinishPasskeyRegistration($response: JSON!, $name: String) {
-    finishPasskeyRegistration(response: $response, name: $name) { id name createdAt lastUsedAt }
+    finishPasskeyRegistration(response: $response, name: $name) { id name createdAt lastUsedAt synced }
   }
 `);
 

@@ -99,7 +99,12 @@ export function createPasskeysPanel(deps: {
         item.append(
           el(
             'span',
-            `added ${when(p.createdAt)} · ${p.lastUsedAt ? `last used ${when(p.lastUsedAt)}` : 'not used yet'}`,
+            [
+              // Synced: in a password manager or platform keychain, on every device of that account.
+              p.synced ? 'synced' : 'on one device only',
+              `added ${when(p.createdAt)}`,
+              p.lastUsedAt ? `last used ${when(p.lastUsedAt)}` : 'not used yet',
+            ].join(' · '),
             'meta',
           ),
         );
