@@ -45,6 +45,18 @@ async function accountWithPasskey(session: AuthSession, mutate: Mutate, device: 
   return { user, passkey: added.data!.finishPasskeyRegistration };
 }
 
+/** The same session an hour later, as far as its stored sign-in time goes; then refreshed. */
+async function ageSession(session: AuthSession): Promise<void> {
+  await server.app.query('UPDATE refresh_tokens SET auth_time = ? WHERE token_hash = ?', [
+    new Date(Date.now() - 3600_000).toISOString(),
+    hashRefreshToken(session.refreshToken!),
+  ]);
+  const refreshed = await server.app.gql('mutation($r: String) { refresh(refreshToken: $r) { token refreshToken } }', {
+    r: session.refreshToken,
+  });
+  session.signIn(refreshed.body.data!.refresh.token, refreshed.body.data!.refresh.refreshToken);
+}
+
 describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s client with passkeys', (name) => {
   const make = clients[name];
 
@@ -98,6 +110,28 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s client wi
     expect(other.token).toBeNull();
   });
 
+  it('adding a passkey to an old sign-in asks for the password first, then registers', async () => {
+    const device = authenticatorFor(server.app);
+    const session = new AuthSession();
+    const mutate = make(session);
+    const { user } = await accountWithPasskey(session, mutate, device);
+    await ageSession(session);
+    const asked: boolean[] = [];
+    const added = await addPasskey(mutate, session, {
+      name: 'Phone',
+      register: async (options) => authenticatorFor(server.app).create(options),
+      ask: async (needsCode) => {
+        asked.push(needsCode);
+        return { password: user.password };
+      },
+    });
+    expect(asked).toEqual([false]);
+    expect(added.errors).toEqual([]);
+    expect(added.data!.finishPasskeyRegistration.name).toBe('Phone');
+    const listed = await server.app.gql('{ passkeys { name } }', {}, { token: session.token! });
+    expect(listed.body.data!.passkeys).toEqual([{ name: 'Laptop' }, { name: 'Phone' }]);
+  });
+
   it('removes a passkey after a step-up when the sign-in is old, and answers NOT_FOUND for a foreign id', async () => {
     const device = authenticatorFor(server.app);
     const session = new AuthSession();
@@ -113,19 +147,7 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)('%s client wi
     const notMine = await removePasskey(mutate, session, foreign.id, noStepUp);
     expect(notMine.errors[0]?.extensions?.code).toBe('NOT_FOUND');
 
-    // The same session an hour later, as far as its stored sign-in time goes; then refreshed.
-    await server.app.query('UPDATE refresh_tokens SET auth_time = ? WHERE token_hash = ?', [
-      new Date(Date.now() - 3600_000).toISOString(),
-      hashRefreshToken(session.refreshToken!),
-    ]);
-    const refreshed = await server.app.gql(
-      'mutation($r: String) { refresh(refreshToken: $r) { token refreshToken } }',
-      {
-        r: session.refreshToken,
-      },
-    );
-    session.signIn(refreshed.body.data!.refresh.token, refreshed.body.data!.refresh.refreshToken);
-
+    await ageSession(session);
     const asked: boolean[] = [];
     const removed = await removePasskey(mutate, session, passkey.id, async (needsCode) => {
       asked.push(needsCode);
