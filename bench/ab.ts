@@ -1,6 +1,6 @@
 /**
  * A/B of two checkouts of the API in one run: `tsx bench/ab.ts <dirA> <dirB> [rounds] [seconds]`.
- * Both run what `npm start` runs (`node --enable-source-maps dist/main.js`: run `npm run build` in
+ * Both run what `npm start` runs (`node [package.json start flags] dist/main.js`: run `npm run build` in
  * each first) on fresh SQLite files, beside plain Yoga (bench/ref/plain.ts of this checkout);
  * { __typename } and `me` are loaded in interleaved rounds (50 connections) and the medians and
  * ratios printed. On a loaded machine trust the ratios (same run) and CPU per request, not req/s.
@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, gql, load, median, startServer, type Child } from './lib.js';
+import { freePort, gql, load, median, startNodeFlags, startServer, type Child } from './lib.js';
 
 /** Production refuses to start without MFA_ENCRYPTION_KEY; the bench's servers get a fresh one. */
 const MFA_ENCRYPTION_KEY = randomBytes(32).toString('base64');
@@ -34,7 +34,7 @@ async function main() {
     const server = await startServer({
       name,
       command: process.execPath,
-      args: ['--enable-source-maps', 'dist/main.js'],
+      args: [...startNodeFlags(dir), 'dist/main.js'],
       cwd: path.resolve(dir),
       port: await freePort(),
       logFile: path.join(tmp, `${name}.log`),

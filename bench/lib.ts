@@ -6,9 +6,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import autocannon from 'autocannon';
 
 export const HOST = '127.0.0.1';
+
+/**
+ * The Node flags `npm start` passes (package.json's `start` script, `node [flags] dist/main.js`), so
+ * every bench server runs exactly what `npm start` runs. `BENCH_NODE_FLAGS` (space-separated) adds
+ * flags for an experiment, e.g. `BENCH_NODE_FLAGS=--max-semi-space-size=4`.
+ */
+export function startNodeFlags(root: string): string[] {
+  const start: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js')
+    throw new Error(`package.json's start script is not "node [flags] dist/main.js": ${start}`);
+  return [...words.slice(1, -1), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, gql, load, startServer } from './lib.js';
+import { freePort, gql, load, startNodeFlags, startServer } from './lib.js';
 
 /** Production refuses to start without MFA_ENCRYPTION_KEY; the bench's servers get a fresh one. */
 const MFA_ENCRYPTION_KEY = randomBytes(32).toString('base64');
@@ -29,7 +29,7 @@ async function main() {
   const args =
     which === 'plain'
       ? [...profArgs, '--import', 'tsx', path.join(root, 'bench/ref/plain.ts')]
-      : [...profArgs, '--enable-source-maps', path.join(root, 'dist/main.js')];
+      : [...profArgs, ...startNodeFlags(root), path.join(root, 'dist/main.js')];
   const server = await startServer({
     name,
     command: process.execPath,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the real server, as `npm start` runs it (`node --enable-source-maps dist/main.js`,
+ * `npm run bench`: the real server, as `npm start` runs it (`node --max-semi-space-size=8 --enable-source-maps dist/main.js`,
  * a child process on a fresh SQLite file), under autocannon over loopback, side by side in ONE run
  * with reference servers on the same schema (bench/ref/plain.ts, bench/ref/jwt-generic-auth.ts in
  * its documented and KeyObject set-ups). Prints a Markdown table, every ratio, and whether each
@@ -25,6 +25,7 @@ import {
   load,
   median,
   resetPeakRss,
+  startNodeFlags,
   rssMiB,
   startServer,
   type Child,
@@ -95,7 +96,7 @@ const secret = randomBytes(48).toString('base64url');
 const node = process.execPath;
 /** What `npm start` runs (package.json), after its prestart build. */
 const distMain = path.join(root, 'dist/main.js');
-const NPM_START = [node, '--enable-source-maps', distMain];
+const NPM_START = [node, ...startNodeFlags(root), distMain];
 const children: Child[] = [];
 
 interface Api {

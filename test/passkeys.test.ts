@@ -359,17 +359,24 @@ describe('signing in with a passkey', () => {
   it('takes about as long for an unknown e-mail as for a known one', async () => {
     const user = await app.signup();
     await registerPasskey(app, user.token, authenticatorFor(app));
-    const time = async (email: string) => {
+    const once = async (email: string) => {
       const t0 = performance.now();
-      for (let i = 0; i < 20; i++) await loginOptions(app, email);
-      return (performance.now() - t0) / 20;
+      await loginOptions(app, email);
+      return performance.now() - t0;
     };
-    await time(user.email); // warm up
-    const known = await time(user.email);
-    const unknown = await time(`nobody-${Date.now()}@example.com`);
-    // Same queries either way; allow for noise on a shared machine.
-    expect(unknown).toBeLessThan(known * 3 + 5);
-    expect(known).toBeLessThan(unknown * 3 + 5);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const unknownEmail = `nobody-${Date.now()}@example.com`;
+    await once(user.email); // warm up
+    // Interleaved, and medians: a burst of load on a shared machine hits both sides alike.
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      known.push(await once(user.email));
+      unknown.push(await once(unknownEmail));
+    }
+    // Same queries either way; allow for noise.
+    expect(median(unknown)).toBeLessThan(median(known) * 3 + 5);
+    expect(median(known)).toBeLessThan(median(unknown) * 3 + 5);
   });
 });
 
@@ -491,6 +498,28 @@ describe('managing passkeys', () => {
     expect(JSON.parse(events.find((e) => e.type === 'PASSKEY_REMOVED').details)).toMatchObject({
       passkeyId: passkey.id,
     });
+  });
+
+  it("renamePasskey renames the caller's own; NOT_FOUND for another user's; a blank name clears it", async () => {
+    const user = await app.signup();
+    const other = await app.signup();
+    const mine = await registerPasskey(app, user.token, authenticatorFor(app), 'Old');
+    const theirs = await registerPasskey(app, other.token, authenticatorFor(app), 'Theirs');
+    const RENAME = 'mutation($id: ID!, $name: String) { renamePasskey(id: $id, name: $name) { id name } }';
+    expect(
+      (await app.gql(RENAME, { id: mine.id, name: ' New ' }, { token: user.token })).body.data.renamePasskey,
+    ).toEqual({
+      id: mine.id,
+      name: 'New',
+    });
+    expect((await app.gql(RENAME, { id: theirs.id, name: 'Mine now' }, { token: user.token })).code).toBe('NOT_FOUND');
+    expect((await app.gql(PASSKEYS, {}, { token: other.token })).body.data.passkeys[0].name).toBe('Theirs');
+    expect((await app.gql(RENAME, { id: mine.id, name: 'x'.repeat(101) }, { token: user.token })).code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(
+      (await app.gql(RENAME, { id: mine.id, name: '  ' }, { token: user.token })).body.data.renamePasskey.name,
+    ).toBeNull();
   });
 
   it('mails the owner a notice when a passkey is added and when one is removed (real SMTP)', async () => {

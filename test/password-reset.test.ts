@@ -126,6 +126,32 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
     expect(sent.length).toBeGreaterThan(0);
   });
 
+  it('the session a reset starts is listed with its user agent and address, like a sign-in, and logged as PASSWORD_RESET', async () => {
+    const account = await signup();
+    const token = tokenIn(await resetMail(account.email), '/reset-password');
+    const res = await fetch(server.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Device/reset-page' },
+      body: JSON.stringify({ query: RESET, variables: { token, pw: 'a brand new passphrase' } }),
+    });
+    const reset = (await res.json()) as { data: { resetPassword: { token: string } } };
+    const access = reset.data.resetPassword.token;
+    const listed = await post(
+      server.endpoint,
+      `{ sessions { userAgent address current } securityEvents(first: 1) { edges { node { type userAgent } } } }`,
+      {},
+      access,
+    );
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.sessions).toEqual([
+      { userAgent: 'Device/reset-page', address: expect.any(String), current: true },
+    ]);
+    expect(listed.data!.securityEvents.edges[0].node).toEqual({
+      type: 'PASSWORD_RESET',
+      userAgent: 'Device/reset-page',
+    });
+  });
+
   it('a newer link makes the older one void', async () => {
     const account = await signup();
     const first = tokenIn(await resetMail(account.email), '/reset-password');

@@ -76,6 +76,12 @@ export class PasskeyStore {
     return (result.affected ?? 0) === 1;
   }
 
+  /** Renames one of the user's passkeys; null when the user has no passkey with this id. */
+  async rename(userId: string, id: string, name: string | null): Promise<PasskeyEntity | null> {
+    const result = await this.passkeys.update({ id, userId }, { name });
+    return (result.affected ?? 0) === 1 ? this.passkeys.findOneBy({ id, userId }) : null;
+  }
+
   /** Deletes one of the user's passkeys; null when the user has no passkey with this id. */
   async delete(userId: string, id: string): Promise<PasskeyEntity | null> {
     const row = await this.passkeys.findOneBy({ id, userId });

@@ -144,6 +144,8 @@ export type Mutation = {
   removePasskey: Scalars['Boolean']['output'];
   /** Deletes another account. Administrators only. */
   removeUser: User;
+  /** Renames one of the caller's passkeys (`name`: at most 100 characters; null or blank clears it). NOT_FOUND for anyone else's. */
+  renamePasskey: Passkey;
   /**
    * Starts an e-mail change: mails a confirmation link to `newEmail` and a notice to the current
    * address. The address changes only when `verifyEmail` gets that link's token. A wrong
@@ -291,6 +293,12 @@ export type MutationRemovePasskeyArgs = {
 
 export type MutationRemoveUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRenamePasskeyArgs = {
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -813,6 +821,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   refresh?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshArgs>>;
   removePasskey?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemovePasskeyArgs, 'id'>>;
   removeUser?: ResolverAuth<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveUserArgs, 'id'>>;
+  renamePasskey?: ResolverAuth<ResolversTypes['Passkey'], ParentType, ContextType, RequireFields<MutationRenamePasskeyArgs, 'id'>>;
   requestEmailChange?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestEmailChangeArgs, 'currentPassword' | 'newEmail'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendVerificationEmail?: ResolverAuth<ResolversTypes['Boolean'], ParentType, ContextType>;

@@ -6,6 +6,7 @@ import {
   finishPasskeyRegistration,
   listPasskeys,
   removePasskey,
+  renamePasskey,
   startPasskeyLogin,
   startPasskeyRegistration,
 } from '../users/passkeys.js';
@@ -23,6 +24,7 @@ export const PasskeyMutation: Pick<
   | 'startPasskeyLogin'
   | 'finishPasskeyLogin'
   | 'removePasskey'
+  | 'renamePasskey'
 > = {
   startPasskeyRegistration: (_parent, _args, { services, caller }) => startPasskeyRegistration(services, caller.user),
 
@@ -35,6 +37,8 @@ export const PasskeyMutation: Pick<
     payload(ctx, await finishPasskeyLogin(ctx.services, response, originOf(ctx))),
 
   removePasskey: (_parent, { id }, ctx) => removePasskey(ctx.services, ctx.caller.user, id, originOf(ctx)),
+
+  renamePasskey: (_parent, { id, name }, { services, caller }) => renamePasskey(services, caller.id, id, name),
 };
 
 /** `Passkey` fields that are not entity properties. */

@@ -1,6 +1,7 @@
 import type { MutationResolvers, UserResolvers } from '../generated/graphql.js';
 import { requestPasswordReset, resetPassword } from '../users/recovery.js';
 import { requestEmailChange, resendVerification, verifyEmail } from '../users/verification.js';
+import { originOf } from '../security/security-log.js';
 import { payload } from './mutation.js';
 
 /** Password reset, address verification and e-mail change: the mutations that mail a link. */
@@ -12,7 +13,7 @@ export const RecoveryMutation: Pick<
 
   // `code`: the second factor, required when the account has TOTP on (src/users/second-factor.ts).
   resetPassword: async (_parent, { token, newPassword, code }, ctx) =>
-    payload(ctx, await resetPassword(ctx.services, token, newPassword, ctx.clientAddress, code)),
+    payload(ctx, await resetPassword(ctx.services, token, newPassword, originOf(ctx), code)),
 
   verifyEmail: (_parent, { token }, ctx) => verifyEmail(ctx.services, token),
 

@@ -54,6 +54,7 @@ export const webauthnSettings = {
     schema: rpIdSchema,
     default: () => undefined,
     defaultText: 'the host of `APP_URL`, or `localhost`',
+    example: 'WEBAUTHN_RP_ID=example.com',
   }),
   origins: setting<string[] | undefined>('WEBAUTHN_ORIGINS', {
     description:
@@ -62,10 +63,12 @@ export const webauthnSettings = {
     schema: list(webauthnOrigin).pipe(z.array(z.string()).min(1, { error: 'needs at least one origin' })),
     default: () => undefined,
     defaultText: "`APP_URL`'s origin and `http://localhost:<PORT>` (the port the server listens on)",
+    example: 'WEBAUTHN_ORIGINS=https://app.example.com',
   }),
   rpName: optionalText('WEBAUTHN_RP_NAME', {
     description: 'the name an authenticator shows beside the account when a passkey is created',
     defaultText: '`PRODUCT_NAME`',
+    example: 'WEBAUTHN_RP_NAME=',
   }),
 };
 

@@ -221,6 +221,19 @@ async function passkeyLogin(services: Services, raw: unknown, origin: RequestOri
   return session;
 }
 
+/** Renames one of the caller's passkeys; NOT_FOUND for an id that is not the caller's. */
+export async function renamePasskey(
+  services: Services,
+  userId: string,
+  id: string,
+  rawName: string | null | undefined,
+): Promise<PasskeyEntity> {
+  const name = validPasskeyName(rawName);
+  const renamed = await services.passkeyStore.rename(userId, id, name);
+  if (!renamed) throw notFound('No such passkey');
+  return renamed;
+}
+
 /**
  * Removes one of the caller's passkeys (step-up protected in the schema). NOT_FOUND for an id that
  * is not the caller's. An account keeps at least one way to sign in: the last passkey of an account

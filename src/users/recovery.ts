@@ -1,3 +1,4 @@
+import type { RequestOrigin } from '../security/security-log.js';
 import { IsNull } from 'typeorm';
 import { AccountTokenError } from '../auth/account-tokens.js';
 import { assertNewPassword } from '../auth/new-password.js';
@@ -77,10 +78,11 @@ export async function resetPassword(
   services: Services,
   token: string,
   newPassword: string,
-  address: string,
+  origin: RequestOrigin,
   code?: string | null,
 ): Promise<Session> {
   const { accountTokens, users } = services;
+  const address = origin.address ?? 'unknown';
   let row: AccountTokenEntity;
   try {
     row = await accountTokens.find(token, ['PASSWORD_RESET']);
@@ -128,10 +130,11 @@ export async function resetPassword(
     userId: user.id,
     template: { kind: 'PASSWORD_CHANGED', name: user.name },
   });
-  const session = await issue(services, user, { origin: { address, userAgent: null }, proof: provenNow(amr) });
+  // The session the reset starts is listed like any sign-in's, with this browser's user agent.
+  const session = await issue(services, user, { origin, proof: provenNow(amr) });
   await services.securityLog.record('PASSWORD_RESET', {
     userId: user.id,
-    origin: { address, userAgent: null },
+    origin,
     sessionId: session.sessionId,
   });
   return session;
