@@ -140,6 +140,15 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web passkeys in Chromium, with its vir
       expect(userHandle).not.toContain(email);
       expect(userHandle).not.toContain(me.body.data!.me.id);
 
+      // "Rename": the new name in the list and in the API.
+      await list.first().getByRole('button', { name: 'Rename' }).click();
+      await list.first().getByLabel('New name').fill('Work laptop');
+      await list.first().getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => list.first().locator('.name').textContent(), { timeout: 20_000 }).toBe('Work laptop');
+      expect(await list.first().locator('form').count()).toBe(0);
+      const renamed = await server.app.gql(PASSKEYS, {}, { token: (await token())! });
+      expect(renamed.body.data!.passkeys).toMatchObject([{ id: passkeyId, name: 'Work laptop' }]);
+
       // Signed out. An address with no account gets options like any other (the API does not say
       // whether it exists), and this device holds none of the passkeys they list: a clear message.
       await logOut();
@@ -190,7 +199,7 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web passkeys in Chromium, with its vir
       await reauth.getByRole('button', { name: 'Continue' }).click();
       await expect.poll(() => list.count(), { timeout: 20_000 }).toBe(0);
       expect(await page.locator('#passkeys-empty').isVisible()).toBe(true);
-      expect(await notice.textContent()).toBe('Removed the passkey "Test laptop".');
+      expect(await notice.textContent()).toBe('Removed the passkey "Work laptop".');
       await expect.poll(() => events.first().getAttribute('data-type'), { timeout: 20_000 }).toBe('PASSKEY_REMOVED');
       expect(await events.first().locator('td').nth(1).textContent()).toBe('Passkey removed');
       const after = await server.app.gql(PASSKEYS, {}, { token: (await token())! });

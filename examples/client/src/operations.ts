@@ -186,3 +186,9 @@ export const RemovePasskeyMutation = graphql(`
     removePasskey(id: $id)
   }
 `);
+
+export const RenamePasskeyMutation = graphql(`
+  mutation RenamePasskey($id: ID!, $name: String) {
+    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }
+  }
+`);

@@ -1,4 +1,4 @@
-import { PasskeysQuery } from '@examples/client/operations';
+import { PasskeysQuery, RenamePasskeyMutation } from '@examples/client/operations';
 import { addPasskey, removePasskey } from '@examples/client/passkeys';
 import type { Mutate } from '@examples/client/second-factor';
 import { SignInError } from '@examples/client/second-factor';
@@ -17,7 +17,10 @@ const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle
 const when = (iso: string) => DATE.format(new Date(iso));
 
 /** What the page says for a refusal by the API, from its extensions.code. */
-export function serverMessage(errors: ReadonlyArray<GraphQLErrorLike>, doing: 'sign-in' | 'register' | 'remove') {
+export function serverMessage(
+  errors: ReadonlyArray<GraphQLErrorLike>,
+  doing: 'sign-in' | 'register' | 'remove' | 'rename',
+) {
   const e = errors[0];
   switch (e?.extensions?.code) {
     case 'UNAUTHENTICATED':
@@ -108,13 +111,42 @@ export function createPasskeysPanel(deps: {
             'meta',
           ),
         );
+        const actions = el('span', undefined, 'actions');
+        const rename = el('button', 'Rename');
+        rename.type = 'button';
+        rename.addEventListener('click', () => renameForm(item, p.id, p.name));
         const button = el('button', 'Remove');
         button.type = 'button';
         button.addEventListener('click', () => void remove(p.id, p.name));
-        item.append(button);
+        actions.append(rename, button);
+        item.append(actions);
         return item;
       }),
     );
+  }
+
+  /** "Rename": a small form in place of the item's buttons; an empty name clears it. */
+  function renameForm(item: HTMLElement, id: string, current: string | null): void {
+    if (item.querySelector('form')) return;
+    const form = el('form', undefined, 'rename');
+    const label = el('label', 'New name');
+    const input = el('input');
+    input.name = 'name';
+    input.maxLength = 100;
+    input.value = current ?? '';
+    label.append(input);
+    const save = el('button', 'Save');
+    save.type = 'submit';
+    form.append(label, save);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const result = await mutate(RenamePasskeyMutation, { id, name: input.value.trim() || null });
+      if (!result.data) return showError(serverMessage(result.errors, 'rename'));
+      showError(null);
+      await load();
+    });
+    item.append(form);
+    input.focus();
   }
 
   async function remove(id: string, name: string | null): Promise<void> {

@@ -39,6 +39,7 @@ type Documents = {
     "\n  mutation StartPasskeyLogin($email: String) {\n    startPasskeyLogin(email: $email)\n  }\n": typeof types.StartPasskeyLoginDocument,
     "\n  mutation FinishPasskeyLogin($response: JSON!) {\n    finishPasskeyLogin(response: $response) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": typeof types.FinishPasskeyLoginDocument,
     "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": typeof types.RemovePasskeyDocument,
+    "\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n": typeof types.RenamePasskeyDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": typeof types.RefreshDocument,
 };
 const documents: Documents = {
@@ -67,6 +68,7 @@ const documents: Documents = {
     "\n  mutation StartPasskeyLogin($email: String) {\n    startPasskeyLogin(email: $email)\n  }\n": types.StartPasskeyLoginDocument,
     "\n  mutation FinishPasskeyLogin($response: JSON!) {\n    finishPasskeyLogin(response: $response) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": types.FinishPasskeyLoginDocument,
     "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": types.RemovePasskeyDocument,
+    "\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n": types.RenamePasskeyDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": types.RefreshDocument,
 };
 
@@ -184,6 +186,10 @@ export function graphql(source: "\n  mutation FinishPasskeyLogin($response: JSON
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n"): (typeof documents)["\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n"): (typeof documents)["\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
