@@ -43,9 +43,11 @@ async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; auth
 
 describe.skipIf(!HAVE_CHROMIUM)('examples/web passkeys in Chromium, with its virtual authenticator', () => {
   let server: HttpTestApp;
+  let cookieServer: HttpTestApp;
   let browser: Browser;
   let outDir: string;
   let origin: string;
+  let cookieOrigin: string;
 
   beforeAll(async () => {
     outDir = await buildWebExample('web-passkeys-');
@@ -60,11 +62,20 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web passkeys in Chromium, with its vir
       port,
       env: { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: origin, WEBAUTHN_RP_NAME: 'Passkey test' },
     });
+    // Cookie mode, as recommended for browser frontends: the refresh token in an HttpOnly cookie.
+    const cookiePort = await freePort();
+    cookieOrigin = `http://localhost:${cookiePort}`;
+    cookieServer = await startHttpApp({
+      staticDir: outDir,
+      port: cookiePort,
+      env: { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: cookieOrigin, REFRESH_TOKEN_TRANSPORT: 'cookie' },
+    });
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await cookieServer?.close();
     if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
   });
 
@@ -217,6 +228,49 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web passkeys in Chromium, with its vir
       await screenshot(page, 'web-passkeys-refused');
     });
     expect(urls.filter((u) => !isLocalUrl(u))).toEqual([]);
+    await page.close();
+  });
+
+  it('in cookie mode a passkey sign-in sets the HttpOnly refresh cookie, as login does', {
+    timeout: 120_000,
+  }, async () => {
+    const page = await browser.newPage();
+    await virtualAuthenticator(page);
+    const email = uniqueEmail('webpasskeycookie');
+    const status = page.locator('#status');
+    await withScreenshotOnFailure(page, 'web-passkeys-cookie', async () => {
+      await page.goto(cookieOrigin, { waitUntil: 'load' });
+      const signup = page.locator('#signup-form');
+      await signup.getByLabel('Name').fill('Cookie User');
+      await signup.getByLabel('E-mail').fill(email);
+      await signup.getByLabel('Password').fill('correct horse battery');
+      await signup.getByRole('button', { name: 'Sign up' }).click();
+      await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe(`Signed in as ${email}.`);
+      await page.getByRole('link', { name: 'Security' }).click();
+      await page.locator('#passkey-add-form').getByRole('button', { name: 'Add a passkey' }).click();
+      await expect.poll(() => page.locator('#passkeys li').count(), { timeout: 20_000 }).toBe(1);
+      expect(await page.locator('#passkeys li .name').textContent()).toBe('Unnamed passkey');
+      await page.getByRole('link', { name: 'Profile' }).click();
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe('Not signed in.');
+      await page.context().clearCookies();
+
+      await page.locator('#login-form').getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe(`Signed in as ${email}.`);
+      // No refresh token for scripts; the HttpOnly cookie instead.
+      expect(await page.evaluate(() => window.sessionStorage.getItem('graphql-auth-api:refresh-token'))).toBeNull();
+      expect(await page.evaluate(() => document.cookie)).not.toContain('refresh');
+      expect((await page.context().cookies()).some((c) => c.httpOnly)).toBe(true);
+      // A refused access token is replaced through that cookie: the profile still loads after a reload.
+      await page.evaluate(() =>
+        window.sessionStorage.setItem('graphql-auth-api:token', 'eyJhbGciOiJIUzI1NiJ9.e30.bad'),
+      );
+      await page.reload({ waitUntil: 'load' });
+      await expect.poll(() => status.textContent(), { timeout: 20_000 }).toBe(`Signed in as ${email}.`);
+      const token = await page.evaluate(() => window.sessionStorage.getItem('graphql-auth-api:token'));
+      expect(token).not.toBe('eyJhbGciOiJIUzI1NiJ9.e30.bad');
+      expect(claimsOf(token!).amr).toEqual(expect.arrayContaining(['hwk']));
+    });
     await page.close();
   });
 });
