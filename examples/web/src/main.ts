@@ -16,7 +16,7 @@ import { refreshViaMutation } from '@examples/client/refresh';
 import { type MutateResult, SignInError, signInWithSecondFactor, withStepUp } from '@examples/client/second-factor';
 import { AuthSession, webStorageTokenStore } from '@examples/client/session';
 import { createUrqlClient, urqlMutate } from '@examples/client/urql';
-import { startAuthentication } from '@simplewebauthn/browser';
+import { type PublicKeyCredentialRequestOptionsJSON, startAuthentication } from '@simplewebauthn/browser';
 import type { CombinedError } from '@urql/core';
 import { createPasskeysPanel, passkeySignInMessage } from './passkeys.js';
 import { createSecurityPage } from './security.js';
@@ -227,8 +227,7 @@ $('#passkey-login').addEventListener('click', async () => {
   try {
     await signInWithPasskey(mutate, session, {
       email,
-      authenticate: (optionsJSON: Parameters<typeof startAuthentication>[0]['optionsJSON']) =>
-        startAuthentication({ optionsJSON }),
+      authenticate: (optionsJSON: PublicKeyCredentialRequestOptionsJSON) => startAuthentication({ optionsJSON }),
     });
   } catch (e) {
     return showError(passkeySignInMessage(e));

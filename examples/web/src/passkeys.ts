@@ -3,7 +3,12 @@ import { addPasskey, removePasskey } from '@examples/client/passkeys';
 import type { Mutate } from '@examples/client/second-factor';
 import { SignInError } from '@examples/client/second-factor';
 import type { AuthSession, GraphQLErrorLike } from '@examples/client/session';
-import { browserSupportsWebAuthn, startRegistration, WebAuthnError } from '@simplewebauthn/browser';
+import {
+  browserSupportsWebAuthn,
+  type PublicKeyCredentialCreationOptionsJSON,
+  startRegistration,
+  WebAuthnError,
+} from '@simplewebauthn/browser';
 import type { Client } from '@urql/core';
 
 /**
@@ -174,8 +179,7 @@ export function createPasskeysPanel(deps: {
       result = await addPasskey(mutate, session, {
         name,
         ask,
-        register: (optionsJSON: Parameters<typeof startRegistration>[0]['optionsJSON']) =>
-          startRegistration({ optionsJSON }),
+        register: (optionsJSON: PublicKeyCredentialCreationOptionsJSON) => startRegistration({ optionsJSON }),
       });
     } catch (e) {
       return showError(e instanceof SignInError ? e.message : authenticatorMessage(e, 'register'));
