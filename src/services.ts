@@ -103,7 +103,8 @@ export async function createServices(
     set({ state: 'pending' }, pending);
   });
   metrics.tokenCacheEntries.read((set) => set(tokens.cacheSize()));
-  const users = new UserStore(dataSource);
+  // The server remembers token subjects between commits (SQLite; see UserStore.findForToken).
+  const users = new UserStore(dataSource, { rememberTokenSubjects: true });
   const background = createBackground(logger);
   const refreshTokenStore = new RefreshTokenStore(dataSource);
   const sessions = createSessions(new SessionStore(dataSource), refreshTokenStore);

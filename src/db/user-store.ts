@@ -1,6 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import { QueryFailedError, type DataSource, type Repository } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { v7 as uuidv7 } from 'uuid';
+import { type CommitWatch, openCommitWatch, sqliteHandle } from './commit-watch.js';
 import { SessionSchema } from './entities/session.js';
 import { type Role, type UserEntity, UserSchema } from './entities/user.js';
 
@@ -35,14 +37,36 @@ export interface TokenSubject {
 /** Runs one SQL text with `?` placeholders and answers its first row, on either database. */
 type RowReader = (...params: unknown[]) => Promise<Record<string, unknown> | undefined>;
 
+/** How many token subjects (user + session) are remembered between commits, at most. */
+const REMEMBERED_SUBJECTS = 10_000;
+
+/**
+ * The answers of findForToken since the last commit, on SQLite (see findForToken). `watch` is
+ * opened on first use: the database is migrated by then, and the CLI tools never open one.
+ */
+interface RememberedSubjects {
+  watch: CommitWatch;
+  answers: LRUCache<string, { subject: TokenSubject | null }>;
+  /** Bumped at every clear: an answer read before a clear is not remembered after it. */
+  generation: number;
+}
+
 /** Every query the API makes about users, so resolvers and the context never write SQL. */
 export class UserStore {
   private readonly repo: Repository<UserEntity>;
   private readonly byIdFast: RowReader | undefined;
   private readonly withSession: RowReader;
   private sessionColumns: Map<string, ColumnMetadata> | undefined;
+  private remembered: RememberedSubjects | undefined | null;
 
-  constructor(private readonly dataSource: DataSource) {
+  /**
+   * `rememberTokenSubjects`: let findForToken answer from memory while nothing has been committed
+   * (the server's store; SQLite in WAL mode only, see findForToken).
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly opts: { rememberTokenSubjects?: boolean } = {},
+  ) {
     this.repo = dataSource.getRepository(UserSchema);
     const meta = this.repo.metadata;
     const [pk] = meta.primaryColumns;
@@ -68,9 +92,59 @@ export class UserStore {
   /**
    * The per-request lookup for a token: the user and, when the token carries `sid`, that session
    * of that user, in ONE query (a prepared statement on SQLite), so checking the session costs no
-   * second round trip. No cache: a revocation on any instance counts at once.
+   * second round trip.
+   *
+   * On SQLite (with rememberTokenSubjects) the answer is remembered until the next commit to the
+   * database, by anyone: before each lookup one 96-byte read of the WAL-index header says whether
+   * anything was committed since (src/db/commit-watch.ts), and if so everything remembered is
+   * forgotten. So a revocation, a role change or a deletion counts on the very next request, as
+   * when every request reads, and between commits a request costs no read transaction. On
+   * PostgreSQL every call reads: a revocation on any instance counts at once.
    */
   async findForToken(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
+    const memory = this.rememberedSubjects();
+    if (!memory) return this.readForToken(userId, sessionId);
+    // Anything committed since the last look (a revocation, a role change, a deletion, here or by
+    // another process on this file) and every remembered answer goes: exactly as fresh as reading.
+    if (memory.watch.changed()) {
+      memory.answers.clear();
+      memory.generation++;
+    }
+    const key = `${userId}\u0000${sessionId ?? ''}`;
+    const known = memory.answers.get(key);
+    if (known) return known.subject;
+    const generation = memory.generation;
+    const subject = await this.readForToken(userId, sessionId);
+    // Another request may have seen a commit (and cleared) while this one awaited its row: then
+    // the row may predate that commit, and remembering it would outlive the clear.
+    if (memory.generation !== generation) return subject;
+    // Inside an open transaction this connection reads that transaction's uncommitted rows: those
+    // are not remembered, since a rollback would not change the header. Frozen: every request
+    // that hits shares the object, so none may change it.
+    if (!sqliteHandle(this.dataSource)?.inTransaction) {
+      if (subject) {
+        Object.freeze(subject.user);
+        if (subject.session) Object.freeze(subject.session);
+        Object.freeze(subject);
+      }
+      memory.answers.set(key, { subject });
+    }
+    return subject;
+  }
+
+  /**
+   * On SQLite in WAL mode, with rememberTokenSubjects, the commit watch and the remembered answers;
+   * null everywhere else (PostgreSQL: several instances share it and nothing tells one instance
+   * cheaply that another committed, so every request reads).
+   */
+  private rememberedSubjects(): RememberedSubjects | null {
+    if (this.remembered !== undefined) return this.remembered;
+    const watch = this.opts.rememberTokenSubjects ? openCommitWatch(this.dataSource) : undefined;
+    this.remembered = watch ? { watch, answers: new LRUCache({ max: REMEMBERED_SUBJECTS }), generation: 0 } : null;
+    return this.remembered;
+  }
+
+  private async readForToken(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
     if (sessionId === undefined) {
       const user = await this.findById(userId);
       return user ? { user, session: null } : null;

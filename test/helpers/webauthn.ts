@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { Encoder } from 'cbor-x';
+import { type CBORType, encodeCBOR } from '@levischuck/tiny-cbor';
 import type { TestApp } from './app.js';
 import type { GraphQLTestClient } from './client.js';
 
@@ -9,7 +9,7 @@ type Client = Pick<GraphQLTestClient, 'gql'>;
 /**
  * A software authenticator for the server tests: real WebAuthn ceremonies without a browser.
  * Keys come from node:crypto (ES256 on P-256, or Ed25519); the attestation object (fmt "none") and
- * the COSE public key are CBOR from cbor-x; assertions are signed over authData || SHA-256(clientDataJSON),
+ * the COSE public key are CBOR from @levischuck/tiny-cbor; assertions are signed over authData || SHA-256(clientDataJSON),
  * exactly as an authenticator does. Each option can be bent to play an attacker or a broken device.
  */
 
@@ -55,15 +55,9 @@ export interface AssertionOverrides extends CeremonyOverrides {
   userHandle?: string | null;
 }
 
-// Shortest-form lengths (authenticators emit canonical CBOR; cbor-x's speed defaults do not), no tags.
-const cbor = new Encoder({
-  variableMapSize: true,
-  useRecords: false,
-  tagUint8Array: false,
-  pack: false,
-  mapsAsObjects: false,
-});
-const encode = (value: unknown) => cbor.encode(value);
+// @levischuck/tiny-cbor: what @simplewebauthn/server decodes with, shortest-form lengths as
+// authenticators emit, no native add-on (cbor-x's optional one broke `npm ci`'s lockfile check).
+const encode = (value: CBORType) => encodeCBOR(value);
 
 const b64u = (b: Buffer | Uint8Array) => Buffer.from(b).toString('base64url');
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
@@ -155,7 +149,15 @@ export class SoftAuthenticator {
     const counter = this.counterStep > 0 ? 1 : 0;
     const data = authData(rpId, this.flags(o, FLAG_AT), counter, Buffer.concat([this.aaguid, len, credId, cose]));
     const clientDataJSON = this.clientData('webauthn.create', o.challenge ?? options.challenge, o);
-    const attestationObject = Buffer.from(encode({ fmt: 'none', attStmt: {}, authData: data }));
+    const attestationObject = Buffer.from(
+      encode(
+        new Map<string, CBORType>([
+          ['fmt', 'none'],
+          ['attStmt', new Map()],
+          ['authData', data],
+        ]),
+      ),
+    );
     const id = b64u(credId);
     if (!this.credentials.some((c) => c.id === id))
       this.credentials.push({ id, alg: this.alg, privateKey, cose, counter, userHandle: options.user.id, rpId });

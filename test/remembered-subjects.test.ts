@@ -1,0 +1,152 @@
+import { execFileSync } from 'node:child_process';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCommitWatch } from '../src/db/commit-watch.js';
+import { UserStore } from '../src/db/user-store.js';
+import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
+import { dbKind } from './helpers/db.js';
+
+// On SQLite the server remembers each token's user + session between commits (UserStore
+// findForToken) and learns of every commit, its own or another process's, from the WAL-index
+// header (src/db/commit-watch.ts). These tests write the way the world does: through the API, on
+// the same connection inside a transaction, and from a second process on the same file, and
+// require the very next request to see it.
+
+/** Runs SQL against `file` in a separate Node process (better-sqlite3), as a CLI or another instance would. */
+function writeFromAnotherProcess(file: string, sql: string, params: unknown[] = []): void {
+  const script = `const D = require('better-sqlite3'); const db = new D(process.argv[1], { timeout: 5000 });
+    db.prepare(process.argv[2]).run(...JSON.parse(process.argv[3])); db.close();`;
+  execFileSync(process.execPath, ['-e', script, file, sql, JSON.stringify(params)], { cwd: process.cwd() });
+}
+
+const sqliteFile = (app: TestApp) => app.databaseUrl.replace(/^sqlite:/, '');
+
+describe.skipIf(dbKind !== 'sqlite')('remembered token subjects on SQLite (the commit watch)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('the watch: a read leaves the header alone, a commit here or in another process changes it', async () => {
+    const watch = openCommitWatch(app.dataSource);
+    expect(watch).toBeDefined();
+    try {
+      watch!.changed();
+      expect(watch!.changed()).toBe(false);
+      await app.dataSource.query('SELECT COUNT(*) FROM users');
+      expect(watch!.changed()).toBe(false);
+      await app.signup();
+      expect(watch!.changed()).toBe(true);
+      expect(watch!.changed()).toBe(false);
+      writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET name = 'Renamed' WHERE 0 = 1");
+      expect(watch!.changed()).toBe(false); // nothing changed, nothing committed
+      const { id } = await app.signup();
+      watch!.changed();
+      writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET name = 'Renamed' WHERE id = ?", [id]);
+      expect(watch!.changed()).toBe(true);
+    } finally {
+      watch?.close();
+    }
+  });
+
+  it('no watch where there is nothing to watch: an in-memory database', async () => {
+    const memory = new DataSource({ type: 'better-sqlite3', database: ':memory:' });
+    await memory.initialize();
+    try {
+      expect(openCommitWatch(memory)).toBeUndefined();
+    } finally {
+      await memory.destroy();
+    }
+  });
+
+  it('a session revoked by another process is refused on the very next request', async () => {
+    const { token } = await app.signup();
+    for (let i = 0; i < 3; i++) expect((await app.gql(ME, undefined, { token })).body.errors).toBeUndefined();
+    const { sid } = decodeJwt(token).claims as { sid: string };
+    writeFromAnotherProcess(sqliteFile(app), 'UPDATE sessions SET revoked_at = ? WHERE id = ?', [
+      new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      sid,
+    ]);
+    expect((await app.gql(ME, undefined, { token })).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('a role changed and an account deleted by another process count on the very next request', async () => {
+    const { id, token } = await app.signup();
+    expect((await app.gql('{ me { role } }', undefined, { token })).body.data).toEqual({ me: { role: 'USER' } });
+    // No token-version bump: only a fresh read can show the new role.
+    writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET role = 'ADMIN' WHERE id = ?", [id]);
+    expect((await app.gql('{ me { role } }', undefined, { token })).body.data).toEqual({ me: { role: 'ADMIN' } });
+    writeFromAnotherProcess(sqliteFile(app), 'DELETE FROM users WHERE id = ?', [id]);
+    expect((await app.gql(ME, undefined, { token })).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('revokeSession through the API, then the revoked token at once', async () => {
+    const a = await app.signup();
+    const other = await app.gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', {
+      e: a.email,
+      p: a.password,
+    });
+    const second = other.body.data.login.token as string;
+    expect((await app.gql(ME, undefined, { token: second })).body.errors).toBeUndefined();
+    const { sid } = decodeJwt(second).claims as { sid: string };
+    const revoked = await app.gql('mutation($id: ID!) { revokeSession(id: $id) }', { id: sid }, { token: a.token });
+    expect(revoked.body.data).toEqual({ revokeSession: true });
+    expect((await app.gql(ME, undefined, { token: second })).code).toBe('UNAUTHENTICATED');
+    expect((await app.gql(ME, undefined, { token: a.token })).body.errors).toBeUndefined();
+  });
+
+  it('what a transaction wrote and then rolled back is never remembered', async () => {
+    const { id, token } = await app.signup();
+    const { sid } = decodeJwt(token).claims as { sid: string };
+    const users = app.services.users;
+    await expect(
+      app.dataSource.transaction(async (m) => {
+        await m.query("UPDATE users SET role = 'ADMIN' WHERE id = ?", [id]);
+        // This connection sees its own uncommitted row here...
+        expect((await users.findForToken(id, sid))?.user.role).toBe('ADMIN');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    // ...and after the rollback, which changes no header, the committed one.
+    expect((await users.findForToken(id, sid))?.user.role).toBe('USER');
+    expect((await app.gql('{ me { role } }', undefined, { token })).body.data).toEqual({ me: { role: 'USER' } });
+  });
+
+  it('an answer read just before a commit that another request has already noticed is not remembered', async () => {
+    const a = await app.signup();
+    const b = await app.signup();
+    const sidOf = (t: string) => (decodeJwt(t).claims as { sid: string }).sid;
+    const users = app.services.users;
+    // A's row is read (SQLite answers synchronously), then its promise waits for the microtask queue...
+    const pending = users.findForToken(a.id, sidOf(a.token));
+    // ...while another process commits a change to A, and a request for B notices that commit.
+    writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET role = 'ADMIN' WHERE id = ?", [a.id]);
+    const forB = users.findForToken(b.id, sidOf(b.token));
+    expect((await pending)?.user.role).toBe('USER'); // read before the commit: fine for that request
+    await forB;
+    // The next request for A must not get the pre-commit answer from memory.
+    expect((await users.findForToken(a.id, sidOf(a.token)))?.user.role).toBe('ADMIN');
+  });
+
+  it('a remembered answer is frozen: no request can change what the next one gets', async () => {
+    const { id, token } = await app.signup();
+    const { sid } = decodeJwt(token).claims as { sid: string };
+    await app.services.users.findForToken(id, sid);
+    const again = await app.services.users.findForToken(id, sid);
+    expect(Object.isFrozen(again)).toBe(true);
+    expect(Object.isFrozen(again!.user)).toBe(true);
+    expect(() => {
+      (again!.user as { role: string }).role = 'ADMIN';
+    }).toThrow(TypeError);
+  });
+
+  it('a CLI-style store (no rememberTokenSubjects) reads every time and writes nothing', async () => {
+    const plain = new UserStore(app.dataSource);
+    const { id, token } = await app.signup();
+    const { sid } = decodeJwt(token).claims as { sid: string };
+    const first = await plain.findForToken(id, sid);
+    expect(Object.isFrozen(first)).toBe(false);
+    expect(await plain.findForToken(id, sid)).not.toBe(first);
+  });
+});
