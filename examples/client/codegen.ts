@@ -17,7 +17,8 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { DateTime: 'string' },
+        // JSON: the WebAuthn options and responses, handed to and from the browser's library as they are.
+        scalars: { DateTime: 'string', JSON: 'unknown' },
       },
     },
   },

@@ -40,9 +40,11 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
  * The test app behind a real HTTP server on 127.0.0.1 and a free port, as main.ts serves it.
  * With `staticDir`, every path but /graphql, /health and /ready serves that folder (a built
  * frontend), so the page and the API share one origin as they do behind Vite's dev proxy.
+ * `port` listens on that port instead of a free one: for a test whose settings must name the
+ * origin before the server starts (WEBAUTHN_ORIGINS); pick it with freePort().
  */
 export async function startHttpApp(
-  opts: { env?: Record<string, string>; staticDir?: string; logger?: Logger } = {},
+  opts: { env?: Record<string, string>; staticDir?: string; logger?: Logger; port?: number } = {},
 ): Promise<HttpTestApp> {
   const app = await createTestApp(opts.env, { logger: opts.logger });
   const server: Server = createServer((req, res) => {
@@ -54,7 +56,7 @@ export async function startHttpApp(
   const websocket = attachWebSocket(server, app.yoga, app.services);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
@@ -74,4 +76,16 @@ export async function startHttpApp(
       await app.close();
     },
   };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the system picked it), for startHttpApp's `port`. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }

@@ -10,6 +10,7 @@ export {
 } from './apollo.js';
 export { sessionAuthExchange, createUrqlClient, subscriptionsOver, urqlMutate } from './urql.js';
 export * from './second-factor.js';
+export * from './passkeys.js';
 export { refreshViaMutation, REFRESH_DOCUMENT, type RefreshOptions } from './refresh.js';
 export {
   CLOSE_TOKEN_REFUSED,

@@ -143,3 +143,52 @@ export const TwoFactorStatusQuery = graphql(`
     me { id totpEnabled recoveryCodesRemaining }
   }
 `);
+
+// Passkeys (the contract's "Passkeys (WebAuthn)"). The JSON arguments and answers are the
+// WebAuthn Level 3 toJSON() forms that @simplewebauthn/browser consumes and produces.
+
+export const PasskeysQuery = graphql(`
+  query Passkeys {
+    passkeys { id name createdAt lastUsedAt synced }
+  }
+`);
+
+export const StartPasskeyRegistrationMutation = graphql(`
+  mutation StartPasskeyRegistration {
+    startPasskeyRegistration
+  }
+`);
+
+export const FinishPasskeyRegistrationMutation = graphql(`
+  mutation FinishPasskeyRegistration($response: JSON!, $name: String) {
+    finishPasskeyRegistration(response: $response, name: $name) { id name createdAt lastUsedAt synced }
+  }
+`);
+
+export const StartPasskeyLoginMutation = graphql(`
+  mutation StartPasskeyLogin($email: String) {
+    startPasskeyLogin(email: $email)
+  }
+`);
+
+export const FinishPasskeyLoginMutation = graphql(`
+  mutation FinishPasskeyLogin($response: JSON!) {
+    finishPasskeyLogin(response: $response) {
+      token
+      refreshToken
+      user { id name email role }
+    }
+  }
+`);
+
+export const RemovePasskeyMutation = graphql(`
+  mutation RemovePasskey($id: ID!) {
+    removePasskey(id: $id)
+  }
+`);
+
+export const RenamePasskeyMutation = graphql(`
+  mutation RenamePasskey($id: ID!, $name: String) {
+    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }
+  }
+`);

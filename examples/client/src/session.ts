@@ -164,12 +164,24 @@ const CREDENTIAL_FIELDS = new Set([
   'logout',
   'verifyLogin',
   'reauthenticate',
+  'startPasskeyLogin',
+  'finishPasskeyLogin',
 ]);
+
+/**
+ * A passkey ceremony the server refused (wrong origin, used challenge, unknown credential...)
+ * answers UNAUTHENTICATED with this reason, also from finishPasskeyRegistration, which does carry
+ * the token: the passkey failed, not the token, so it is not refreshed, retried or signed out.
+ */
+const PASSKEY_REJECTED = 'PASSKEY_REJECTED';
 
 /** True when the errors say the token sent with the request was refused. */
 export function isTokenRejection(errors: ReadonlyArray<GraphQLErrorLike> | undefined): boolean {
   return (errors ?? []).some(
-    (e) => e.extensions?.code === 'UNAUTHENTICATED' && !CREDENTIAL_FIELDS.has(String(e.path?.[0] ?? '')),
+    (e) =>
+      e.extensions?.code === 'UNAUTHENTICATED' &&
+      e.extensions.reason !== PASSKEY_REJECTED &&
+      !CREDENTIAL_FIELDS.has(String(e.path?.[0] ?? '')),
   );
 }
 

@@ -11,11 +11,14 @@ import {
   TwoFactorStatusQuery,
   VerifyEmailMutation,
 } from '@examples/client/operations';
+import { signInWithPasskey } from '@examples/client/passkeys';
 import { refreshViaMutation } from '@examples/client/refresh';
 import { type MutateResult, SignInError, signInWithSecondFactor, withStepUp } from '@examples/client/second-factor';
 import { AuthSession, webStorageTokenStore } from '@examples/client/session';
 import { createUrqlClient, urqlMutate } from '@examples/client/urql';
+import { type PublicKeyCredentialRequestOptionsJSON, startAuthentication } from '@simplewebauthn/browser';
 import type { CombinedError } from '@urql/core';
+import { createPasskeysPanel, passkeySignInMessage } from './passkeys.js';
 import { createSecurityPage } from './security.js';
 
 // Same origin: Vite's dev server (or whatever serves the built page) forwards /graphql to the API.
@@ -126,13 +129,24 @@ async function showTwoFactor(): Promise<void> {
 }
 
 const securityPage = createSecurityPage({ client, root: $('#security-page'), showError });
+const passkeysPanel = createPasskeysPanel({
+  client,
+  mutate,
+  session,
+  root: $('#passkeys-section'),
+  ask: askToReauthenticate,
+  showError,
+  showNotice,
+  // A passkey added or removed is in the security log: show it.
+  changed: () => void securityPage.show(),
+});
 
 /** Which page of the signed-in area is shown: `#security`, or the profile. */
 function route(): void {
   const security = window.location.hash === '#security';
   $('#profile-page').hidden = security;
   $('#security-page').hidden = !security;
-  if (security && session.token) void securityPage.show();
+  if (security && session.token) void Promise.all([securityPage.show(), passkeysPanel.show()]);
 }
 window.addEventListener('hashchange', route);
 
@@ -166,6 +180,7 @@ function render(): void {
     $('#recovery').hidden = true;
     $('#recovery-codes').replaceChildren();
     securityPage.clear();
+    passkeysPanel.clear();
   }
 }
 
@@ -197,6 +212,25 @@ $<HTMLFormElement>('#login-form').addEventListener('submit', async (event) => {
   } catch (e) {
     $('#code-form').hidden = true;
     return showError(e instanceof SignInError ? e.message : 'Log-in failed');
+  }
+  showError(null);
+  form.reset();
+  await showProfile();
+});
+
+// "Sign in with a passkey": the e-mail is optional (without it the authenticator offers every
+// passkey it holds for this site). The tokens are kept exactly as a password login keeps them.
+$('#passkey-login').addEventListener('click', async () => {
+  const form = $<HTMLFormElement>('#login-form');
+  const { email = '' } = formValues(form);
+  showNotice(null);
+  try {
+    await signInWithPasskey(mutate, session, {
+      email,
+      authenticate: (optionsJSON: PublicKeyCredentialRequestOptionsJSON) => startAuthentication({ optionsJSON }),
+    });
+  } catch (e) {
+    return showError(passkeySignInMessage(e));
   }
   showError(null);
   form.reset();

@@ -24,6 +24,8 @@ const EVENT_NAMES: Record<string, string> = {
   LOGGED_OUT_EVERYWHERE: 'Signed out everywhere',
   REFRESH_TOKEN_REUSE_DETECTED: 'A stolen sign-in was detected and ended',
   DATA_EXPORTED: 'Account data exported',
+  PASSKEY_ADDED: 'Passkey added',
+  PASSKEY_REMOVED: 'Passkey removed',
 };
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string) {

@@ -33,6 +33,13 @@ type Documents = {
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": typeof types.ConfirmTotpDocument,
     "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n": typeof types.DisableTotpDocument,
     "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n": typeof types.TwoFactorStatusDocument,
+    "\n  query Passkeys {\n    passkeys { id name createdAt lastUsedAt synced }\n  }\n": typeof types.PasskeysDocument,
+    "\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration\n  }\n": typeof types.StartPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($response: JSON!, $name: String) {\n    finishPasskeyRegistration(response: $response, name: $name) { id name createdAt lastUsedAt synced }\n  }\n": typeof types.FinishPasskeyRegistrationDocument,
+    "\n  mutation StartPasskeyLogin($email: String) {\n    startPasskeyLogin(email: $email)\n  }\n": typeof types.StartPasskeyLoginDocument,
+    "\n  mutation FinishPasskeyLogin($response: JSON!) {\n    finishPasskeyLogin(response: $response) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": typeof types.FinishPasskeyLoginDocument,
+    "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": typeof types.RemovePasskeyDocument,
+    "\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n": typeof types.RenamePasskeyDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": typeof types.RefreshDocument,
 };
 const documents: Documents = {
@@ -55,6 +62,13 @@ const documents: Documents = {
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": types.ConfirmTotpDocument,
     "\n  mutation DisableTotp($code: String!) {\n    disableTotp(code: $code)\n  }\n": types.DisableTotpDocument,
     "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n": types.TwoFactorStatusDocument,
+    "\n  query Passkeys {\n    passkeys { id name createdAt lastUsedAt synced }\n  }\n": types.PasskeysDocument,
+    "\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration\n  }\n": types.StartPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($response: JSON!, $name: String) {\n    finishPasskeyRegistration(response: $response, name: $name) { id name createdAt lastUsedAt synced }\n  }\n": types.FinishPasskeyRegistrationDocument,
+    "\n  mutation StartPasskeyLogin($email: String) {\n    startPasskeyLogin(email: $email)\n  }\n": types.StartPasskeyLoginDocument,
+    "\n  mutation FinishPasskeyLogin($response: JSON!) {\n    finishPasskeyLogin(response: $response) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n": types.FinishPasskeyLoginDocument,
+    "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": types.RemovePasskeyDocument,
+    "\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n": types.RenamePasskeyDocument,
     "\n  mutation Refresh($refreshToken: String) {\n    refresh(refreshToken: $refreshToken) {\n      token\n      refreshToken\n    }\n  }\n": types.RefreshDocument,
 };
 
@@ -148,6 +162,34 @@ export function graphql(source: "\n  mutation DisableTotp($code: String!) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n"): (typeof documents)["\n  query TwoFactorStatus {\n    me { id totpEnabled recoveryCodesRemaining }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Passkeys {\n    passkeys { id name createdAt lastUsedAt synced }\n  }\n"): (typeof documents)["\n  query Passkeys {\n    passkeys { id name createdAt lastUsedAt synced }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration\n  }\n"): (typeof documents)["\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeyRegistration($response: JSON!, $name: String) {\n    finishPasskeyRegistration(response: $response, name: $name) { id name createdAt lastUsedAt synced }\n  }\n"): (typeof documents)["\n  mutation FinishPasskeyRegistration($response: JSON!, $name: String) {\n    finishPasskeyRegistration(response: $response, name: $name) { id name createdAt lastUsedAt synced }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartPasskeyLogin($email: String) {\n    startPasskeyLogin(email: $email)\n  }\n"): (typeof documents)["\n  mutation StartPasskeyLogin($email: String) {\n    startPasskeyLogin(email: $email)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeyLogin($response: JSON!) {\n    finishPasskeyLogin(response: $response) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n"): (typeof documents)["\n  mutation FinishPasskeyLogin($response: JSON!) {\n    finishPasskeyLogin(response: $response) {\n      token\n      refreshToken\n      user { id name email role }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n"): (typeof documents)["\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n"): (typeof documents)["\n  mutation RenamePasskey($id: ID!, $name: String) {\n    renamePasskey(id: $id, name: $name) { id name createdAt lastUsedAt synced }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
