@@ -10,6 +10,8 @@ export interface GraphQLContext extends YogaInitialContext, Authenticates {
   services: Services;
   /** The client's address (see src/http/client-address.ts), for throttling and logs. */
   clientAddress: string;
+  /** When the request arrived (epoch ms): tells a racing duplicate from a later replay (refresh). */
+  receivedAt: number;
   /**
    * The caller, loaded once per request: `null` when no token was sent; rejects with
    * UNAUTHENTICATED when one was sent and is not valid (malformed, expired, revoked, user gone).
@@ -44,6 +46,7 @@ export function createContextFactory(services: Services) {
     return {
       services,
       clientAddress: clientAddress(initial.request, initial, services.config.trustProxy),
+      receivedAt: Date.now(),
       authenticate,
       emailVerificationRequired: services.config.mail.verificationRequired,
       viewer: () =>

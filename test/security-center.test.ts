@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { refreshSession } from '../src/users/accounts.js';
 import { purgeExpiredSecurityData } from '../src/security/retention.js';
 import { SECURITY_EVENT_TYPES } from '../src/security/event-types.js';
 import { readSse } from './helpers/sse.js';
@@ -206,6 +207,29 @@ describe('sessions', () => {
     expect(won).toHaveLength(1);
     expect((await app.gql(ME, undefined, { token: won[0]!.body.data!.refresh.token })).body.errors).toBeUndefined();
     expect(await eventTypes(a.first.token)).toContain('REFRESH_TOKEN_REUSE_DETECTED');
+  });
+
+  it('a refresh that arrived before its token was first used is a racing duplicate: refused, the session goes on', async () => {
+    const a = await account();
+    // The second request "arrived" first, but its read of the token comes after the first's use,
+    // as on PostgreSQL when the winner's UPDATE commits before the loser's SELECT.
+    const arrived = new Date(Date.now() - 5);
+    const first = await refreshSession(app.services, a.first.refreshToken);
+    await expect(refreshSession(app.services, a.first.refreshToken, undefined, arrived)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect((await app.gql(ME, undefined, { token: first.token })).body.errors).toBeUndefined();
+    expect(await eventTypes(first.token)).toContain('REFRESH_TOKEN_REUSE_DETECTED');
+  });
+
+  it('the same token presented after its first use is a replay: refused, and the session ends', async () => {
+    const a = await account();
+    const first = await refreshSession(app.services, a.first.refreshToken);
+    const later = new Date(Date.now() + 5);
+    await expect(refreshSession(app.services, a.first.refreshToken, undefined, later)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect((await app.gql(ME, undefined, { token: first.token })).code).toBe('UNAUTHENTICATED');
   });
 
   it('a refresh token of a session revoked while it was in flight does not bring the session back', async () => {

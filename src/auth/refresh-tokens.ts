@@ -40,9 +40,11 @@ export interface RefreshTokens {
   issue(userId: string, familyId?: string, proof?: SignInProof): Promise<{ token: string; expiresAt: Date }>;
   /**
    * Retires `token` and returns whose it was, its family and its sign-in's proof, for a new one to
-   * be issued. A token already retired revokes its whole family and is refused.
+   * be issued. A token already retired revokes its whole family and is refused. `receivedAt`: when
+   * the request presenting it arrived; a token first used after that moment was used by a request
+   * running at the same time (two tabs refreshing at once), which the refusal says (`concurrent`).
    */
-  consume(token: string): Promise<{ userId: string; familyId: string } & SignInProof>;
+  consume(token: string, receivedAt?: Date): Promise<{ userId: string; familyId: string } & SignInProof>;
   /** The family (session id) `token` belongs to and whose it is, or null for an unknown token. */
   owner(token: string): Promise<{ userId: string; familyId: string } | null>;
   /** Revokes a family by its id (a session that ended while a refresh was in flight). */
@@ -68,7 +70,7 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
       return { token, expiresAt };
     },
 
-    async consume(token) {
+    async consume(token, receivedAt) {
       if (!TOKEN_FORMAT.test(token)) throw new RefreshTokenError('unknown');
       const row = await store.findByHash(hashRefreshToken(token));
       if (!row) throw new RefreshTokenError('unknown');
@@ -79,7 +81,16 @@ export function createRefreshTokens(store: RefreshTokenStore, ttlSeconds: number
         // The family is revoked so that neither can go on (OAuth 2.0 Security BCP, 4.14.2).
         const revoked = await store.revokeFamily(row.familyId);
         logger.warn('refresh token reuse: family revoked', { userId: row.userId, familyId: row.familyId, revoked });
-        throw new RefreshTokenError('reused', { userId: row.userId, familyId: row.familyId, concurrent: !replay });
+        // Concurrent: both read it unused and the other marked it first, or the other marked it
+        // after this request had arrived (on PostgreSQL the other's UPDATE can commit before this
+        // request's read, so "read it unused" alone misses races). A copy replayed later, by a
+        // client or a thief, arrives after the first use: not concurrent.
+        const overlapped = receivedAt !== undefined && row.usedAt !== null && row.usedAt >= receivedAt;
+        throw new RefreshTokenError('reused', {
+          userId: row.userId,
+          familyId: row.familyId,
+          concurrent: !replay || overlapped,
+        });
       }
       if (row.expiresAt.getTime() <= Date.now()) throw new RefreshTokenError('expired');
       return {

@@ -45,7 +45,15 @@ export const Mutation: MutationResolvers = {
     ),
 
   refresh: async (_parent, { refreshToken }, ctx) =>
-    payload(ctx, await refreshSession(ctx.services, await receiveRefreshToken(ctx, refreshToken), originOf(ctx))),
+    payload(
+      ctx,
+      await refreshSession(
+        ctx.services,
+        await receiveRefreshToken(ctx, refreshToken),
+        originOf(ctx),
+        new Date(ctx.receivedAt),
+      ),
+    ),
 
   logout: async (_parent, { refreshToken }, ctx) => {
     try {

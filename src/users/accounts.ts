@@ -244,10 +244,11 @@ export async function refreshSession(
   services: Services,
   refreshToken: string,
   origin?: RequestOrigin,
+  receivedAt?: Date,
 ): Promise<Session> {
   let owner: Awaited<ReturnType<Services['refreshTokens']['consume']>>;
   try {
-    owner = await services.refreshTokens.consume(refreshToken);
+    owner = await services.refreshTokens.consume(refreshToken, receivedAt);
   } catch (e) {
     if (e instanceof RefreshTokenError) {
       services.logger.info('refresh refused', { problem: e.problem });
