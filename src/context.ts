@@ -38,9 +38,18 @@ export interface AuthedContext extends GraphQLContext {
 
 export function createContextFactory(services: Services) {
   return (initial: YogaInitialContext): Omit<GraphQLContext, keyof YogaInitialContext> => {
+    // The request's one answer: known at once (`known`) when everything was in memory, else a promise.
+    let known: { caller: Caller | null } | undefined;
     let pending: Promise<Caller | null> | undefined;
+    const settle = () => {
+      if (known || pending) return;
+      const answer = services.auth.resolve(initial.request.headers.get('authorization'));
+      if (answer instanceof Promise) pending = answer;
+      else known = { caller: answer };
+    };
     const authenticate = () => {
-      pending ??= services.auth.fromAuthorization(initial.request.headers.get('authorization'));
+      settle();
+      pending ??= Promise.resolve(known!.caller);
       return pending;
     };
     return {
@@ -48,6 +57,10 @@ export function createContextFactory(services: Services) {
       clientAddress: clientAddress(initial.request, initial, services.config.trustProxy),
       receivedAt: Date.now(),
       authenticate,
+      knownCaller: () => {
+        settle();
+        return known?.caller;
+      },
       emailVerificationRequired: services.config.mail.verificationRequired,
       viewer: () =>
         authenticate().catch((e: unknown) => {

@@ -66,7 +66,7 @@ describe('viewer() reads only authentication failures as anonymous', () => {
     const outage = new Error('connection terminated');
     const services = {
       ...app.services,
-      auth: { ...app.services.auth, fromAuthorization: () => Promise.reject(outage) },
+      auth: { ...app.services.auth, resolve: () => Promise.reject(outage) },
     } as Services;
     await expect(contextFor(services, 'Bearer a.b.c').viewer()).rejects.toBe(outage);
   });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCommitWatch } from '../src/db/commit-watch.js';
+import type { Caller } from '../src/auth/caller.js';
 import { UserStore } from '../src/db/user-store.js';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
 import { dbKind } from './helpers/db.js';
@@ -127,6 +128,24 @@ describe.skipIf(dbKind !== 'sqlite')('remembered token subjects on SQLite (the c
     await forB;
     // The next request for A must not get the pre-commit answer from memory.
     expect((await users.findForToken(a.id, sidOf(a.token)))?.user.role).toBe('ADMIN');
+  });
+
+  it('a token seen before, with nothing committed since, is answered in the same tick; after a commit, by the database', async () => {
+    const { token } = await app.signup();
+    const header = `Bearer ${token}`;
+    expect((await app.gql(ME, undefined, { token })).body.errors).toBeUndefined();
+    const known = app.services.auth.resolve(header);
+    expect(known).not.toBeInstanceOf(Promise);
+    expect((known as Caller).claims.sid).toBe(decodeJwt(token).claims.sid);
+    await app.query('UPDATE sessions SET revoked_at = expires_at WHERE id = ?', [decodeJwt(token).claims.sid]);
+    const after = app.services.auth.resolve(header);
+    expect(after).toBeInstanceOf(Promise);
+    await expect(after).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    // No token is an answer too; a malformed header is a refusal, never a synchronous throw.
+    expect(app.services.auth.resolve(undefined)).toBeNull();
+    await expect(app.services.auth.resolve('Basic abc')).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 
   it('a remembered answer is frozen: no request can change what the next one gets', async () => {

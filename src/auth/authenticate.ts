@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { UserEntity } from '../db/entities/user.js';
-import type { SessionState, UserStore } from '../db/user-store.js';
+import type { SessionState, TokenSubject, UserStore } from '../db/user-store.js';
 import { ErrorCode, type TokenProblem, unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readAuthorization } from './bearer.js';
@@ -16,6 +16,13 @@ import { type AccessTokenClaims, TokenError, type TokenSigner } from './jwt.js';
 export interface Authenticator {
   /** `Authorization` header value (or connectionParams.authorization) -> caller, or null when none was sent. */
   fromAuthorization(header: string | null | undefined): Promise<Caller | null>;
+  /**
+   * The same, answered without waiting when everything it needs is in memory: a token verified
+   * before, and its user + session lookup remembered since the last commit (UserStore
+   * knownForToken). Otherwise the promise fromAuthorization would give, continued from where the
+   * synchronous part stopped. Never throws: a refusal is a rejected promise.
+   */
+  resolve(header: string | null | undefined): Caller | null | Promise<Caller | null>;
   /** A bare access token -> caller; rejects with UNAUTHENTICATED. */
   fromToken(token: string): Promise<Caller>;
   /**
@@ -86,24 +93,37 @@ export function createAuthenticator(deps: {
     return unauthenticated(problem);
   }
 
-  /** One query: the user and the token's session (src/db/user-store.ts findForToken). */
-  async function currentUser(claims: AccessTokenClaims): Promise<UserEntity> {
-    // A database failure here propagates as itself (a masked server error), never as "anonymous".
-    const found = await users.findForToken(claims.sub, claims.sid);
+  /** The token's user if `found` (the lookup's answer) says it still speaks for them; throws otherwise. */
+  function checked(claims: AccessTokenClaims, found: TokenSubject | null): UserEntity {
     const user = found?.user ?? null;
     const problem = staleTokenProblem(user, claims, found?.session ?? null);
     if (problem === 'user_gone') throw reject(problem, `user ${claims.sub} no longer exists`);
     if (problem === 'session_ended') throw reject(problem, `session ${claims.sid} has ended`);
     if (problem) throw reject(problem, `token version ${claims.ver} is not ${user?.tokenVersion}`);
+    return user as UserEntity;
+  }
+
+  /** Whether the session's "last used" is due for its about-once-a-minute write. */
+  function touchDue(claims: AccessTokenClaims, session: SessionState | null | undefined): session is SessionState {
+    return (
+      claims.sid !== undefined && !!session && Date.now() - session.lastUsedAt.getTime() >= SESSION_TOUCH_INTERVAL_MS
+    );
+  }
+
+  /** One query: the user and the token's session (src/db/user-store.ts findForToken). */
+  async function currentUser(claims: AccessTokenClaims): Promise<UserEntity> {
+    // A database failure here propagates as itself (a masked server error), never as "anonymous".
+    const found = await users.findForToken(claims.sub, claims.sid);
+    const user = checked(claims, found);
     const session = found?.session;
-    if (claims.sid !== undefined && session && Date.now() - session.lastUsedAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    if (claims.sid !== undefined && touchDue(claims, session)) {
       // "Last used" for the session list: written about once a minute (the check above costs no
       // query: the lookup read it), and a failed write is no reason to refuse a valid token.
       await sessions.touch(claims.sid, session.lastUsedAt).catch((e: unknown) => {
         logger.warn('session last-used not updated', { err: e, sessionId: claims.sid });
       });
     }
-    return user as UserEntity;
+    return user;
   }
 
   async function fromToken(token: string): Promise<Caller> {
@@ -114,18 +134,40 @@ export function createAuthenticator(deps: {
       if (e instanceof TokenError) throw reject(e.problem, e.detail);
       throw e;
     }
-    const user = await currentUser(claims);
-    return { id: user.id, role: user.role, user, claims };
+    return callerOf(await currentUser(claims), claims);
+  }
+
+  const callerOf = (user: UserEntity, claims: AccessTokenClaims): Caller => ({
+    id: user.id,
+    role: user.role,
+    user,
+    claims,
+  });
+
+  function resolve(header: string | null | undefined): Caller | null | Promise<Caller | null> {
+    const presented = readAuthorization(header);
+    if (presented.kind === 'none') return null;
+    if (presented.kind === 'malformed')
+      return Promise.reject(reject('malformed_header', 'Authorization header is not "Bearer <token>"'));
+    const claims = tokens.verifyKnown(presented.token);
+    if (!claims) return fromToken(presented.token);
+    // The same rules as currentUser, on the remembered answer: only the waiting is skipped.
+    const found = users.knownForToken(claims.sub, claims.sid);
+    if (found === undefined || touchDue(claims, found?.session)) {
+      return currentUser(claims).then((user) => callerOf(user, claims));
+    }
+    try {
+      return callerOf(checked(claims, found), claims);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   return {
     fromToken,
+    resolve,
     async fromAuthorization(header) {
-      const presented = readAuthorization(header);
-      if (presented.kind === 'none') return null;
-      if (presented.kind === 'malformed')
-        throw reject('malformed_header', 'Authorization header is not "Bearer <token>"');
-      return fromToken(presented.token);
+      return resolve(header);
     },
     async recheck(caller) {
       await currentUser(caller.claims);

@@ -17,6 +17,12 @@ export interface Caller {
 export interface Authenticates {
   /** The caller, memoised per request: null without a token; rejects with UNAUTHENTICATED on a bad one. */
   authenticate(): Promise<Caller | null>;
+  /**
+   * The same answer when it is known without waiting (a token verified before, and a lookup
+   * remembered since the last commit: see Authenticator.knownCaller); undefined when only
+   * authenticate() can tell. Lets `@auth` run its resolver in the same tick.
+   */
+  knownCaller?(): Caller | null | undefined;
   /** EMAIL_VERIFICATION_REQUIRED: `@auth` fields refuse unverified callers unless they allow them. */
   emailVerificationRequired?: boolean;
 }

@@ -64,6 +64,11 @@ export interface TokenSigner {
   sign(user: { id: string; tokenVersion: number; role: Role }, extra?: SignExtras): Promise<string>;
   /** Resolves to the claims of a valid token; rejects with TokenError otherwise. */
   verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * The claims of a token this process has verified before and that has not expired, without
+   * waiting; undefined when only verify() can tell (a new token, an expired or a bad one).
+   */
+  verifyKnown(token: string): AccessTokenClaims | undefined;
   readonly expiresIn: number;
   /** Tokens in the verified-token cache now: for metrics. */
   cacheSize(): number;
@@ -145,6 +150,17 @@ export async function createTokenSigner(
    */
   const verified = new LRUCache<string, AccessTokenClaims>({ max: VERIFIED_TOKEN_CACHE_SIZE });
 
+  /** The claims of a token verified before and not yet expired, from memory; undefined otherwise. */
+  function verifyKnown(token: string): AccessTokenClaims | undefined {
+    if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    const known = verified.get(token);
+    // jose's rule: expired once exp <= now - clockTolerance. An expired entry is not known: verify()
+    // refuses it with the usual error.
+    if (!known || known.exp <= Math.floor(Date.now() / 1000) - config.clockTolerance) return undefined;
+    onCacheLookup?.(true);
+    return known;
+  }
+
   return {
     expiresIn: config.expiresIn,
     cacheSize: () => verified.size,
@@ -173,15 +189,11 @@ export async function createTokenSigner(
           .sign(signing.key)
       );
     },
+    verifyKnown,
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid', `token longer than ${MAX_TOKEN_LENGTH}`);
-      const known = verified.get(token);
-      // jose's rule: expired once exp <= now - clockTolerance. An expired entry falls through to the
-      // full check below, which refuses it with the usual error.
-      if (known && known.exp > Math.floor(Date.now() / 1000) - config.clockTolerance) {
-        onCacheLookup?.(true);
-        return known;
-      }
+      const known = verifyKnown(token);
+      if (known) return known;
       onCacheLookup?.(false);
       const claims = await verifyFully(token);
       verified.set(token, claims);

@@ -51,6 +51,8 @@ interface RememberedSubjects {
   generation: number;
 }
 
+const subjectKey = (userId: string, sessionId: string | undefined) => `${userId}\u0000${sessionId ?? ''}`;
+
 /** Every query the API makes about users, so resolvers and the context never write SQL. */
 export class UserStore {
   private readonly repo: Repository<UserEntity>;
@@ -102,17 +104,11 @@ export class UserStore {
    * PostgreSQL every call reads: a revocation on any instance counts at once.
    */
   async findForToken(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
-    const memory = this.rememberedSubjects();
+    const known = this.knownForToken(userId, sessionId);
+    if (known !== undefined) return known;
+    const memory = this.remembered;
     if (!memory) return this.readForToken(userId, sessionId);
-    // Anything committed since the last look (a revocation, a role change, a deletion, here or by
-    // another process on this file) and every remembered answer goes: exactly as fresh as reading.
-    if (memory.watch.changed()) {
-      memory.answers.clear();
-      memory.generation++;
-    }
-    const key = `${userId}\u0000${sessionId ?? ''}`;
-    const known = memory.answers.get(key);
-    if (known) return known.subject;
+    const key = subjectKey(userId, sessionId);
     const generation = memory.generation;
     const subject = await this.readForToken(userId, sessionId);
     // Another request may have seen a commit (and cleared) while this one awaited its row: then
@@ -130,6 +126,23 @@ export class UserStore {
       memory.answers.set(key, { subject });
     }
     return subject;
+  }
+
+  /**
+   * findForToken's answer when it is remembered and nothing has been committed since (SQLite, with
+   * rememberTokenSubjects), without waiting; undefined when only a read can tell. null is an
+   * answer: no such user.
+   */
+  knownForToken(userId: string, sessionId: string | undefined): TokenSubject | null | undefined {
+    const memory = this.rememberedSubjects();
+    if (!memory) return undefined;
+    // Anything committed since the last look (a revocation, a role change, a deletion, here or by
+    // another process on this file) and every remembered answer goes: exactly as fresh as reading.
+    if (memory.watch.changed()) {
+      memory.answers.clear();
+      memory.generation++;
+    }
+    return memory.answers.get(subjectKey(userId, sessionId))?.subject;
   }
 
   /**
