@@ -1,12 +1,21 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, NO_CHROMIUM_MESSAGE, launchChromium, withScreenshotOnFailure } from '../helpers/browser.js';
+import {
+  GRAPHIQL_TOKEN_KEY,
+  gqlInPage,
+  HAVE_CHROMIUM,
+  launchChromium,
+  NO_CHROMIUM_MESSAGE,
+  tokenBar,
+  withScreenshotOnFailure,
+} from '../helpers/browser.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
 import { authenticatorFor, registerPasskey } from '../helpers/webauthn.js';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
 
-const KEY = 'graphql-auth-api:graphiql-token';
+const KEY = GRAPHIQL_TOKEN_KEY;
+const bar = tokenBar;
 
 /**
  * GraphiQL's token keeper learns nothing new for passkeys: finishPasskeyLogin answers an
@@ -25,20 +34,6 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL token keeper with a passkey sign-in, i
     await browser?.close();
     await server?.close();
   });
-
-  const gqlInPage = (page: Page, query: string, variables: Record<string, unknown> = {}) =>
-    page.evaluate(
-      async ([q, v]) => {
-        const res = await fetch('/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: q, variables: v }),
-        });
-        return (await res.json()) as { data?: any; errors?: Array<{ extensions?: Record<string, unknown> }> };
-      },
-      [query, variables] as const,
-    );
-  const bar = (page: Page) => page.locator('#auth-token-bar').textContent();
 
   it('keeps the token finishPasskeyLogin answers and sends it on the next request', { timeout: 120_000 }, async () => {
     const user = await server.app.signup();

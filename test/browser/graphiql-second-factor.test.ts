@@ -1,13 +1,22 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashRefreshToken } from '../../src/auth/refresh-tokens.js';
-import { HAVE_CHROMIUM, NO_CHROMIUM_MESSAGE, launchChromium, withScreenshotOnFailure } from '../helpers/browser.js';
+import {
+  GRAPHIQL_TOKEN_KEY,
+  gqlInPage,
+  HAVE_CHROMIUM,
+  launchChromium,
+  NO_CHROMIUM_MESSAGE,
+  tokenBar,
+  withScreenshotOnFailure,
+} from '../helpers/browser.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
 import { enrolTotp, loginChallenge, nextCode } from '../helpers/totp.js';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
 
-const KEY = 'graphql-auth-api:graphiql-token';
+const KEY = GRAPHIQL_TOKEN_KEY;
+const bar = tokenBar;
 
 describe.skipIf(!HAVE_CHROMIUM)('GraphiQL token keeper with a second factor, in Chromium', () => {
   let server: HttpTestApp;
@@ -21,20 +30,6 @@ describe.skipIf(!HAVE_CHROMIUM)('GraphiQL token keeper with a second factor, in 
     await server?.close();
   });
 
-  /** A request as GraphiQL's editor sends it: through the page's (wrapped) fetch. */
-  const gqlInPage = (page: Page, query: string, variables: Record<string, unknown> = {}) =>
-    page.evaluate(
-      async ([q, v]) => {
-        const res = await fetch('/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: q, variables: v }),
-        });
-        return (await res.json()) as { data?: unknown; errors?: Array<{ extensions?: Record<string, unknown> }> };
-      },
-      [query, variables] as const,
-    );
-  const bar = (page: Page) => page.locator('#auth-token-bar').textContent();
   const keptClaims = (page: Page) =>
     page.evaluate((key) => {
       const kept = JSON.parse(window.sessionStorage.getItem(key) ?? 'null') as { token: string } | null;

@@ -89,3 +89,24 @@ export async function buildWebExample(prefix: string): Promise<string> {
   });
   return outDir;
 }
+
+/** Where GraphiQL's token keeper keeps the token in sessionStorage (src/browser/graphiql-token-keeper.js). */
+export const GRAPHIQL_TOKEN_KEY = 'graphql-auth-api:graphiql-token';
+
+/** A GraphQL request as GraphiQL's editor sends it: through the page's (wrapped) fetch. */
+export function gqlInPage(page: Page, query: string, variables: Record<string, unknown> = {}) {
+  return page.evaluate(
+    async ([q, v]) => {
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: q, variables: v }),
+      });
+      return (await res.json()) as { data?: any; errors?: Array<{ extensions?: Record<string, unknown> }> };
+    },
+    [query, variables] as const,
+  );
+}
+
+/** The text of GraphiQL's "signed in as" bar. */
+export const tokenBar = (page: Page) => page.locator('#auth-token-bar').textContent();
