@@ -148,6 +148,30 @@ describe.skipIf(dbKind !== 'sqlite')('remembered token subjects on SQLite (the c
     });
   });
 
+  it('a request after a commit makes one commit check and one read, not two', async () => {
+    const { token } = await app.signup();
+    const header = `Bearer ${token}`;
+    await app.services.auth.resolve(header);
+    const memory = (app.services.users as unknown as { remembered: { watch: { changed(): boolean } } }).remembered;
+    const changed = memory.watch.changed.bind(memory.watch);
+    let checks = 0;
+    memory.watch.changed = () => {
+      checks++;
+      return changed();
+    };
+    try {
+      await app.signup(); // a commit: the next lookup must read
+      checks = 0;
+      await expect(app.services.auth.resolve(header)).resolves.toMatchObject({ claims: { sub: expect.any(String) } });
+      expect(checks).toBe(1);
+      checks = 0;
+      expect(app.services.auth.resolve(header)).not.toBeInstanceOf(Promise); // remembered by that read
+      expect(checks).toBe(1);
+    } finally {
+      memory.watch.changed = changed;
+    }
+  });
+
   it('a remembered answer is frozen: no request can change what the next one gets', async () => {
     const { id, token } = await app.signup();
     const { sid } = decodeJwt(token).claims as { sid: string };

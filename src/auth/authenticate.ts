@@ -111,9 +111,16 @@ export function createAuthenticator(deps: {
   }
 
   /** One query: the user and the token's session (src/db/user-store.ts findForToken). */
-  async function currentUser(claims: AccessTokenClaims): Promise<UserEntity> {
+  /**
+   * `looked`: what the caller already has from the lookup (resolve's remembered answer, or its own
+   * read after a miss), so the commit check and the read are never done twice for one request.
+   */
+  async function currentUser(
+    claims: AccessTokenClaims,
+    looked?: TokenSubject | null | Promise<TokenSubject | null>,
+  ): Promise<UserEntity> {
     // A database failure here propagates as itself (a masked server error), never as "anonymous".
-    const found = await users.findForToken(claims.sub, claims.sid);
+    const found = await (looked !== undefined ? looked : users.findForToken(claims.sub, claims.sid));
     const user = checked(claims, found);
     const session = found?.session;
     if (claims.sid !== undefined && touchDue(claims, session)) {
@@ -154,7 +161,9 @@ export function createAuthenticator(deps: {
     // The same rules as currentUser, on the remembered answer: only the waiting is skipped.
     const found = users.knownForToken(claims.sub, claims.sid);
     if (found === undefined || touchDue(claims, found?.session)) {
-      return currentUser(claims).then((user) => callerOf(user, claims));
+      // Not remembered: read now (the commit check has just been made); or due its "last used" write.
+      const looked = found === undefined ? users.readForToken(claims.sub, claims.sid) : found;
+      return currentUser(claims, looked).then((user) => callerOf(user, claims));
     }
     try {
       return callerOf(checked(claims, found), claims);

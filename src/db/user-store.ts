@@ -106,11 +106,19 @@ export class UserStore {
   async findForToken(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
     const known = this.knownForToken(userId, sessionId);
     if (known !== undefined) return known;
+    return this.readForToken(userId, sessionId);
+  }
+
+  /**
+   * findForToken's read, for a caller that has just had undefined from knownForToken (so the
+   * commit check is not made twice): reads the row and, where answers are remembered, remembers it.
+   */
+  async readForToken(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
     const memory = this.remembered;
-    if (!memory) return this.readForToken(userId, sessionId);
+    if (!memory) return this.readRow(userId, sessionId);
     const key = subjectKey(userId, sessionId);
     const generation = memory.generation;
-    const subject = await this.readForToken(userId, sessionId);
+    const subject = await this.readRow(userId, sessionId);
     // Another request may have seen a commit (and cleared) while this one awaited its row: then
     // the row may predate that commit, and remembering it would outlive the clear.
     if (memory.generation !== generation) return subject;
@@ -157,7 +165,7 @@ export class UserStore {
     return this.remembered;
   }
 
-  private async readForToken(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
+  private async readRow(userId: string, sessionId: string | undefined): Promise<TokenSubject | null> {
     if (sessionId === undefined) {
       const user = await this.findById(userId);
       return user ? { user, session: null } : null;
