@@ -85,8 +85,10 @@ export async function startServer(
   running.add(proc);
   const lines: string[] = [];
   const watchers = new Set<(line: string) => void>();
+  // 'close', not 'exit': 'exit' can come before the last lines written to stdout/stderr are read,
+  // and tests read the log after the process has ended.
   const exited = new Promise<Exit>((resolve) =>
-    proc.once('exit', (code, signal) => {
+    proc.once('close', (code, signal) => {
       running.delete(proc);
       fs.rmSync(dataDir, { recursive: true, force: true });
       resolve({ code, signal });
@@ -182,6 +184,6 @@ export function runScript(
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
     proc.stderr.on('data', (d) => (stderr += d));
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
