@@ -1,4 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCommitWatch } from '../src/db/commit-watch.js';
@@ -6,6 +10,7 @@ import type { Caller } from '../src/auth/caller.js';
 import { UserStore } from '../src/db/user-store.js';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
 import { dbKind } from './helpers/db.js';
+import type { WalIndexHeader } from 'wal-index-header';
 
 // On SQLite the server remembers each token's user + session between commits (UserStore
 // findForToken) and learns of every commit, its own or another process's, from the WAL-index
@@ -20,6 +25,9 @@ function writeFromAnotherProcess(file: string, sql: string, params: unknown[] = 
   execFileSync(process.execPath, ['-e', script, file, sql, JSON.stringify(params)], { cwd: process.cwd() });
 }
 
+/** The addon, or null where it was not built. */
+const walIndexHeader = createRequire(import.meta.url)('wal-index-header') as WalIndexHeader | null;
+
 const sqliteFile = (app: TestApp) => app.databaseUrl.replace(/^sqlite:/, '');
 
 describe.skipIf(dbKind !== 'sqlite')('remembered token subjects on SQLite (the commit watch)', () => {
@@ -29,26 +37,110 @@ describe.skipIf(dbKind !== 'sqlite')('remembered token subjects on SQLite (the c
   });
   afterAll(() => app.close());
 
-  it('the watch: a read leaves the header alone, a commit here or in another process changes it', async () => {
-    const watch = openCommitWatch(app.dataSource);
-    expect(watch).toBeDefined();
-    try {
-      watch!.changed();
-      expect(watch!.changed()).toBe(false);
-      await app.dataSource.query('SELECT COUNT(*) FROM users');
-      expect(watch!.changed()).toBe(false);
-      await app.signup();
+  // Both ways of reading the header: the shared mapping (packages/wal-index-header) and pread(2),
+  // the fallback where the addon could not be built.
+  it.each(['memory', 'pread'] as const)(
+    'the watch (%s): a read leaves the header alone, a commit here or in another process changes it',
+    async (reads) => {
+      if (reads === 'memory' && !walIndexHeader) {
+        console.warn('wal-index-header is not built (no C toolchain at install): only the pread watch is tested');
+        return;
+      }
+      const watch = openCommitWatch(app.dataSource, { reads });
+      expect(watch).toBeDefined();
+      expect(watch!.reads).toBe(reads);
+      try {
+        watch!.changed();
+        expect(watch!.changed()).toBe(false);
+        await app.dataSource.query('SELECT COUNT(*) FROM users');
+        expect(watch!.changed()).toBe(false);
+        await app.signup();
+        expect(watch!.changed()).toBe(true);
+        expect(watch!.changed()).toBe(false);
+        writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET name = 'Renamed' WHERE 0 = 1");
+        expect(watch!.changed()).toBe(false); // nothing changed, nothing committed
+        const { id } = await app.signup();
+        watch!.changed();
+        writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET name = 'Renamed' WHERE id = ?", [id]);
+        expect(watch!.changed()).toBe(true);
+      } finally {
+        watch?.close();
+      }
+      // Closed, it can no longer vouch for anything.
       expect(watch!.changed()).toBe(true);
-      expect(watch!.changed()).toBe(false);
+    },
+  );
+
+  // POSIX drops every lock a process holds on a file when it closes any descriptor of it. A watch
+  // that closed its descriptor took SQLite's locks on the -shm file with it: the next process to
+  // open the database took itself for the first, rebuilt the WAL index and reset its header.
+  it.each(['memory', 'pread'] as const)(
+    'opening and closing a watch (%s) leaves SQLite its locks: another process rebuilds nothing',
+    (reads) => {
+      const first = openCommitWatch(app.dataSource, { reads });
+      first?.close();
+      const watch = openCommitWatch(app.dataSource, { reads });
+      expect(watch).toBeDefined();
+      watch!.changed();
       writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET name = 'Renamed' WHERE 0 = 1");
-      expect(watch!.changed()).toBe(false); // nothing changed, nothing committed
-      const { id } = await app.signup();
-      watch!.changed();
-      writeFromAnotherProcess(sqliteFile(app), "UPDATE users SET name = 'Renamed' WHERE id = ?", [id]);
-      expect(watch!.changed()).toBe(true);
+      expect(watch!.changed()).toBe(false);
+    },
+  );
+
+  it('the server reads the header from memory wherever the addon was built', () => {
+    const watch = openCommitWatch(app.dataSource);
+    try {
+      expect(watch?.reads).toBe(walIndexHeader ? 'memory' : 'pread');
     } finally {
       watch?.close();
     }
+  });
+
+  it.skipIf(!walIndexHeader)('the addon refuses what it cannot map safely, and an unmapped handle', () => {
+    const addon = walIndexHeader!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wal-index-'));
+    const fds: number[] = [];
+    const open = (name: string) => {
+      const fd = fs.openSync(path.join(dir, name), 'r+');
+      fds.push(fd);
+      return fd;
+    };
+    try {
+      // Shorter than a header: touching the mapped page would fault (SIGBUS).
+      fs.writeFileSync(path.join(dir, 'short-shm'), Buffer.alloc(10));
+      expect(() => addon.map(open('short-shm'))).toThrow(/shorter than a WAL-index header/);
+      expect(() => addon.map(-1)).toThrow(TypeError);
+      const header = Buffer.alloc(4096);
+      header.write('first header');
+      fs.writeFileSync(path.join(dir, 'header-shm'), header);
+      const fd = open('header-shm');
+      const map = addon.map(fd);
+      const into = Buffer.alloc(96);
+      addon.copy(map, into);
+      expect(into.subarray(0, 12).toString()).toBe('first header');
+      // Another write to the file is seen through the mapping at once, as SQLite's are.
+      fs.writeSync(fd, 'later header', 0);
+      addon.copy(map, into);
+      expect(into.subarray(0, 12).toString()).toBe('later header');
+      expect(() => addon.copy(map, Buffer.alloc(95))).toThrow(TypeError);
+      expect(() => addon.copy({} as never, into)).toThrow(TypeError);
+      addon.unmap(map);
+      expect(() => addon.copy(map, into)).toThrow(/unmapped/);
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a watch whose database has closed answers "changed" and reads nothing more', async () => {
+    const other = await createTestApp();
+    const watch = openCommitWatch(other.dataSource);
+    expect(watch).toBeDefined();
+    watch!.changed();
+    expect(watch!.changed()).toBe(false);
+    await other.close();
+    expect(watch!.changed()).toBe(true);
+    expect(watch!.changed()).toBe(true);
   });
 
   it('no watch where there is nothing to watch: an in-memory database', async () => {
