@@ -8,10 +8,14 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export type Presented = { kind: 'none' } | { kind: 'malformed' } | { kind: 'token'; token: string };
 
+const NONE: Presented = Object.freeze({ kind: 'none' });
+
 export function readAuthorization(header: string | null | undefined): Presented {
   // An empty header is what many clients send when logged out (`authorization: token ? ... : ''`).
-  if (header === null || header === undefined || header.trim() === '') return { kind: 'none' };
-  const m = BEARER.exec(header.trim());
+  if (header === null || header === undefined) return NONE;
+  const value = header.trim();
+  if (value === '') return NONE;
+  const m = BEARER.exec(value);
   return m?.[1] ? { kind: 'token', token: m[1] } : { kind: 'malformed' };
 }
 
@@ -23,12 +27,19 @@ export function readAuthorization(header: string | null | undefined): Presented 
  */
 export function authorizationCount(request: Request, nodeRequest: { rawHeaders?: string[] } | undefined): number {
   const raw = nodeRequest?.rawHeaders;
-  const headers = raw
-    ? raw.filter((_, i) => i % 2 === 0 && raw[i]!.toLowerCase() === 'authorization').length
-    : request.headers.has('authorization')
-      ? 1
-      : 0;
+  // Every request passes here: count without building arrays.
+  let headers = 0;
+  if (raw) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 13 && name.toLowerCase() === 'authorization') headers++;
+    }
+  } else if (request.headers.has('authorization')) headers = 1;
   const value = request.headers.get('authorization') ?? '';
-  const joined = value.split(',').filter((part) => part.trim() !== '').length;
+  const joined = value.includes(',')
+    ? value.split(',').filter((part) => part.trim() !== '').length
+    : value.trim() === ''
+      ? 0
+      : 1;
   return Math.max(headers, joined);
 }
