@@ -390,6 +390,13 @@ export const settings = {
       description:
         'argon2 hashes running at once: one core stays with the event loop (token checks, JSON), one thread of the pool with file and DNS work',
     }),
+    threadPoolNice: integer('THREAD_POOL_NICE', {
+      default: 10,
+      min: 0,
+      max: 19,
+      description:
+        "how much lower than the event loop's the CPU priority of libuv's thread pool (argon2, WebCrypto, file work) is, on Linux (a nice increment; 0 leaves it equal): during a login flood token checks then wait for no hash, and the hashes still get every CPU cycle nothing else wants",
+    }),
     hashMaxWaitSeconds: integer('PASSWORD_HASH_MAX_WAIT', {
       default: 30,
       min: 1,

@@ -9,6 +9,7 @@ import { createLogger } from './logger.js';
 import { listenMetrics } from './metrics/endpoint.js';
 import { createApp } from './server.js';
 import { createServices } from './services.js';
+import { lowerThreadPoolPriority } from './thread-pool-priority.js';
 import { attachWebSocket } from './ws/server.js';
 
 /** How long SIGTERM waits for the database pool to close after the last request. */
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   // Where mail goes, said once at start; production without SMTP_URL is loud about it.
   if (services.mailer.transport === 'disabled') logger.warn(services.mailer.describe());
   else logger.info(services.mailer.describe());
+  const lowered = await lowerThreadPoolPriority(config.password.threadPoolNice);
+  if (lowered > 0) logger.debug(`thread pool: ${lowered} threads niced by ${config.password.threadPoolNice}`);
   const stopHousekeeping = startHousekeeping(services);
   const yoga = createApp({ services, dataSource });
   const server = createServer(
