@@ -1,13 +1,13 @@
 import './runtime-check.js';
 import './compile-cache.js';
 import { createServer } from 'node:http';
-import { Redis } from 'ioredis';
 import { loadConfigOrExit } from './cli/run.js';
 import { openDatabase } from './db/data-source.js';
 import { startHousekeeping } from './db/housekeeping.js';
 import { createLogger } from './logger.js';
 import { listenMetrics } from './metrics/endpoint.js';
 import { createApp } from './server.js';
+import { loadWebAuthn } from './passkeys/relying-party.js';
 import { createServices } from './services.js';
 import { lowerThreadPoolPriority } from './thread-pool-priority.js';
 import { attachWebSocket } from './ws/server.js';
@@ -49,8 +49,9 @@ async function main(): Promise<void> {
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
   // Shared by several instances: login-throttle counters and account events.
+  // ioredis is imported only when it is used: a server without Redis does not load it.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    ? new (await import('ioredis')).Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', (e) => logger.warn('redis error', { err: e }));
   const services = await createServices(config, dataSource, logger, { redis });
@@ -147,6 +148,11 @@ async function main(): Promise<void> {
     services.passkeys.setServerOrigin(`http://${host}:${address.port}`);
   }
   logger.info(`listening on ${where}`, { database: config.database.type, graphiql: config.graphiql });
+  // Loaded once the server answers, so start to /health does not wait for it, and the first
+  // passkey ceremony (which would load it) usually does not either.
+  setTimeout(() => {
+    loadWebAuthn().catch((e: unknown) => logger.warn('@simplewebauthn/server did not load', { err: e }));
+  }, 200).unref();
 
   // METRICS_PORT: /metrics on a port of its own, on loopback unless METRICS_HOST says otherwise.
   const { port: metricsPort, host: metricsHost, token: metricsToken } = config.metrics;

@@ -1,5 +1,4 @@
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 
 /**
  * TOTP as every authenticator app speaks it (RFC 6238 with the otpauth library): HMAC-SHA-1,
@@ -50,7 +49,11 @@ export function otpauthUri(secretBase32: string, issuer: string, account: string
   return new TOTP({ issuer, label: account, secret: Secret.fromBase32(secretBase32), ...TOTP_PARAMS }).toString();
 }
 
-/** The URI as a QR code, an SVG document the client can inline or show as an image. */
-export function qrCodeSvg(uri: string): Promise<string> {
+/**
+ * The URI as a QR code, an SVG document the client can inline or show as an image. qrcode (and
+ * its PNG encoder) loads on the first setupTotp rather than at every start.
+ */
+export async function qrCodeSvg(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }

@@ -1,14 +1,10 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { JwtConfig, WebauthnConfig } from '../config.js';
@@ -20,6 +16,19 @@ import type { PasskeyStore } from '../db/passkey-store.js';
  * authenticator answered, all through @simplewebauthn/server (no CBOR or signature code of our
  * own). Knows nothing of accounts, throttling or tokens: src/users/passkeys.ts puts those around it.
  */
+
+type WebAuthn = typeof import('@simplewebauthn/server');
+let webauthn: Promise<WebAuthn> | undefined;
+
+/**
+ * @simplewebauthn/server, loaded on first use: with its ASN.1 and X.509 dependencies it is some
+ * sixty modules, about a tenth of a second of a start that does not need them. main.ts also
+ * loads it just after the server listens, so the first ceremony does not wait either.
+ */
+export function loadWebAuthn(): Promise<WebAuthn> {
+  webauthn ??= import('@simplewebauthn/server');
+  return webauthn;
+}
 
 /** Offered at registration, most preferred first: ES256 (every authenticator), EdDSA, RS256 (Windows Hello). */
 export const PASSKEY_ALGORITHMS = [-7, -8, -257];
@@ -218,6 +227,7 @@ export function createRelyingParty(
     },
 
     async registrationOptions(input) {
+      const { generateRegistrationOptions } = await loadWebAuthn();
       return generateRegistrationOptions({
         rpName: config.rpName,
         rpID: config.rpId,
@@ -235,7 +245,8 @@ export function createRelyingParty(
 
     async verifyRegistration(userId, response) {
       const challenge = await consume(response.response.clientDataJSON, 'registration', userId);
-      let result: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+      const { verifyRegistrationResponse } = await loadWebAuthn();
+      let result: Awaited<ReturnType<WebAuthn['verifyRegistrationResponse']>>;
       try {
         result = await verifyRegistrationResponse({
           response,
@@ -264,6 +275,7 @@ export function createRelyingParty(
     },
 
     async authenticationOptions(allow) {
+      const { generateAuthenticationOptions } = await loadWebAuthn();
       return generateAuthenticationOptions({
         rpID: config.rpId,
         allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports })),
@@ -278,7 +290,8 @@ export function createRelyingParty(
     },
 
     async verifyAuthentication(response, passkey) {
-      let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+      const { verifyAuthenticationResponse } = await loadWebAuthn();
+      let result: Awaited<ReturnType<WebAuthn['verifyAuthenticationResponse']>>;
       try {
         result = await verifyAuthenticationResponse({
           response,
