@@ -2,6 +2,7 @@ import './runtime-check.js';
 import './compile-cache.js';
 import { createServer } from 'node:http';
 import { loadConfigOrExit } from './cli/run.js';
+import { headerReads } from './db/commit-watch.js';
 import { openDatabase } from './db/data-source.js';
 import { startHousekeeping } from './db/housekeeping.js';
 import { createLogger } from './logger.js';
@@ -48,6 +49,11 @@ async function main(): Promise<void> {
   }
 
   const dataSource = await openDatabase(config.database, { migrate: config.migrateOnStart });
+  if (config.database.type === 'sqlite' && headerReads() === 'pread')
+    logger.warn(
+      'packages/wal-index-header is not built (no C compiler at npm install?): each authenticated request ' +
+        'checks for commits with a system call instead of a memory read. Install a C toolchain and run `npm rebuild wal-index-header`.',
+    );
   // Shared by several instances: login-throttle counters and account events.
   // ioredis is imported only when it is used: a server without Redis does not load it.
   const redis = config.redisUrl

@@ -48,6 +48,11 @@ function walIndexHeader(): WalIndexHeader | null {
   return addon;
 }
 
+/** How a watch opened now would read the header: 'memory' where the addon was built. */
+export function headerReads(): CommitWatch['reads'] {
+  return walIndexHeader() ? 'memory' : 'pread';
+}
+
 /** Copies the current header into a buffer; throws when the file cannot be read. */
 interface HeaderReader {
   reads: CommitWatch['reads'];
