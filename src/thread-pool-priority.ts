@@ -18,8 +18,8 @@ import os from 'node:os';
  */
 export async function lowerThreadPoolPriority(by: number): Promise<number> {
   if (by <= 0 || process.platform !== 'linux') return 0;
-  // libuv starts every thread of its pool with the first job; this is one.
-  await fs.promises.access('.');
+  // libuv starts every thread of its pool with the first job; this is one (its answer is not the point).
+  await fs.promises.access('.').catch(() => undefined);
   let tasks: string[];
   try {
     tasks = fs.readdirSync('/proc/self/task');
