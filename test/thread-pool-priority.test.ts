@@ -8,14 +8,14 @@ import { startServer } from './helpers/server.js';
 // login flood does not delay token checks (src/thread-pool-priority.ts). Read off a real server's
 // threads in /proc. Linux only (elsewhere the setting does nothing); once, in the sqlite project.
 
-/** Each thread of `pid`: its name and nice value (/proc/<pid>/task/<tid>/stat, field 19). */
-function threads(pid: number): Array<{ name: string; nice: number }> {
+/** Each thread of `pid`: its id, name and nice value (/proc/<pid>/task/<tid>/stat, field 19). */
+function threads(pid: number): Array<{ tid: number; name: string; nice: number }> {
   return fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [{ name, nice: Number(fields[16]) }];
+      return [{ tid: Number(tid), name, nice: Number(fields[16]) }];
     } catch {
       return [];
     }
@@ -32,7 +32,8 @@ describe.skipIf(dbKind !== 'sqlite' || process.platform !== 'linux')(
         const pool = all.filter((t) => t.name === 'libuv-worker');
         expect(pool.length).toBeGreaterThanOrEqual(4);
         // Relative to the process's own priority (a CI runner may itself run niced).
-        const main = all.find((t) => t.name === 'node-MainThread')?.nice;
+        // The main thread's id is the process id (Node 26 names it node-MainThread, 22 does not).
+        const main = all.find((t) => t.tid === server.proc.pid)?.nice;
         expect(main).toBe(os.getPriority(process.pid));
         expect(pool.map((t) => t.nice)).toEqual(pool.map(() => Math.min(19, main! + 10)));
         // argon2 runs in those threads: signing up and logging in still answer.
