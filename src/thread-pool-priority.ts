@@ -8,9 +8,9 @@ import os from 'node:os';
  * hashes and the event loop compete for the same CPU, and at equal priority a token check that
  * arrives waits for a hash's time slice to end. Lowered, the woken event loop runs first and the
  * hashes take what is left, which is all of it whenever nothing else runs: nice weighs shares of
- * a contended CPU and leaves an idle one alone. Measured with `npm run bench:guard`: `me` p99
- * during the 8-way login flood 1.67x and 2.29x its idle p99 at equal priority, 1.26x and 1.07x
- * niced by 10, logins per second during the flood unchanged (BENCHMARKS.md).
+ * a contended CPU and leaves an idle one alone. Measured with `npm run bench` and `bench:guard`:
+ * `me` p99 during the 8-way login flood a median 1.93x its idle p99 at equal priority, 1.43x
+ * niced by 10, logins per second during the flood about the same (BENCHMARKS.md, round three).
  *
  * `by`: how much lower (the nice increment, 0 = leave alone). Only lowering is possible without
  * privileges, and it is relative to the process's own priority. Answers how many threads it
