@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailConfig } from '../config.js';
 
 export type MailTransport = 'smtp' | 'file' | 'disabled';
@@ -62,6 +62,16 @@ function redactedUrl(url: string): string {
   return u.toString();
 }
 
+/**
+ * nodemailer, loaded with the first mail rather than at every start (about 70 ms of module loading,
+ * for a server that may send no mail for hours, or none at all with mail disabled).
+ */
+let nodemailer: Promise<typeof import('nodemailer')['default']> | undefined;
+const loadNodemailer = () => {
+  nodemailer ??= import('nodemailer').then((m) => m.default);
+  return nodemailer;
+};
+
 export function createMailer(
   config: MailConfig,
   opts: { transport: MailTransport; dataDir: string; logger: Logger; background: Background },
@@ -69,12 +79,12 @@ export function createMailer(
   const { logger, background, transport } = opts;
   const from = config.from ?? `"${config.productName.replace(/["\\]/g, '')}" <no-reply@localhost>`;
   const timeoutMs = config.timeoutSeconds * 1000;
+  // Made on first use (see loadNodemailer); `smtp` is kept to be closed at shutdown.
   let smtp: Transporter | undefined;
-  // Builds the RFC 5322 message without sending it, for the file transport.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-
-  if (transport === 'smtp') {
-    smtp = nodemailer.createTransport({
+  let composer: Transporter | undefined;
+  async function smtpTransport(): Promise<Transporter> {
+    const { createTransport } = await loadNodemailer();
+    smtp ??= createTransport({
       url: config.smtpUrl,
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
@@ -82,6 +92,13 @@ export function createMailer(
       // No pool: each mail opens its own connection, so one stuck connection holds one mail only.
       pool: false,
     });
+    return smtp;
+  }
+  // Builds the RFC 5322 message without sending it, for the file transport.
+  async function fileComposer(): Promise<Transporter> {
+    const { createTransport } = await loadNodemailer();
+    composer ??= createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    return composer;
   }
 
   function message(mail: OutgoingMail) {
@@ -105,7 +122,7 @@ export function createMailer(
       throw new MailError('DISABLED', 'mail is disabled: set SMTP_URL');
     }
     if (transport === 'file') {
-      const info = (await composer.sendMail(options)) as { message: Buffer };
+      const info = (await (await fileComposer()).sendMail(options)) as { message: Buffer };
       const dir = path.join(opts.dataDir, 'mail');
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       const file = path.join(
@@ -120,8 +137,9 @@ export function createMailer(
     }
     let timer: NodeJS.Timeout | undefined;
     try {
+      const sender = await smtpTransport();
       await Promise.race([
-        smtp!.sendMail(options),
+        sender.sendMail(options),
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new MailError('TIMEOUT', `no answer from the SMTP server within ${timeoutMs} ms`)),
