@@ -30,6 +30,9 @@
 
 #define HEADER_BYTES 96
 
+/* Tags the handles this addon makes, so that another addon's external is refused, not misread. */
+static const napi_type_tag HANDLE_TAG = {0x5741c1d3e5f10a2bULL, 0x9e3779b97f4a7c15ULL};
+
 typedef struct {
   void *map;
   size_t length;
@@ -57,7 +60,9 @@ static napi_value throw_errno(napi_env env, const char *what) {
 static header_map *handle_of(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   void *data = NULL;
+  bool tagged = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want ||
+      napi_check_object_type_tag(env, argv[0], &HANDLE_TAG, &tagged) != napi_ok || !tagged ||
       napi_get_value_external(env, argv[0], &data) != napi_ok) {
     napi_throw_type_error(env, NULL, "expected a handle from map()");
     return NULL;
@@ -96,6 +101,11 @@ static napi_value map_fd(napi_env env, napi_callback_info info) {
   if (napi_create_external(env, m, finalize, NULL, &handle) != napi_ok) {
     finalize(env, m, NULL);
     napi_throw_error(env, NULL, "could not create the handle");
+    return NULL;
+  }
+  // From here the handle owns the mapping: its finalizer unmaps it, whatever happens next.
+  if (napi_type_tag_object(env, handle, &HANDLE_TAG) != napi_ok) {
+    napi_throw_error(env, NULL, "could not tag the handle");
     return NULL;
   }
   return handle;
