@@ -91,6 +91,7 @@ async function main() {
   ];
   const res = new Map<string, number[]>(scen.map((x) => [x.key, []]));
   const cpu = new Map<string, number[]>(scen.map((x) => [x.key, []]));
+  const gen = new Map<string, number[]>(scen.map((x) => [x.key, []]));
   const errs = new Map<string, number>(scen.map((x) => [x.key, 0]));
   console.log(
     `load average at start ${os
@@ -114,6 +115,7 @@ async function main() {
       if (r >= 0) {
         res.get(x.key)!.push(out.rps);
         cpu.get(x.key)!.push(out.cpuUsPerReq);
+        gen.get(x.key)!.push(out.benchCpuUsPerReq);
         errs.set(x.key, errs.get(x.key)! + out.errors);
       }
     }
@@ -123,7 +125,7 @@ async function main() {
       `${k}: median ${median(v).toFixed(0)} req/s [${v.map((x) => x.toFixed(0)).join(' ')}] errors ${errs.get(k)}; server CPU ${median(cpu.get(k)!).toFixed(0)} us/request [${cpu
         .get(k)!
         .map((x) => x.toFixed(0))
-        .join(' ')}]`,
+        .join(' ')}]; bench CPU ${median(gen.get(k)!).toFixed(0)} us/request`,
     );
   const plainTn = median(res.get('plain { __typename }')!);
   const plainTnCpu = median(cpu.get('plain { __typename }')!);
