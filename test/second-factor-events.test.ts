@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { DISABLE_TOTP, enrolTotp, loginChallenge, nextCode, VERIFY_LOGIN } from './helpers/totp.js';
+import { createTestApp, decodeJwt, type TestApp } from './helpers/app.js';
+import {
+  CONFIRM_TOTP,
+  codeNow,
+  DISABLE_TOTP,
+  enrolTotp,
+  loginChallenge,
+  nextCode,
+  SETUP_TOTP,
+  VERIFY_LOGIN,
+} from './helpers/totp.js';
 
 // The second factor's events in the security log (issue 17's log, issue 18's feature).
 let app: TestApp;
@@ -9,13 +18,32 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const EVENTS = /* GraphQL */ `{ securityEvents(first: 20) { nodes { type } } }`;
+const EVENTS = /* GraphQL */ `{ securityEvents(first: 20) { nodes { type address userAgent sessionId } } }`;
+
+interface Event {
+  type: string;
+  address: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+}
+
+async function events(token: string, a: TestApp = app): Promise<Event[]> {
+  await a.services.securityLog.settled();
+  const res = await a.gql(EVENTS, {}, { token });
+  if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+  return res.body.data!.securityEvents.nodes;
+}
 
 async function eventTypes(token: string): Promise<string[]> {
-  await app.services.securityLog.settled();
-  const res = await app.gql(EVENTS, {}, { token });
-  return res.body.data!.securityEvents.nodes.map((n: { type: string }) => n.type);
+  return (await events(token)).map((n) => n.type);
 }
+
+/** A request from a device of its own; through TRUST_PROXY, with a client address too. */
+const from = (device: string, address?: string) => ({
+  'user-agent': `Device/${device}`,
+  ...(address ? { 'x-forwarded-for': address } : {}),
+});
+const sidOf = (token: string) => decodeJwt(token).claims.sid as string;
 
 describe('the security log records the second factor', () => {
   it('MFA_ENABLED on confirm, RECOVERY_CODE_USED and LOGIN_SUCCEEDED on a recovery-code sign-in, MFA_DISABLED on disable', async () => {
@@ -32,5 +60,56 @@ describe('the security log records the second factor', () => {
     const off = await app.gql(DISABLE_TOTP, { code: nextCode(user.secret) }, { token });
     expect(off.body.data?.disableTotp, JSON.stringify(off.body)).toBe(true);
     expect((await eventTypes(token))[0]).toBe('MFA_DISABLED');
+  });
+
+  it('MFA_ENABLED and MFA_DISABLED keep the address, User-Agent and session of the request that made them', async () => {
+    // Behind one proxy, so each request can say where it came from (yoga.fetch has no socket).
+    const proxied = await createTestApp({ TRUST_PROXY: '1' }, { database: app.databaseUrl });
+    try {
+      const user = await proxied.signup({}, { headers: from('signup', '203.0.113.1') });
+      const setup = await proxied.gql(
+        SETUP_TOTP,
+        { p: user.password },
+        { token: user.token, headers: from('laptop', '203.0.113.5') },
+      );
+      const secret = setup.body.data!.setupTotp.secret as string;
+      const confirm = await proxied.gql(
+        CONFIRM_TOTP,
+        { code: codeNow(secret) },
+        { token: user.token, headers: from('laptop', '203.0.113.5') },
+      );
+      expect(confirm.body.errors).toBeUndefined();
+      expect((await events(user.token, proxied))[0]).toEqual({
+        type: 'MFA_ENABLED',
+        address: '203.0.113.5',
+        userAgent: 'Device/laptop',
+        sessionId: sidOf(user.token),
+      });
+
+      // Turned off from another device, in another session.
+      const challenge = await loginChallenge(proxied, user.email, user.password);
+      const phone = (
+        await proxied.gql(
+          VERIFY_LOGIN,
+          { challenge, code: nextCode(secret) },
+          { headers: from('phone', '198.51.100.9') },
+        )
+      ).body.data!.verifyLogin.token as string;
+      const off = await proxied.gql(
+        DISABLE_TOTP,
+        { code: confirm.body.data!.confirmTotp[0] },
+        { token: phone, headers: from('phone', '198.51.100.9') },
+      );
+      expect(off.body.data).toEqual({ disableTotp: true });
+      expect((await events(phone, proxied))[0]).toEqual({
+        type: 'MFA_DISABLED',
+        address: '198.51.100.9',
+        userAgent: 'Device/phone',
+        sessionId: sidOf(phone),
+      });
+      expect(sidOf(phone)).not.toBe(sidOf(user.token));
+    } finally {
+      await proxied.close(); // the database is app's
+    }
   });
 });

@@ -27,16 +27,22 @@ export async function setupTotp(
   return enrolment;
 }
 
-export async function confirmTotp(services: Services, user: UserEntity, code: string): Promise<string[]> {
+export async function confirmTotp(
+  services: Services,
+  user: UserEntity,
+  code: string,
+  origin: RequestOrigin,
+): Promise<string[]> {
   const result = await services.mfa.confirm(user.id, code);
   if (result === 'no_setup') throw badUserInput('No two-factor setup is waiting: start with setupTotp', 'code');
   if (!result) throw badUserInput('Invalid code: enter the code your authenticator app shows now', 'code');
   services.logger.info('MFA_ENABLED', { userId: user.id });
-  await services.securityLog.record('MFA_ENABLED', { userId: user.id });
+  await services.securityLog.record('MFA_ENABLED', { userId: user.id, origin });
   return result;
 }
 
-export async function disableTotp(services: Services, user: UserEntity, code: string, address: string) {
+export async function disableTotp(services: Services, user: UserEntity, code: string, origin: RequestOrigin) {
+  const address = origin.address ?? 'unknown';
   if (!(await services.mfa.isEnabled(user.id))) throw badUserInput('Two-factor sign-in is not on', 'code');
   await services.throttle.assertAllowed(user.email, address);
   if (!(await services.mfa.verify(user.id, code))) {
@@ -45,7 +51,7 @@ export async function disableTotp(services: Services, user: UserEntity, code: st
   }
   await services.mfa.remove(user.id);
   services.logger.info('MFA_DISABLED', { userId: user.id, by: user.id });
-  await services.securityLog.record('MFA_DISABLED', { userId: user.id });
+  await services.securityLog.record('MFA_DISABLED', { userId: user.id, origin });
   return true;
 }
 
