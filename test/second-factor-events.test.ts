@@ -113,3 +113,45 @@ describe('the security log records the second factor', () => {
     }
   });
 });
+
+describe('a wrong code at verifyLogin', () => {
+  it('is recorded as LOGIN_FAILED on the account (the password was right), from the device that tried, in no session', async () => {
+    const user = await enrolTotp(app);
+    const challenge = await loginChallenge(app, user.email, user.password);
+    const wrong = await app.gql(VERIFY_LOGIN, { challenge, code: '000000' }, { headers: from('thief') });
+    expect(wrong.body.errors?.[0]).toMatchObject({ message: 'Invalid code', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(wrong.body.data).toBeNull();
+    await app.services.securityLog.settled(); // written in the background, after the answer
+
+    // The same challenge still signs in with the right code; the failure is in the owner's log.
+    const ok = await app.gql(VERIFY_LOGIN, { challenge, code: nextCode(user.secret) }, { headers: from('owner') });
+    const token = ok.body.data!.verifyLogin.token as string;
+    const log = await events(token);
+    expect(log.map((e) => e.type).slice(0, 2)).toEqual(['LOGIN_SUCCEEDED', 'LOGIN_FAILED']);
+    expect(log[1]).toEqual({ type: 'LOGIN_FAILED', address: null, userAgent: 'Device/thief', sessionId: null });
+    const [row] = await app.query("SELECT details FROM security_events WHERE user_id = ? AND type = 'LOGIN_FAILED'", [
+      user.id,
+    ]);
+    expect(JSON.parse(row.details)).toEqual({ method: 'password+totp', passwordCorrect: true });
+  });
+
+  it('answers the same, and the right code still signs in, when the event cannot be written', async () => {
+    const broken = await createTestApp();
+    try {
+      const user = await enrolTotp(broken);
+      await broken.query('DROP TABLE security_events');
+      const challenge = await loginChallenge(broken, user.email, user.password);
+      const wrong = await broken.gql(VERIFY_LOGIN, { challenge, code: '000000' });
+      expect(wrong.body.errors?.[0]).toMatchObject({
+        message: 'Invalid code',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+      const ok = await broken.gql(VERIFY_LOGIN, { challenge, code: nextCode(user.secret) });
+      expect(ok.body.errors).toBeUndefined();
+      expect(ok.body.data!.verifyLogin.user.id).toBe(user.id);
+      await broken.services.securityLog.settled();
+    } finally {
+      await broken.close();
+    }
+  });
+});

@@ -7,7 +7,11 @@ export const SECURITY_EVENT_TYPES = [
   // Accounts and sign-in (src/users/accounts.ts)
   'SIGNED_UP',
   'LOGIN_SUCCEEDED',
-  /** A wrong password for this existing account (never recorded for an unknown address). */
+  /**
+   * A failed sign-in aimed at this existing account (never recorded for an unknown address): a
+   * wrong password, a passkey that did not verify, or a wrong code at `verifyLogin`, which says
+   * `details: { method: 'password+totp', passwordCorrect: true }` (whoever tried had the password).
+   */
   'LOGIN_FAILED',
   /** Sign-in attempts for this account were refused by the login throttle (once per throttle window). */
   'LOGIN_THROTTLED',

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { UserEntity } from '../db/entities/user.js';
 import type { Services } from '../services.js';
-import type { RequestOrigin } from './security-log.js';
+import type { RecordOptions, RequestOrigin } from './security-log.js';
 
 /**
  * Failed and throttled sign-ins, recorded on the account they were aimed at without telling the
@@ -9,10 +9,17 @@ import type { RequestOrigin } from './security-log.js';
  * account exists, and the write is not awaited, so it adds nothing to the response time either.
  * Only the account's owner (and administrators) read its log.
  */
-export function noteFailedLogin(services: Services, user: UserEntity | null, origin: RequestOrigin): void {
+export function noteFailedLogin(
+  services: Services,
+  user: UserEntity | null,
+  origin: RequestOrigin,
+  details?: RecordOptions['details'],
+): void {
   if (!user) return;
   const userId = user.id;
-  services.securityLog.inBackground(() => services.securityLog.record('LOGIN_FAILED', { userId, origin }));
+  services.securityLog.inBackground(() =>
+    services.securityLog.record('LOGIN_FAILED', { userId, origin, ...(details ? { details } : {}) }),
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import type { RequestOrigin } from '../security/security-log.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { badUserInput, invalidSecondFactor, mfaRequired, notFound } from '../errors.js';
 import type { TotpEnrolment } from '../mfa/second-factor.js';
+import { noteFailedLogin } from '../security/login-events.js';
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
 import { assertCurrentPassword } from './credentials.js';
@@ -74,6 +75,9 @@ export async function verifyLogin(
     const locked = await services.mfa.failChallenge(open);
     await services.throttle.recordFailure(user.email, address);
     services.logger.info('login failed: wrong second factor', { userId: user.id, address, locked });
+    // As a wrong password is (not awaited, never failing the answer); the owner also learns that
+    // whoever tried had the password.
+    noteFailedLogin(services, user, origin, { method: 'password+totp', passwordCorrect: true });
     throw invalidSecondFactor(locked ? 'challenge' : 'code');
   }
   if (!(await services.mfa.consumeChallenge(open))) throw invalidSecondFactor('challenge');
