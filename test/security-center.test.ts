@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphQLObjectType } from 'graphql';
 import { loadConfig } from '../src/config.js';
+import { buildSchema } from '../src/schema.js';
 import { refreshSession } from '../src/users/accounts.js';
 import { purgeExpiredSecurityData } from '../src/security/retention.js';
 import { SECURITY_EVENT_TYPES } from '../src/security/event-types.js';
@@ -487,6 +489,13 @@ describe('the security log', () => {
     for (const t of ['SIGNED_UP', 'LOGIN_FAILED', 'REFRESH_TOKEN_REUSE_DETECTED', 'MFA_ENABLED', 'PASSWORD_RESET']) {
       expect(SECURITY_EVENT_TYPES).toContain(t);
     }
+  });
+
+  it('names every event type, and no other, in the description of SecurityEvent.type', () => {
+    const type = buildSchema().getType('SecurityEvent') as GraphQLObjectType;
+    const description = type.getFields().type!.description ?? '';
+    const named = description.match(/\b[A-Z][A-Z_]*_[A-Z]+\b/g) ?? [];
+    expect(named).toEqual([...SECURITY_EVENT_TYPES]);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * Every security-log event type, in one place. A feature that records a new kind of event adds
- * its name here and calls `services.securityLog.record(type, { userId, ctx })`; nothing else.
- * The GraphQL field `SecurityEvent.type` is a String, so adding a name changes no schema.
+ * its name here and to the description of `SecurityEvent.type` (schema/security.graphql, which
+ * test/security-center.test.ts holds to this list), and calls
+ * `services.securityLog.record(type, { userId, ctx })`. The field is a String, not an enum, so a
+ * new name breaks no client.
  */
 export const SECURITY_EVENT_TYPES = [
   // Accounts and sign-in (src/users/accounts.ts)
@@ -29,12 +31,12 @@ export const SECURITY_EVENT_TYPES = [
   /** A rotated refresh token came back: its session was revoked (a copy of the token exists). */
   'REFRESH_TOKEN_REUSE_DETECTED',
   'DATA_EXPORTED',
-  // Mail (issue 15): recorded once those features land.
+  // Mail links (src/users/recovery.ts, src/users/verification.ts)
   'PASSWORD_RESET_REQUESTED',
   'PASSWORD_RESET',
   'EMAIL_VERIFIED',
   'EMAIL_CHANGED',
-  // Second factor (issue 18): recorded once those features land.
+  // Second factor (src/users/second-factor.ts); an administrator's resetUserTotp is MFA_DISABLED with `details.by`.
   'MFA_ENABLED',
   'MFA_DISABLED',
   'RECOVERY_CODE_USED',
