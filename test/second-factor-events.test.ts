@@ -155,3 +155,68 @@ describe('a wrong code at verifyLogin', () => {
     }
   });
 });
+
+describe('a verifyLogin attempt refused by the login throttle', () => {
+  it('is recorded as LOGIN_THROTTLED on the account, once per window, from the device that tried; the answer is RATE_LIMITED as before', async () => {
+    // One failure per account and address: the next attempt from that address is refused.
+    const throttled = await createTestApp(
+      { TRUST_PROXY: '1', LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '1' },
+      { database: app.databaseUrl },
+    );
+    try {
+      const user = await enrolTotp(throttled);
+      const challenge = await loginChallenge(throttled, user.email, user.password);
+      const thief = from('thief', '203.0.113.7');
+      expect((await throttled.gql(VERIFY_LOGIN, { challenge, code: '000000' }, { headers: thief })).code).toBe(
+        'UNAUTHENTICATED',
+      );
+      const refused = await throttled.gql(VERIFY_LOGIN, { challenge, code: nextCode(user.secret) }, { headers: thief });
+      // Nothing about the log in the answer: the throttle's message and retryAfter, no data.
+      expect(refused.body.data).toBeNull();
+      expect(refused.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Too many attempts, try again later',
+          extensions: { code: 'RATE_LIMITED', retryAfter: expect.any(Number) },
+        }),
+      ]);
+      expect((await throttled.gql(VERIFY_LOGIN, { challenge, code: '111111' }, { headers: thief })).code).toBe(
+        'RATE_LIMITED',
+      );
+
+      const log = await events(user.token, throttled);
+      expect(log.map((e) => e.type).slice(0, 2)).toEqual(['LOGIN_THROTTLED', 'LOGIN_FAILED']);
+      expect(log[0]).toEqual({
+        type: 'LOGIN_THROTTLED',
+        address: '203.0.113.7',
+        userAgent: 'Device/thief',
+        sessionId: null,
+      });
+      // Two refused attempts, one event (the throttle window's).
+      expect(log.filter((e) => e.type === 'LOGIN_THROTTLED')).toHaveLength(1);
+
+      // The owner, from another address, still signs in with the same challenge.
+      const ok = await throttled.gql(
+        VERIFY_LOGIN,
+        { challenge, code: nextCode(user.secret) },
+        { headers: from('owner', '198.51.100.2') },
+      );
+      expect(ok.body.errors).toBeUndefined();
+    } finally {
+      await throttled.close(); // the database is app's
+    }
+  });
+
+  it('still answers RATE_LIMITED when the event cannot be written', async () => {
+    const broken = await createTestApp({ LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '1' });
+    try {
+      const user = await enrolTotp(broken);
+      await broken.query('DROP TABLE security_events');
+      const challenge = await loginChallenge(broken, user.email, user.password);
+      expect((await broken.gql(VERIFY_LOGIN, { challenge, code: '000000' })).code).toBe('UNAUTHENTICATED');
+      expect((await broken.gql(VERIFY_LOGIN, { challenge, code: nextCode(user.secret) })).code).toBe('RATE_LIMITED');
+      await broken.services.securityLog.settled();
+    } finally {
+      await broken.close();
+    }
+  });
+});

@@ -15,7 +15,10 @@ export const SECURITY_EVENT_TYPES = [
    * `details: { method: 'password+totp', passwordCorrect: true }` (whoever tried had the password).
    */
   'LOGIN_FAILED',
-  /** Sign-in attempts for this account were refused by the login throttle (once per throttle window). */
+  /**
+   * Sign-in attempts for this account (a password, a passkey, or a code at `verifyLogin`) were
+   * refused by the login throttle: once per account per throttle window.
+   */
   'LOGIN_THROTTLED',
   'PASSWORD_CHANGED',
   /** `details.role`: the new role; `details.by`: the administrator's id. */

@@ -2,7 +2,7 @@ import type { RequestOrigin } from '../security/security-log.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { badUserInput, invalidSecondFactor, mfaRequired, notFound } from '../errors.js';
 import type { TotpEnrolment } from '../mfa/second-factor.js';
-import { noteFailedLogin } from '../security/login-events.js';
+import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
 import { assertCurrentPassword } from './credentials.js';
@@ -69,7 +69,14 @@ export async function verifyLogin(
   const user = await services.users.findById(open.userId);
   // A password change (or a role change, logoutAll) since the password was proven voids it.
   if (!user || user.tokenVersion !== open.tokenVersion) throw invalidSecondFactor('challenge');
-  await services.throttle.assertAllowed(user.email, address);
+  try {
+    await services.throttle.assertAllowed(user.email, address);
+  } catch (e) {
+    // As a throttled password or passkey sign-in is: once per throttle window, in the background,
+    // the answer the same RATE_LIMITED.
+    noteThrottledLogin(services, user.email, origin);
+    throw e;
+  }
   const kind = await services.mfa.verify(user.id, code);
   if (!kind) {
     const locked = await services.mfa.failChallenge(open);
