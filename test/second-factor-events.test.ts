@@ -220,3 +220,59 @@ describe('a verifyLogin attempt refused by the login throttle', () => {
     }
   });
 });
+
+const RESET = /* GraphQL */ `
+  mutation($t: String!, $p: String!, $code: String) { resetPassword(token: $t, newPassword: $p, code: $code) { token } }
+`;
+
+/** A password-reset link's token for the account, stored as requestPasswordReset stores one. */
+async function resetTokenFor(a: TestApp, userId: string, email: string): Promise<string> {
+  const issued = await a.services.accountTokens.issue({ userId, purpose: 'PASSWORD_RESET', email, ttlSeconds: 600 });
+  return issued.token;
+}
+
+describe('a wrong code at resetPassword', () => {
+  it('is recorded as LOGIN_FAILED on the account (whoever tried had the link), from the device that tried, in no session', async () => {
+    const user = await enrolTotp(app);
+    const t = await resetTokenFor(app, user.id, user.email);
+    const p = 'a brand new passphrase';
+    // Without a code: MFA_REQUIRED, which is a step of the reset, not a failure.
+    expect((await app.gql(RESET, { t, p }, { headers: from('thief') })).code).toBe('MFA_REQUIRED');
+    const wrong = await app.gql(RESET, { t, p, code: '000000' }, { headers: from('thief') });
+    expect(wrong.body.errors?.[0]).toMatchObject({ message: 'Invalid code', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(wrong.body.data).toBeNull();
+    await app.services.securityLog.settled(); // written in the background, after the answer
+
+    // The link still works with the right code; the failure is in the owner's log, before the reset.
+    const ok = await app.gql(RESET, { t, p, code: nextCode(user.secret) }, { headers: from('owner') });
+    const token = ok.body.data!.resetPassword.token as string;
+    const log = await events(token);
+    expect(log.map((e) => e.type)).toEqual(['PASSWORD_RESET', 'LOGIN_FAILED', 'MFA_ENABLED', 'SIGNED_UP']);
+    expect(log[1]).toEqual({ type: 'LOGIN_FAILED', address: null, userAgent: 'Device/thief', sessionId: null });
+    const [row] = await app.query("SELECT details FROM security_events WHERE user_id = ? AND type = 'LOGIN_FAILED'", [
+      user.id,
+    ]);
+    expect(JSON.parse(row.details)).toEqual({ method: 'reset-link+totp' });
+  });
+
+  it('answers the same, and the right code still resets, when the event cannot be written', async () => {
+    const broken = await createTestApp();
+    try {
+      const user = await enrolTotp(broken);
+      await broken.query('DROP TABLE security_events');
+      const t = await resetTokenFor(broken, user.id, user.email);
+      const p = 'another new passphrase';
+      const wrong = await broken.gql(RESET, { t, p, code: '000000' });
+      expect(wrong.body.errors?.[0]).toMatchObject({
+        message: 'Invalid code',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+      const ok = await broken.gql(RESET, { t, p, code: nextCode(user.secret) });
+      expect(ok.body.errors).toBeUndefined();
+      expect(decodeJwt(ok.body.data!.resetPassword.token).claims.sub).toBe(user.id);
+      await broken.services.securityLog.settled();
+    } finally {
+      await broken.close();
+    }
+  });
+});

@@ -11,8 +11,10 @@ export const SECURITY_EVENT_TYPES = [
   'LOGIN_SUCCEEDED',
   /**
    * A failed sign-in aimed at this existing account (never recorded for an unknown address): a
-   * wrong password, a passkey that did not verify, or a wrong code at `verifyLogin`, which says
-   * `details: { method: 'password+totp', passwordCorrect: true }` (whoever tried had the password).
+   * wrong password, a passkey that did not verify, a wrong code at `verifyLogin`, which says
+   * `details: { method: 'password+totp', passwordCorrect: true }` (whoever tried had the password),
+   * or a wrong code at `resetPassword`, `details: { method: 'reset-link+totp' }` (whoever tried had
+   * a valid reset link).
    */
   'LOGIN_FAILED',
   /**

@@ -93,7 +93,7 @@ export async function resetPassword(
   // MFA_REQUIRED (the link stays usable); a wrong one counts toward the login throttle.
   const owner = await users.findById(row.userId);
   if (!owner) throw badToken('TOKEN_INVALID');
-  const amr = await requireSecondFactor(services, owner, code, address);
+  const amr = await requireSecondFactor(services, owner, code, origin);
   const passwordHash = await services.passwords.hash(newPassword);
   // A refusal is thrown inside the transaction, so it rolls back: the token is not spent.
   await accountTokens.store.transaction(async (m) => {

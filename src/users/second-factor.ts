@@ -108,21 +108,25 @@ export async function verifyLogin(
 
 /**
  * For flows that set a password without the old one (resetPassword): with TOTP on, the code is
- * required too (MFA_REQUIRED without it; a wrong one is UNAUTHENTICATED and counts toward the
- * login throttle). Returns the `amr` the resulting sign-in carries.
+ * required too (MFA_REQUIRED without it; a wrong one is UNAUTHENTICATED, counts toward the login
+ * throttle and is LOGIN_FAILED in the account's log). Returns the `amr` the resulting sign-in carries.
  */
 export async function requireSecondFactor(
   services: Services,
   user: UserEntity,
   code: string | null | undefined,
-  address: string,
+  origin: RequestOrigin,
 ): Promise<string[]> {
+  const address = origin.address ?? 'unknown';
   if (!(await services.mfa.isEnabled(user.id))) return ['pwd'];
   if (!code) throw mfaRequired();
   await services.throttle.assertAllowed(user.email, address);
   if (!(await services.mfa.verify(user.id, code))) {
     await services.throttle.recordFailure(user.email, address);
     services.logger.info('password reset refused: wrong second factor', { userId: user.id, address });
+    // As at verifyLogin (not awaited, never failing the answer). The code is checked only for a
+    // valid link, so the owner learns that whoever tried had a reset link mailed to them.
+    noteFailedLogin(services, user, origin, { method: 'reset-link+totp' });
     throw invalidSecondFactor('code');
   }
   return PWD_OTP;
