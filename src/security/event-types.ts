@@ -22,6 +22,7 @@ export const SECURITY_EVENT_TYPES = [
    * refused by the login throttle: once per account per throttle window.
    */
   'LOGIN_THROTTLED',
+  /** `changePassword`: in the new session it starts for the device that made the change (every other ended). */
   'PASSWORD_CHANGED',
   /** `details.role`: the new role; `details.by`: the administrator's id. */
   'ROLE_CHANGED',

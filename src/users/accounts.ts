@@ -193,7 +193,9 @@ export async function changePassword(
   // A new session (every other one just ended), carrying the sign-in's auth_time and amr, not this
   // request's: a password alone is not a second factor, so it cannot make a session fresh for step-up.
   const session = await issue(services, user, { origin, proof });
-  await services.securityLog.record('PASSWORD_CHANGED', { userId: user.id, origin });
+  // In the session the change started (as SIGNED_UP, LOGIN_SUCCEEDED and PASSWORD_RESET are): the
+  // device that made it, as the session list shows it; the request's own session has just ended.
+  await services.securityLog.record('PASSWORD_CHANGED', { userId: user.id, origin, sessionId: session.sessionId });
   return session;
 }
 
