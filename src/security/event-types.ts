@@ -1,7 +1,8 @@
 /**
  * Every security-log event type, in one place. A feature that records a new kind of event adds
  * its name here and to the description of `SecurityEvent.type` (schema/security.graphql, which
- * test/security-center.test.ts holds to this list), and calls
+ * test/security-center.test.ts holds to this list) and a readable name to the web example's
+ * examples/web/src/event-labels.ts (test/browser/web-security.test.ts), and calls
  * `services.securityLog.record(type, { userId, ctx })`. The field is a String, not an enum, so a
  * new name breaks no client.
  */
