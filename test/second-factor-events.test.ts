@@ -276,3 +276,70 @@ describe('a wrong code at resetPassword', () => {
     }
   });
 });
+
+describe('a resetPassword code refused by the login throttle', () => {
+  it('is recorded as LOGIN_THROTTLED on the account, from the device that tried; the link stays usable', async () => {
+    const throttled = await createTestApp(
+      { TRUST_PROXY: '1', LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS: '1' },
+      { database: app.databaseUrl },
+    );
+    try {
+      const user = await enrolTotp(throttled);
+      const t = await resetTokenFor(throttled, user.id, user.email);
+      const p = 'a third new passphrase';
+      const thief = from('thief', '203.0.113.9');
+      expect((await throttled.gql(RESET, { t, p, code: '000000' }, { headers: thief })).code).toBe('UNAUTHENTICATED');
+      const refused = await throttled.gql(RESET, { t, p, code: nextCode(user.secret) }, { headers: thief });
+      expect(refused.body.data).toBeNull();
+      expect(refused.body.errors).toEqual([
+        expect.objectContaining({ extensions: { code: 'RATE_LIMITED', retryAfter: expect.any(Number) } }),
+      ]);
+      await throttled.services.securityLog.settled();
+
+      // The owner, from another address, still resets with the same link; the log shows the attempt.
+      const ok = await throttled.gql(
+        RESET,
+        { t, p, code: nextCode(user.secret) },
+        { headers: from('owner', '198.51.100.3') },
+      );
+      expect(ok.body.errors).toBeUndefined();
+      const log = await events(ok.body.data!.resetPassword.token as string, throttled);
+      expect(log.map((e) => e.type).slice(0, 3)).toEqual(['PASSWORD_RESET', 'LOGIN_THROTTLED', 'LOGIN_FAILED']);
+      expect(log[1]).toEqual({
+        type: 'LOGIN_THROTTLED',
+        address: '203.0.113.9',
+        userAgent: 'Device/thief',
+        sessionId: null,
+      });
+    } finally {
+      await throttled.close(); // the database is app's
+    }
+  });
+});
+
+describe('a throttle that cannot answer (its store down)', () => {
+  it('fails the sign-in as a server error and records no LOGIN_THROTTLED: an outage is not a throttled attempt', async () => {
+    const outage = await createTestApp();
+    try {
+      const user = await outage.signup();
+      const throttle = outage.services.throttle;
+      const assertAllowed = throttle.assertAllowed;
+      // The throttle's own store failing (Redis unreachable, say): the check throws, not RATE_LIMITED.
+      throttle.assertAllowed = async () => {
+        throw new Error('throttle store unreachable');
+      };
+      try {
+        const res = await outage.login(user.email, 'wrong password entirely');
+        expect(res.body.data).toBeNull();
+        expect(res.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      } finally {
+        throttle.assertAllowed = assertAllowed;
+      }
+      await outage.services.securityLog.settled();
+      const log = await events(user.token, outage);
+      expect(log.map((e) => e.type)).toEqual(['SIGNED_UP']);
+    } finally {
+      await outage.close();
+    }
+  });
+});

@@ -19,7 +19,7 @@ export const SECURITY_EVENT_TYPES = [
    */
   'LOGIN_FAILED',
   /**
-   * Sign-in attempts for this account (a password, a passkey, or a code at `verifyLogin`) were
+   * Sign-in attempts for this account (a password, a passkey, or a code at `verifyLogin` or `resetPassword`) were
    * refused by the login throttle: once per account per throttle window.
    */
   'LOGIN_THROTTLED',

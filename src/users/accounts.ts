@@ -7,7 +7,7 @@ import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { ErrorCode, badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
-import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
+import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.js';
 import type { RequestOrigin } from '../security/security-log.js';
 import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
@@ -131,12 +131,7 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
   const address = origin.address ?? 'unknown';
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
-  try {
-    await services.throttle.assertAllowed(email, address);
-  } catch (e) {
-    noteThrottledLogin(services, email, origin);
-    throw e;
-  }
+  await assertSignInAllowed(services, email, origin);
   // No account can have a password this long, and hashing one is wasted work an attacker chooses.
   if ([...password].length > PASSWORD_MAX_LENGTH) {
     await services.throttle.recordFailure(email, address);

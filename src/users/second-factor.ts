@@ -2,7 +2,7 @@ import type { RequestOrigin } from '../security/security-log.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { badUserInput, invalidSecondFactor, mfaRequired, notFound } from '../errors.js';
 import type { TotpEnrolment } from '../mfa/second-factor.js';
-import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
+import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.js';
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
 import { assertCurrentPassword } from './credentials.js';
@@ -69,14 +69,9 @@ export async function verifyLogin(
   const user = await services.users.findById(open.userId);
   // A password change (or a role change, logoutAll) since the password was proven voids it.
   if (!user || user.tokenVersion !== open.tokenVersion) throw invalidSecondFactor('challenge');
-  try {
-    await services.throttle.assertAllowed(user.email, address);
-  } catch (e) {
-    // As a throttled password or passkey sign-in is: once per throttle window, in the background,
-    // the answer the same RATE_LIMITED.
-    noteThrottledLogin(services, user.email, origin);
-    throw e;
-  }
+  // As a throttled password or passkey sign-in is: once per throttle window, in the background,
+  // the answer the same RATE_LIMITED.
+  await assertSignInAllowed(services, user.email, origin);
   const kind = await services.mfa.verify(user.id, code);
   if (!kind) {
     const locked = await services.mfa.failChallenge(open);
@@ -120,7 +115,7 @@ export async function requireSecondFactor(
   const address = origin.address ?? 'unknown';
   if (!(await services.mfa.isEnabled(user.id))) return ['pwd'];
   if (!code) throw mfaRequired();
-  await services.throttle.assertAllowed(user.email, address);
+  await assertSignInAllowed(services, user.email, origin);
   if (!(await services.mfa.verify(user.id, code))) {
     await services.throttle.recordFailure(user.email, address);
     services.logger.info('password reset refused: wrong second factor', { userId: user.id, address });
