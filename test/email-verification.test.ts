@@ -39,6 +39,27 @@ async function signup(email = uniqueEmail('verify'), endpoint = server.endpoint)
   };
 }
 
+/** The account's security log, newest first, once every write has landed. */
+async function securityLog(token: string) {
+  await server.app.services.securityLog.settled();
+  const res = await post(
+    server.endpoint,
+    '{ securityEvents(first: 50) { nodes { type address userAgent sessionId } } }',
+    {},
+    token,
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.securityEvents.nodes as Array<{
+    type: string;
+    address: string | null;
+    userAgent: string | null;
+    sessionId: string | null;
+  }>;
+}
+
+/** The browser a mailed link is opened in: a device of its own, signed in to nothing. */
+const LINK_BROWSER = { 'user-agent': 'Device/mail-link' };
+
 /** A mail with a verify-email link (after signup, a resend, or an e-mail change) to `email`. */
 const verificationMail = (email: string, after = 0) =>
   smtp.waitFor((m) => m.to === email && m.subject.startsWith('Confirm your') && smtp.mails.indexOf(m) >= after);
@@ -59,11 +80,22 @@ describe(`e-mail verification (${dbKind})`, () => {
     expect(await page.text()).toContain('<button type="submit">Confirm my e-mail address</button>');
     expect((await post(server.endpoint, ME_VERIFIED, {}, account.token)).data?.me.emailVerified).toBe(false);
 
-    const res = await post(server.endpoint, VERIFY, { token: link.searchParams.get('token') });
+    const res = await post(server.endpoint, VERIFY, { token: link.searchParams.get('token') }, undefined, LINK_BROWSER);
     expect(res.data?.verifyEmail).toEqual({ id: account.id, email: account.email, emailVerified: true });
     expect((await post(server.endpoint, ME_VERIFIED, {}, account.token)).data?.me.emailVerified).toBe(true);
+    // In the log with the request that confirmed: the browser the link opened in, in no session.
+    const log = await securityLog(account.token);
+    expect(log[0]).toEqual({
+      type: 'EMAIL_VERIFIED',
+      address: '127.0.0.1',
+      userAgent: 'Device/mail-link',
+      sessionId: null,
+    });
+    expect(log.filter((e) => e.type === 'EMAIL_VERIFIED')).toHaveLength(1);
     const again = await post(server.endpoint, VERIFY, { token: link.searchParams.get('token') });
     expect(again.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'token', reason: 'TOKEN_USED' });
+    // A spent link records nothing more.
+    expect((await securityLog(account.token)).filter((e) => e.type === 'EMAIL_VERIFIED')).toHaveLength(1);
     // Verified: nothing more to send.
     expect((await post(server.endpoint, RESEND, {}, account.token)).data).toEqual({ resendVerificationEmail: false });
   });
@@ -123,8 +155,25 @@ describe(`e-mail change with proof (${dbKind})`, () => {
     expect((await post(server.endpoint, ME_VERIFIED, {}, account.token)).data?.me.email).toBe(account.email);
     expect((await post(server.endpoint, LOGIN, { email: next, password: PASSWORD })).code).toBe('UNAUTHENTICATED');
 
-    const verified = await post(server.endpoint, VERIFY, { token: tokenIn(confirm, '/verify-email') });
+    expect((await securityLog(account.token)).map((e) => e.type)).not.toContain('EMAIL_CHANGED');
+
+    const verified = await post(
+      server.endpoint,
+      VERIFY,
+      { token: tokenIn(confirm, '/verify-email') },
+      undefined,
+      LINK_BROWSER,
+    );
     expect(verified.data?.verifyEmail).toEqual({ id: account.id, email: next.toLowerCase(), emailVerified: true });
+    // EMAIL_CHANGED (not EMAIL_VERIFIED), with the browser that opened the link to the new address.
+    const log = await securityLog(account.token);
+    expect(log[0]).toEqual({
+      type: 'EMAIL_CHANGED',
+      address: '127.0.0.1',
+      userAgent: 'Device/mail-link',
+      sessionId: null,
+    });
+    expect(log.map((e) => e.type)).not.toContain('EMAIL_VERIFIED');
     expect((await post(server.endpoint, LOGIN, { email: next, password: PASSWORD })).data?.login.user.id).toBe(
       account.id,
     );

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decodeCBOR } from '@levischuck/tiny-cbor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
 import { startSmtp } from './helpers/smtp.js';
@@ -205,6 +206,36 @@ describe('signing in with a passkey', () => {
     expect(listed.lastUsedAt).not.toBeNull();
     const [row] = await app.query('SELECT counter FROM passkeys WHERE id = ?', [passkey.id]);
     expect(Number(row.counter)).toBe(2);
+  });
+
+  it('with an RS256 key (RSA 2048, as Windows Hello makes them): registers, signs in, and a signature by another RSA key is refused', async () => {
+    const user = await app.signup();
+    const hello = authenticatorFor(app, { alg: 'RS256' });
+    const passkey = await registerPasskey(app, user.token, hello, 'Windows Hello');
+    // The COSE key stored as the authenticator made it: kty RSA (3), alg RS256 (-257), n and e.
+    const [row] = await app.query('SELECT public_key FROM passkeys WHERE id = ?', [passkey.id]);
+    expect(row.public_key).toBe(hello.credentials[0]!.cose.toString('base64url'));
+    const cose = decodeCBOR(new Uint8Array(Buffer.from(row.public_key, 'base64url'))) as Map<number, unknown>;
+    expect([cose.get(1), cose.get(3), (cose.get(-1) as Uint8Array).length, [...(cose.get(-2) as Uint8Array)]]).toEqual([
+      3,
+      -257,
+      256,
+      [1, 0, 1],
+    ]);
+
+    const options = await loginOptions(app, user.email);
+    const res = await signIn(app, options, hello.get(options));
+    expect(res.body.errors).toBeUndefined();
+    const { token, user: who } = res.body.data.finishPasskeyLogin;
+    expect(who.id).toBe(user.id);
+    expect(decodeJwt(token).claims.amr).toEqual(['hwk', 'user']);
+    expect((await app.gql(ME, {}, { token })).body.data.me.id).toBe(user.id);
+
+    // Well-formed RSASSA-PKCS1-v1_5, but not by the registered key: the server checks the signature.
+    const next = await loginOptions(app, user.email);
+    const forged = await signIn(app, next, hello.get(next, { signWith: newKeyPair('RS256').privateKey }));
+    expect(forged.code).toBe('UNAUTHENTICATED');
+    expect(forged.body.errors[0].extensions.reason).toBe('PASSKEY_REJECTED');
   });
 
   it('without e-mail (discoverable): empty allowCredentials, the userHandle names the account; amr is ["hwk"] without UV', async () => {

@@ -28,8 +28,10 @@ async function signup(email = uniqueEmail('reset')) {
   return { email, ...(res.data!.signup as { token: string; refreshToken: string; user: { id: string } }) };
 }
 
-async function resetMail(email: string) {
-  expect((await post(server.endpoint, REQUEST_RESET, { email })).data).toEqual({ requestPasswordReset: true });
+async function resetMail(email: string, headers: Record<string, string> = {}) {
+  expect((await post(server.endpoint, REQUEST_RESET, { email }, undefined, headers)).data).toEqual({
+    requestPasswordReset: true,
+  });
   await server.app.services.background.idle();
   return smtp.waitFor((m) => m.to === email && m.subject.includes('Reset'));
 }
@@ -128,7 +130,7 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
 
   it('the session a reset starts is listed with its user agent and address, like a sign-in, and logged as PASSWORD_RESET', async () => {
     const account = await signup();
-    const token = tokenIn(await resetMail(account.email), '/reset-password');
+    const token = tokenIn(await resetMail(account.email, { 'user-agent': 'Device/forgot-form' }), '/reset-password');
     const res = await fetch(server.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Device/reset-page' },
@@ -149,6 +151,20 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
     expect(listed.data!.securityEvents.edges[0].node).toEqual({
       type: 'PASSWORD_RESET',
       userAgent: 'Device/reset-page',
+    });
+    // The request, recorded in its background work, keeps the User-Agent of the form that asked.
+    await server.app.services.securityLog.settled();
+    const log = await post(
+      server.endpoint,
+      '{ securityEvents(first: 50) { nodes { type address userAgent sessionId } } }',
+      {},
+      access,
+    );
+    expect(log.data!.securityEvents.nodes).toContainEqual({
+      type: 'PASSWORD_RESET_REQUESTED',
+      address: '127.0.0.1',
+      userAgent: 'Device/forgot-form',
+      sessionId: null,
     });
   });
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphQLObjectType } from 'graphql';
 import { loadConfig } from '../src/config.js';
+import { buildSchema } from '../src/schema.js';
 import { refreshSession } from '../src/users/accounts.js';
 import { purgeExpiredSecurityData } from '../src/security/retention.js';
 import { SECURITY_EVENT_TYPES } from '../src/security/event-types.js';
@@ -341,6 +343,26 @@ describe('the security log', () => {
     expect(Date.now() - new Date(edges[0].node.at).getTime()).toBeLessThan(60_000);
   });
 
+  it('records PASSWORD_CHANGED in the session changePassword starts for the device that made it', async () => {
+    const a = await account();
+    const phone = await a.device('phone');
+    const changed = await app.gql(
+      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }',
+      { c: PASSWORD, n: `${PASSWORD} 2` },
+      { token: phone.token, headers: ua('phone') },
+    );
+    const token = changed.body.data!.changePassword.token as string;
+    const sid = decodeJwt(token).claims.sid as string;
+    // Every session ended, the phone's too; it goes on in a new one.
+    expect(sid).not.toBe(phone.sid);
+    const sessions = (await app.gql(SESSIONS, undefined, { token })).body.data!.sessions;
+    expect(sessions).toEqual([expect.objectContaining({ id: sid, userAgent: 'Device/phone', current: true })]);
+    await app.services.securityLog.settled();
+    const edges = (await app.gql(EVENTS, { first: 1 }, { token })).body.data!.securityEvents.edges;
+    // The event names that live session, the one the owner finds in their list, not the revoked one.
+    expect(edges[0].node).toMatchObject({ type: 'PASSWORD_CHANGED', userAgent: 'Device/phone', sessionId: sid });
+  });
+
   it('records logout, logoutAll, a role change and a throttled login', async () => {
     const a = await account();
     const phone = await a.device('phone');
@@ -487,6 +509,13 @@ describe('the security log', () => {
     for (const t of ['SIGNED_UP', 'LOGIN_FAILED', 'REFRESH_TOKEN_REUSE_DETECTED', 'MFA_ENABLED', 'PASSWORD_RESET']) {
       expect(SECURITY_EVENT_TYPES).toContain(t);
     }
+  });
+
+  it('names every event type, and no other, in the description of SecurityEvent.type', () => {
+    const type = buildSchema().getType('SecurityEvent') as GraphQLObjectType;
+    const description = type.getFields().type!.description ?? '';
+    const named = description.match(/\b[A-Z][A-Z_]*_[A-Z]+\b/g) ?? [];
+    expect(named).toEqual([...SECURITY_EVENT_TYPES]);
   });
 });
 

@@ -19,6 +19,7 @@ import {
 } from './helpers/totp.js';
 
 const DELETE_ME = /* GraphQL */ `mutation { deleteUser { id } }`;
+const EXPORT_MY_DATA = /* GraphQL */ `{ exportMyData }`;
 const REFRESH = /* GraphQL */ `mutation($r: String) { refresh(refreshToken: $r) { token refreshToken } }`;
 const LOGIN_WITH_REFRESH = /* GraphQL */ `
   mutation($e: String!, $p: String!) { login(email: $e, password: $p) { refreshToken } }
@@ -128,6 +129,9 @@ describe('@auth(maxAge:) in the SDL', () => {
       'Mutation.disableTotp',
       'Mutation.resetUserTotp',
       'Mutation.requestEmailChange',
+      'Mutation.startPasskeyRegistration',
+      'Mutation.removePasskey',
+      'Query.exportMyData',
     ]) {
       expect(reqs[f], f).toMatchObject({ auth: true, maxAge: 600 });
     }
@@ -236,6 +240,32 @@ describe('step-up through the API', () => {
     expect((await app.gql(DISABLE_TOTP, { code: user.recoveryCodes[2] }, { token: fresh })).body.data).toEqual({
       disableTotp: true,
     });
+  });
+
+  it('exportMyData is step-up too: an old session gets REAUTHENTICATION_REQUIRED and no data, a fresh one the document', async () => {
+    const user = await app.signup();
+    const old = await passwordSession(user.email, user.password, 601);
+    const refused = await app.gql(EXPORT_MY_DATA, {}, { token: old });
+    expect(refused.body).toEqual({
+      data: null,
+      errors: [
+        {
+          message: 'This needs a sign-in within the last 600 seconds: call reauthenticate',
+          path: ['exportMyData'],
+          locations: [{ line: 1, column: 3 }],
+          extensions: { code: 'FORBIDDEN', reason: 'REAUTHENTICATION_REQUIRED', maxAge: 600 },
+        },
+      ],
+    });
+    // Refused before the resolver ran: nothing was exported, so nothing was logged as exported.
+    await app.services.securityLog.settled();
+    expect(
+      await app.query("SELECT id FROM security_events WHERE user_id = ? AND type = 'DATA_EXPORTED'", [user.id]),
+    ).toEqual([]);
+    // A sign-in nine minutes old is recent enough.
+    const recent = await passwordSession(user.email, user.password, 540);
+    const doc = (await app.gql(EXPORT_MY_DATA, {}, { token: recent })).body.data?.exportMyData;
+    expect(doc?.account.id).toBe(user.id);
   });
 
   it('setupTotp is step-up too: an old session cannot add an authenticator of its own', async () => {

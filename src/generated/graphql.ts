@@ -470,9 +470,11 @@ export type SecurityEvent = {
   /** The session the event happened in or started, when there is one. */
   sessionId: Maybe<Scalars['ID']['output']>;
   /**
-   * What happened: SIGNED_UP, LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED, PASSWORD_CHANGED,
-   * ROLE_CHANGED, LOGGED_OUT, SESSION_REVOKED, OTHER_SESSIONS_REVOKED, LOGGED_OUT_EVERYWHERE,
-   * REFRESH_TOKEN_REUSE_DETECTED, DATA_EXPORTED; more names are added as features arrive, so
+   * What happened, one of: SIGNED_UP, LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_THROTTLED,
+   * PASSWORD_CHANGED, ROLE_CHANGED, LOGGED_OUT, SESSION_REVOKED, OTHER_SESSIONS_REVOKED,
+   * LOGGED_OUT_EVERYWHERE, REFRESH_TOKEN_REUSE_DETECTED, DATA_EXPORTED, PASSWORD_RESET_REQUESTED,
+   * PASSWORD_RESET, EMAIL_VERIFIED, EMAIL_CHANGED, MFA_ENABLED, MFA_DISABLED, RECOVERY_CODE_USED,
+   * PASSKEY_ADDED, PASSKEY_REMOVED. A String, not an enum: later versions may add names, so
    * clients should show an unknown name as it is.
    */
   type: Scalars['String']['output'];
@@ -501,9 +503,11 @@ export type SecurityEventEdge = {
 };
 
 /**
- * One sign-in (`signup`, `login`) and the refresh tokens rotated from it. Its id is the `sid`
- * claim of the access tokens it issued; ending it refuses those tokens and its refresh token at
- * the very next request.
+ * One sign-in and the refresh tokens rotated from it. A session starts at `signup`, `login`
+ * (`verifyLogin` when a second factor is on), `resetPassword` and `finishPasskeyLogin`; `changePassword`
+ * ends every session and starts a new one for the device it was made on (as does `reauthenticate`
+ * with a token from before sessions). Its id is the `sid` claim of the access tokens it issued;
+ * ending it refuses those tokens and its refresh token at the very next request.
  */
 export type Session = {
   __typename?: 'Session';

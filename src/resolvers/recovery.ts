@@ -9,13 +9,14 @@ export const RecoveryMutation: Pick<
   MutationResolvers,
   'requestPasswordReset' | 'resetPassword' | 'verifyEmail' | 'resendVerificationEmail' | 'requestEmailChange'
 > = {
-  requestPasswordReset: (_parent, { email }, ctx) => requestPasswordReset(ctx.services, email, ctx.clientAddress),
+  requestPasswordReset: (_parent, { email }, ctx) => requestPasswordReset(ctx.services, email, originOf(ctx)),
 
   // `code`: the second factor, required when the account has TOTP on (src/users/second-factor.ts).
   resetPassword: async (_parent, { token, newPassword, code }, ctx) =>
     payload(ctx, await resetPassword(ctx.services, token, newPassword, originOf(ctx), code)),
 
-  verifyEmail: (_parent, { token }, ctx) => verifyEmail(ctx.services, token),
+  // The security log keeps the address and User-Agent of the request that confirmed (the link's browser).
+  verifyEmail: (_parent, { token }, ctx) => verifyEmail(ctx.services, token, originOf(ctx)),
 
   resendVerificationEmail: (_parent, _args, ctx) =>
     resendVerification(ctx.services, ctx.caller.user, ctx.clientAddress),

@@ -18,10 +18,9 @@ export const SecondFactorMutation: Pick<
   setupTotp: (_parent, { currentPassword }, { services, caller, clientAddress }) =>
     setupTotp(services, caller.user, currentPassword, clientAddress),
 
-  confirmTotp: (_parent, { code }, { services, caller }) => confirmTotp(services, caller.user, code),
+  confirmTotp: (_parent, { code }, ctx) => confirmTotp(ctx.services, ctx.caller.user, code, originOf(ctx)),
 
-  disableTotp: (_parent, { code }, { services, caller, clientAddress }) =>
-    disableTotp(services, caller.user, code, clientAddress),
+  disableTotp: (_parent, { code }, ctx) => disableTotp(ctx.services, ctx.caller.user, code, originOf(ctx)),
 
   verifyLogin: async (_parent, { challenge, code }, ctx) =>
     payload(ctx, await verifyLogin(ctx.services, challenge, code, originOf(ctx))),

@@ -37,7 +37,7 @@ export const SecurityQuery: Pick<
     return eventPage(services, userId, first, after);
   },
 
-  // Step-up (a recent sign-in) is issue 18's to add: this is a plain @auth field until then.
+  // Step-up in the schema (`@auth(maxAge: 600)`): the directive has refused a stale sign-in already.
   exportMyData: async (_parent, _args, ctx) => {
     const document = await exportAccountData(ctx.services, ctx.caller.user, ctx.caller.claims.sid);
     await ctx.services.securityLog.record('DATA_EXPORTED', { userId: ctx.caller.id, ctx });

@@ -1,16 +1,29 @@
 /**
  * Every security-log event type, in one place. A feature that records a new kind of event adds
- * its name here and calls `services.securityLog.record(type, { userId, ctx })`; nothing else.
- * The GraphQL field `SecurityEvent.type` is a String, so adding a name changes no schema.
+ * its name here and to the description of `SecurityEvent.type` (schema/security.graphql, which
+ * test/security-center.test.ts holds to this list) and a readable name to the web example's
+ * examples/web/src/event-labels.ts (test/browser/web-security.test.ts), and calls
+ * `services.securityLog.record(type, { userId, ctx })`. The field is a String, not an enum, so a
+ * new name breaks no client.
  */
 export const SECURITY_EVENT_TYPES = [
   // Accounts and sign-in (src/users/accounts.ts)
   'SIGNED_UP',
   'LOGIN_SUCCEEDED',
-  /** A wrong password for this existing account (never recorded for an unknown address). */
+  /**
+   * A failed sign-in aimed at this existing account (never recorded for an unknown address): a
+   * wrong password, a passkey that did not verify, a wrong code at `verifyLogin`, which says
+   * `details: { method: 'password+totp', passwordCorrect: true }` (whoever tried had the password),
+   * or a wrong code at `resetPassword`, `details: { method: 'reset-link+totp' }` (whoever tried had
+   * a valid reset link).
+   */
   'LOGIN_FAILED',
-  /** Sign-in attempts for this account were refused by the login throttle (once per throttle window). */
+  /**
+   * Sign-in attempts for this account (a password, a passkey, or a code at `verifyLogin` or `resetPassword`) were
+   * refused by the login throttle: once per account per throttle window.
+   */
   'LOGIN_THROTTLED',
+  /** `changePassword`: in the new session it starts for the device that made the change (every other ended). */
   'PASSWORD_CHANGED',
   /** `details.role`: the new role; `details.by`: the administrator's id. */
   'ROLE_CHANGED',
@@ -25,12 +38,12 @@ export const SECURITY_EVENT_TYPES = [
   /** A rotated refresh token came back: its session was revoked (a copy of the token exists). */
   'REFRESH_TOKEN_REUSE_DETECTED',
   'DATA_EXPORTED',
-  // Mail (issue 15): recorded once those features land.
+  // Mail links (src/users/recovery.ts, src/users/verification.ts)
   'PASSWORD_RESET_REQUESTED',
   'PASSWORD_RESET',
   'EMAIL_VERIFIED',
   'EMAIL_CHANGED',
-  // Second factor (issue 18): recorded once those features land.
+  // Second factor (src/users/second-factor.ts); an administrator's resetUserTotp is MFA_DISABLED with `details.by`.
   'MFA_ENABLED',
   'MFA_DISABLED',
   'RECOVERY_CODE_USED',

@@ -1,7 +1,9 @@
+import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { UserEntity } from '../db/entities/user.js';
+import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
-import type { RequestOrigin } from './security-log.js';
+import type { RecordOptions, RequestOrigin } from './security-log.js';
 
 /**
  * Failed and throttled sign-ins, recorded on the account they were aimed at without telling the
@@ -9,10 +11,17 @@ import type { RequestOrigin } from './security-log.js';
  * account exists, and the write is not awaited, so it adds nothing to the response time either.
  * Only the account's owner (and administrators) read its log.
  */
-export function noteFailedLogin(services: Services, user: UserEntity | null, origin: RequestOrigin): void {
+export function noteFailedLogin(
+  services: Services,
+  user: UserEntity | null,
+  origin: RequestOrigin,
+  details?: RecordOptions['details'],
+): void {
   if (!user) return;
   const userId = user.id;
-  services.securityLog.inBackground(() => services.securityLog.record('LOGIN_FAILED', { userId, origin }));
+  services.securityLog.inBackground(() =>
+    services.securityLog.record('LOGIN_FAILED', { userId, origin, ...(details ? { details } : {}) }),
+  );
 }
 
 /**
@@ -34,4 +43,26 @@ export function noteThrottledLogin(services: Services, email: string, origin: Re
     const user = await services.users.findByEmail(email);
     if (user) await services.securityLog.record('LOGIN_THROTTLED', { userId: user.id, origin });
   });
+}
+
+/**
+ * The login throttle's check before a sign-in step (a password, a passkey, a second-factor code)
+ * aimed at `account`. A refusal (RATE_LIMITED) is recorded as LOGIN_THROTTLED on `recordFor`
+ * (the account's e-mail; null when no account is known, e.g. an unknown passkey), then thrown as
+ * it is. Any other failure (the throttle's store unreachable) passes through unrecorded: it is
+ * an outage, not a throttled attempt.
+ */
+export async function assertSignInAllowed(
+  services: Services,
+  account: string,
+  origin: RequestOrigin,
+  recordFor: string | null = account,
+): Promise<void> {
+  try {
+    await services.throttle.assertAllowed(account, origin.address ?? 'unknown');
+  } catch (e) {
+    if (recordFor !== null && e instanceof GraphQLError && e.extensions.code === ErrorCode.RATE_LIMITED)
+      noteThrottledLogin(services, recordFor, origin);
+    throw e;
+  }
 }

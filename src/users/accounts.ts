@@ -7,7 +7,7 @@ import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
 import { ErrorCode, badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
-import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
+import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.js';
 import type { RequestOrigin } from '../security/security-log.js';
 import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
@@ -131,12 +131,7 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
   const address = origin.address ?? 'unknown';
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
-  try {
-    await services.throttle.assertAllowed(email, address);
-  } catch (e) {
-    noteThrottledLogin(services, email, origin);
-    throw e;
-  }
+  await assertSignInAllowed(services, email, origin);
   // No account can have a password this long, and hashing one is wasted work an attacker chooses.
   if ([...password].length > PASSWORD_MAX_LENGTH) {
     await services.throttle.recordFailure(email, address);
@@ -193,7 +188,9 @@ export async function changePassword(
   // A new session (every other one just ended), carrying the sign-in's auth_time and amr, not this
   // request's: a password alone is not a second factor, so it cannot make a session fresh for step-up.
   const session = await issue(services, user, { origin, proof });
-  await services.securityLog.record('PASSWORD_CHANGED', { userId: user.id, origin });
+  // In the session the change started (as SIGNED_UP, LOGIN_SUCCEEDED and PASSWORD_RESET are): the
+  // device that made it, as the session list shows it; the request's own session has just ended.
+  await services.securityLog.record('PASSWORD_CHANGED', { userId: user.id, origin, sessionId: session.sessionId });
   return session;
 }
 

@@ -10,7 +10,7 @@ import {
   parseRegistrationResponse,
   transportsOf,
 } from '../passkeys/relying-party.js';
-import { noteFailedLogin, noteThrottledLogin } from '../security/login-events.js';
+import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.js';
 import type { RequestOrigin } from '../security/security-log.js';
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
@@ -175,12 +175,7 @@ async function passkeyLogin(services: Services, raw: unknown, origin: RequestOri
   const passkey = await services.passkeyStore.findByCredentialId(response.id);
   const owner = passkey ? await services.users.findById(passkey.userId) : null;
   const account = owner?.email ?? anonymous(address);
-  try {
-    await services.throttle.assertAllowed(account, address);
-  } catch (e) {
-    if (owner) noteThrottledLogin(services, owner.email, origin);
-    throw e;
-  }
+  await assertSignInAllowed(services, account, origin, owner?.email ?? null);
   let signedIn: { user: UserEntity; passkey: PasskeyEntity; amr: string[] };
   try {
     // The challenge goes first, whatever else is wrong: a response is good for one try.

@@ -21,7 +21,8 @@ import { tokenRefusal } from './verification.js';
  * store a token, mail it): the answer and its timing are the same whether or not an account has
  * the address, and a slow mail server holds nobody's request.
  */
-export async function requestPasswordReset(services: Services, rawEmail: string, address: string): Promise<true> {
+export async function requestPasswordReset(services: Services, rawEmail: string, origin: RequestOrigin): Promise<true> {
+  const address = origin.address ?? 'unknown';
   const email = validEmail(rawEmail, 'email');
   // The same for every address, so it tells nothing about accounts.
   if (services.mailer.transport === 'disabled') throw mailUnavailable('DISABLED');
@@ -60,11 +61,7 @@ export async function requestPasswordReset(services: Services, rawEmail: string,
     if (!sent) await store.delete(issued.id);
     else await store.revokeOthers(user.id, ['PASSWORD_RESET'], issued.id);
     // In the background like the rest: recorded only for a real account, and nobody can time it.
-    if (sent)
-      await services.securityLog.record('PASSWORD_RESET_REQUESTED', {
-        userId: user.id,
-        origin: { address, userAgent: null },
-      });
+    if (sent) await services.securityLog.record('PASSWORD_RESET_REQUESTED', { userId: user.id, origin });
   });
   return true;
 }
@@ -96,7 +93,7 @@ export async function resetPassword(
   // MFA_REQUIRED (the link stays usable); a wrong one counts toward the login throttle.
   const owner = await users.findById(row.userId);
   if (!owner) throw badToken('TOKEN_INVALID');
-  const amr = await requireSecondFactor(services, owner, code, address);
+  const amr = await requireSecondFactor(services, owner, code, origin);
   const passwordHash = await services.passwords.hash(newPassword);
   // A refusal is thrown inside the transaction, so it rolls back: the token is not spent.
   await accountTokens.store.transaction(async (m) => {

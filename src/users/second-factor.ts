@@ -2,6 +2,7 @@ import type { RequestOrigin } from '../security/security-log.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { badUserInput, invalidSecondFactor, mfaRequired, notFound } from '../errors.js';
 import type { TotpEnrolment } from '../mfa/second-factor.js';
+import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.js';
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
 import { assertCurrentPassword } from './credentials.js';
@@ -27,16 +28,22 @@ export async function setupTotp(
   return enrolment;
 }
 
-export async function confirmTotp(services: Services, user: UserEntity, code: string): Promise<string[]> {
+export async function confirmTotp(
+  services: Services,
+  user: UserEntity,
+  code: string,
+  origin: RequestOrigin,
+): Promise<string[]> {
   const result = await services.mfa.confirm(user.id, code);
   if (result === 'no_setup') throw badUserInput('No two-factor setup is waiting: start with setupTotp', 'code');
   if (!result) throw badUserInput('Invalid code: enter the code your authenticator app shows now', 'code');
   services.logger.info('MFA_ENABLED', { userId: user.id });
-  await services.securityLog.record('MFA_ENABLED', { userId: user.id });
+  await services.securityLog.record('MFA_ENABLED', { userId: user.id, origin });
   return result;
 }
 
-export async function disableTotp(services: Services, user: UserEntity, code: string, address: string) {
+export async function disableTotp(services: Services, user: UserEntity, code: string, origin: RequestOrigin) {
+  const address = origin.address ?? 'unknown';
   if (!(await services.mfa.isEnabled(user.id))) throw badUserInput('Two-factor sign-in is not on', 'code');
   await services.throttle.assertAllowed(user.email, address);
   if (!(await services.mfa.verify(user.id, code))) {
@@ -45,7 +52,7 @@ export async function disableTotp(services: Services, user: UserEntity, code: st
   }
   await services.mfa.remove(user.id);
   services.logger.info('MFA_DISABLED', { userId: user.id, by: user.id });
-  await services.securityLog.record('MFA_DISABLED', { userId: user.id });
+  await services.securityLog.record('MFA_DISABLED', { userId: user.id, origin });
   return true;
 }
 
@@ -62,12 +69,17 @@ export async function verifyLogin(
   const user = await services.users.findById(open.userId);
   // A password change (or a role change, logoutAll) since the password was proven voids it.
   if (!user || user.tokenVersion !== open.tokenVersion) throw invalidSecondFactor('challenge');
-  await services.throttle.assertAllowed(user.email, address);
+  // As a throttled password or passkey sign-in is: once per throttle window, in the background,
+  // the answer the same RATE_LIMITED.
+  await assertSignInAllowed(services, user.email, origin);
   const kind = await services.mfa.verify(user.id, code);
   if (!kind) {
     const locked = await services.mfa.failChallenge(open);
     await services.throttle.recordFailure(user.email, address);
     services.logger.info('login failed: wrong second factor', { userId: user.id, address, locked });
+    // As a wrong password is (not awaited, never failing the answer); the owner also learns that
+    // whoever tried had the password.
+    noteFailedLogin(services, user, origin, { method: 'password+totp', passwordCorrect: true });
     throw invalidSecondFactor(locked ? 'challenge' : 'code');
   }
   if (!(await services.mfa.consumeChallenge(open))) throw invalidSecondFactor('challenge');
@@ -91,21 +103,25 @@ export async function verifyLogin(
 
 /**
  * For flows that set a password without the old one (resetPassword): with TOTP on, the code is
- * required too (MFA_REQUIRED without it; a wrong one is UNAUTHENTICATED and counts toward the
- * login throttle). Returns the `amr` the resulting sign-in carries.
+ * required too (MFA_REQUIRED without it; a wrong one is UNAUTHENTICATED, counts toward the login
+ * throttle and is LOGIN_FAILED in the account's log). Returns the `amr` the resulting sign-in carries.
  */
 export async function requireSecondFactor(
   services: Services,
   user: UserEntity,
   code: string | null | undefined,
-  address: string,
+  origin: RequestOrigin,
 ): Promise<string[]> {
+  const address = origin.address ?? 'unknown';
   if (!(await services.mfa.isEnabled(user.id))) return ['pwd'];
   if (!code) throw mfaRequired();
-  await services.throttle.assertAllowed(user.email, address);
+  await assertSignInAllowed(services, user.email, origin);
   if (!(await services.mfa.verify(user.id, code))) {
     await services.throttle.recordFailure(user.email, address);
     services.logger.info('password reset refused: wrong second factor', { userId: user.id, address });
+    // As at verifyLogin (not awaited, never failing the answer). The code is checked only for a
+    // valid link, so the owner learns that whoever tried had a reset link mailed to them.
+    noteFailedLogin(services, user, origin, { method: 'reset-link+totp' });
     throw invalidSecondFactor('code');
   }
   return PWD_OTP;

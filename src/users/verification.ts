@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../db/user-store.js';
 import { badToken, badUserInput, mailUnavailable, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { MailError, type OutgoingMail } from '../mail/mailer.js';
+import type { RequestOrigin } from '../security/security-log.js';
 import { assertCurrentPassword, emailTaken } from './credentials.js';
 import { validEmail } from './validation.js';
 
@@ -113,8 +114,11 @@ export async function requestEmailChange(
   return true;
 }
 
-/** Spends the token and applies what it proves, in one transaction: both happen or neither. */
-export async function verifyEmail(services: Services, token: string): Promise<UserEntity> {
+/**
+ * Spends the token and applies what it proves, in one transaction: both happen or neither. The
+ * security log keeps `origin`: the request that confirmed (the browser the link was opened in).
+ */
+export async function verifyEmail(services: Services, token: string, origin: RequestOrigin): Promise<UserEntity> {
   const { accountTokens, users } = services;
   let row: AccountTokenEntity;
   try {
@@ -158,7 +162,7 @@ export async function verifyEmail(services: Services, token: string): Promise<Us
   if (!user) throw unauthenticated('user_gone');
   services.logger.info(change ? 'e-mail changed' : 'e-mail verified', { userId: user.id });
   if (change) publishAccountEvent(services.events, user.id, 'PROFILE_UPDATED');
-  await services.securityLog.record(change ? 'EMAIL_CHANGED' : 'EMAIL_VERIFIED', { userId: user.id });
+  await services.securityLog.record(change ? 'EMAIL_CHANGED' : 'EMAIL_VERIFIED', { userId: user.id, origin });
   return user;
 }
 

@@ -9,10 +9,29 @@ import {
   withScreenshotOnFailure,
   buildWebExample,
 } from '../helpers/browser.js';
-import { ME, uniqueEmail } from '../helpers/app.js';
+import { decodeJwt, ME, uniqueEmail } from '../helpers/app.js';
 import { startHttpApp, type HttpTestApp } from '../helpers/http.js';
+import { SECURITY_EVENT_TYPES, type SecurityEventType } from '../../src/security/event-types.js';
+import { eventLabel, LABELLED_EVENT_TYPES } from '../../examples/web/src/event-labels.js';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
+
+// Without a browser too: the page's names for the log's event types.
+describe('examples/web Security page event names', () => {
+  it('names every event type the server records, and no other', () => {
+    expect([...LABELLED_EVENT_TYPES].sort()).toEqual([...SECURITY_EVENT_TYPES].sort());
+    const labels = SECURITY_EVENT_TYPES.map(eventLabel);
+    for (const [i, label] of labels.entries()) expect(label, SECURITY_EVENT_TYPES[i]).not.toBe(SECURITY_EVENT_TYPES[i]);
+    expect(new Set(labels).size).toBe(labels.length);
+    // A failed sign-in is a wrong password, a passkey that did not verify, or a wrong code.
+    expect(eventLabel('LOGIN_FAILED')).not.toMatch(/password/i);
+  });
+
+  it('shows an unknown type as it is, even one that names an Object property', () => {
+    for (const t of ['SOMETHING_NEW', 'constructor', '__proto__', 'toString', 'hasOwnProperty', ''])
+      expect(eventLabel(t)).toBe(t);
+  });
+});
 
 describe.skipIf(!HAVE_CHROMIUM)('examples/web Security page in Chromium', () => {
   let server: HttpTestApp;
@@ -55,6 +74,7 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web Security page in Chromium', () => 
         { headers: { 'user-agent': hostileAgent } },
       );
       const otherToken = other.body.data!.login.token as string;
+      const userId = decodeJwt(otherToken).claims.sub as string;
 
       await page.getByRole('link', { name: 'Security' }).click();
       const sessions = page.locator('#sessions li');
@@ -79,12 +99,30 @@ describe.skipIf(!HAVE_CHROMIUM)('examples/web Security page in Chromium', () => 
       expect(await events.first().locator('td').nth(1).textContent()).toBe('A device was signed out');
       expect((await server.app.gql(ME, undefined, { token: otherToken })).code).toBe('UNAUTHENTICATED');
 
+      // A failed sign-in, and an event type this page does not know (a newer server's): the one
+      // gets its name, the other is shown as it is, even a name that is an Object property.
+      expect(
+        (
+          await server.app.gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', {
+            e: email,
+            p: 'not the password',
+          })
+        ).code,
+      ).toBe('UNAUTHENTICATED');
+      await server.app.services.securityLog.settled();
+      await server.app.services.securityLog.record('constructor' as SecurityEventType, { userId });
+
       // This device is still signed in; a reload stays on the Security page.
       await page.reload({ waitUntil: 'load' });
       await expect.poll(() => sessions.count(), { timeout: 20_000 }).toBe(1);
+      await expect.poll(() => events.first().getAttribute('data-type'), { timeout: 20_000 }).toBe('constructor');
+      expect(await events.nth(0).locator('td').nth(1).textContent()).toBe('constructor');
+      expect(await events.nth(1).getAttribute('data-type')).toBe('LOGIN_FAILED');
+      expect(await events.nth(1).locator('td').nth(1).textContent()).toBe('Failed sign-in attempt');
       expect(await page.locator('#profile-page').isHidden()).toBe(true);
       await page.getByRole('link', { name: 'Profile' }).click();
-      expect(await page.locator('#profile-page').isVisible()).toBe(true);
+      // The page follows the hashchange event, which comes after the click: wait for it.
+      await expect.poll(() => page.locator('#profile-page').isVisible()).toBe(true);
       expect(await page.locator('#security-page').isHidden()).toBe(true);
     });
     await page.close();

@@ -18,12 +18,13 @@ export const CHANGE_EMAIL = /* GraphQL */ `
 `;
 export const REFRESH = /* GraphQL */ `mutation($rt: String) { refresh(refreshToken: $rt) { token } }`;
 
-/** POST /graphql over real HTTP. */
+/** POST /graphql over real HTTP; `headers` adds to (or overrides) the request's, e.g. a User-Agent. */
 export async function post<T = Record<string, any>>(
   endpoint: string,
   query: string,
   variables?: Record<string, unknown>,
   token?: string,
+  headers: Record<string, string> = {},
 ): Promise<{
   status: number;
   data: T | null | undefined;
@@ -32,7 +33,11 @@ export async function post<T = Record<string, any>>(
 }> {
   const res = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as {

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { type CBORType, encodeCBOR } from '@levischuck/tiny-cbor';
 import type { TestApp } from './app.js';
 import type { GraphQLTestClient } from './client.js';
@@ -8,12 +8,13 @@ type Client = Pick<GraphQLTestClient, 'gql'>;
 
 /**
  * A software authenticator for the server tests: real WebAuthn ceremonies without a browser.
- * Keys come from node:crypto (ES256 on P-256, or Ed25519); the attestation object (fmt "none") and
+ * Keys come from node:crypto (ES256 on P-256, Ed25519, or RS256 on RSA 2048 as Windows Hello makes
+ * them); the attestation object (fmt "none") and
  * the COSE public key are CBOR from @levischuck/tiny-cbor; assertions are signed over authData || SHA-256(clientDataJSON),
  * exactly as an authenticator does. Each option can be bent to play an attacker or a broken device.
  */
 
-export type Alg = 'ES256' | 'Ed25519';
+export type Alg = 'ES256' | 'Ed25519' | 'RS256';
 
 const FLAG_UP = 0x01;
 const FLAG_UV = 0x04;
@@ -64,6 +65,19 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 
 function coseKey(alg: Alg, publicKey: KeyObject): Buffer {
   const jwk = publicKey.export({ format: 'jwk' });
+  if (alg === 'RS256') {
+    // kty RSA (3), alg RS256 (-257), n (the modulus), e (the public exponent): big-endian, unsigned
+    return Buffer.from(
+      encode(
+        new Map<number, number | Buffer>([
+          [1, 3],
+          [3, -257],
+          [-1, Buffer.from(jwk.n!, 'base64url')],
+          [-2, Buffer.from(jwk.e!, 'base64url')],
+        ]),
+      ),
+    );
+  }
   const x = Buffer.from(jwk.x!, 'base64url');
   if (alg === 'ES256') {
     const y = Buffer.from(jwk.y!, 'base64url');
@@ -94,11 +108,14 @@ function coseKey(alg: Alg, publicKey: KeyObject): Buffer {
 }
 
 export function newKeyPair(alg: Alg): { privateKey: KeyObject; publicKey: KeyObject } {
+  if (alg === 'RS256') return generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
   return alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
 }
 
 function signWith(alg: Alg, key: KeyObject, data: Buffer): Buffer {
-  // ES256: DER-encoded ECDSA (what WebAuthn carries); Ed25519: the raw 64-byte signature.
+  // ES256: DER-encoded ECDSA (what WebAuthn carries); Ed25519: the raw 64-byte signature;
+  // RS256: RSASSA-PKCS1-v1_5 over SHA-256 (the 256-byte signature of a 2048-bit key).
+  if (alg === 'RS256') return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING });
   return alg === 'ES256' ? sign('sha256', data, key) : sign(null, data, key);
 }
 

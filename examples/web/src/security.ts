@@ -1,5 +1,6 @@
 import { RevokeSessionMutation, SecurityEventsQuery, SessionsQuery } from '@examples/client/operations';
 import type { Client, CombinedError } from '@urql/core';
+import { eventLabel } from './event-labels.js';
 
 /**
  * The "Security" page: where the account is signed in (each session with "Sign out this device")
@@ -9,24 +10,6 @@ import type { Client, CombinedError } from '@urql/core';
 
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const when = (iso: string) => DATE.format(new Date(iso));
-
-/** Readable names for the log's event types; an unknown one is shown as it is. */
-const EVENT_NAMES: Record<string, string> = {
-  SIGNED_UP: 'Account created',
-  LOGIN_SUCCEEDED: 'Signed in',
-  LOGIN_FAILED: 'Failed sign-in (wrong password)',
-  LOGIN_THROTTLED: 'Sign-in attempts blocked (too many)',
-  PASSWORD_CHANGED: 'Password changed',
-  ROLE_CHANGED: 'Role changed by an administrator',
-  LOGGED_OUT: 'Signed out',
-  SESSION_REVOKED: 'A device was signed out',
-  OTHER_SESSIONS_REVOKED: 'Other devices were signed out',
-  LOGGED_OUT_EVERYWHERE: 'Signed out everywhere',
-  REFRESH_TOKEN_REUSE_DETECTED: 'A stolen sign-in was detected and ended',
-  DATA_EXPORTED: 'Account data exported',
-  PASSKEY_ADDED: 'Passkey added',
-  PASSKEY_REMOVED: 'Passkey removed',
-};
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string) {
   const node = document.createElement(tag);
@@ -82,7 +65,7 @@ export function createSecurityPage(deps: {
         row.dataset.type = e.type;
         row.append(
           el('td', when(e.at)),
-          el('td', EVENT_NAMES[e.type] ?? e.type),
+          el('td', eventLabel(e.type)),
           el('td', e.address ?? ''),
           el('td', e.userAgent ?? ''),
         );
