@@ -94,41 +94,58 @@ describe.skipIf(dbKind !== 'sqlite')('remembered token subjects on SQLite (the c
     }
   });
 
-  it.skipIf(!walIndexHeader)('the addon refuses what it cannot map safely, and an unmapped handle', () => {
-    const addon = walIndexHeader!;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wal-index-'));
-    const fds: number[] = [];
-    const open = (name: string) => {
-      const fd = fs.openSync(path.join(dir, name), 'r+');
-      fds.push(fd);
-      return fd;
-    };
-    try {
-      // Shorter than a header: touching the mapped page would fault (SIGBUS).
-      fs.writeFileSync(path.join(dir, 'short-shm'), Buffer.alloc(10));
-      expect(() => addon.map(open('short-shm'))).toThrow(/shorter than a WAL-index header/);
-      expect(() => addon.map(-1)).toThrow(TypeError);
-      const header = Buffer.alloc(4096);
-      header.write('first header');
-      fs.writeFileSync(path.join(dir, 'header-shm'), header);
-      const fd = open('header-shm');
-      const map = addon.map(fd);
-      const into = Buffer.alloc(96);
-      addon.copy(map, into);
-      expect(into.subarray(0, 12).toString()).toBe('first header');
-      // Another write to the file is seen through the mapping at once, as SQLite's are.
-      fs.writeSync(fd, 'later header', 0);
-      addon.copy(map, into);
-      expect(into.subarray(0, 12).toString()).toBe('later header');
-      expect(() => addon.copy(map, Buffer.alloc(95))).toThrow(TypeError);
-      expect(() => addon.copy({} as never, into)).toThrow(TypeError);
-      addon.unmap(map);
-      expect(() => addon.copy(map, into)).toThrow(/unmapped/);
-    } finally {
-      for (const fd of fds) fs.closeSync(fd);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!walIndexHeader)(
+    'the addon refuses what it cannot map safely and an unmapped handle, and its view is the mapped header itself',
+    () => {
+      const addon = walIndexHeader!;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wal-index-'));
+      const fds: number[] = [];
+      const open = (name: string) => {
+        const fd = fs.openSync(path.join(dir, name), 'r+');
+        fds.push(fd);
+        return fd;
+      };
+      try {
+        // Shorter than a header: touching the mapped page would fault (SIGBUS).
+        fs.writeFileSync(path.join(dir, 'short-shm'), Buffer.alloc(10));
+        expect(() => addon.map(open('short-shm'))).toThrow(/shorter than a WAL-index header/);
+        expect(() => addon.map(-1)).toThrow(TypeError);
+        const header = Buffer.alloc(4096);
+        header.write('first header');
+        fs.writeFileSync(path.join(dir, 'header-shm'), header);
+        const fd = open('header-shm');
+        const map = addon.map(fd);
+        const into = Buffer.alloc(96);
+        addon.copy(map, into);
+        expect(into.subarray(0, 12).toString()).toBe('first header');
+        // Another write to the file is seen through the mapping at once, as SQLite's are.
+        fs.writeSync(fd, 'later header', 0);
+        addon.copy(map, into);
+        expect(into.subarray(0, 12).toString()).toBe('later header');
+        expect(() => addon.copy(map, Buffer.alloc(95))).toThrow(TypeError);
+        expect(() => addon.copy({} as never, into)).toThrow(TypeError);
+        // The view: the header bytes over the mapping itself, the same ArrayBuffer each time.
+        const view = addon.view(map);
+        expect(view.byteLength).toBe(96);
+        expect(addon.view(map)).toBe(view);
+        fs.writeSync(fd, 'third header', 0);
+        expect(Buffer.from(view, 0, 12).toString()).toBe('third header');
+        expect(() => addon.view({} as never)).toThrow(TypeError);
+        const words = new Int32Array(view);
+        addon.unmap(map);
+        expect(() => addon.copy(map, into)).toThrow(/unmapped/);
+        expect(() => addon.view(map)).toThrow(/unmapped/);
+        // Detached before the page went: nothing can read an unmapped page through it.
+        expect(view.byteLength).toBe(0);
+        expect(words.length).toBe(0);
+        expect(words[0]).toBeUndefined();
+        expect(() => new Int32Array(view)).toThrow(TypeError);
+      } finally {
+        for (const fd of fds) fs.closeSync(fd);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('a watch whose database has closed answers "changed" and reads nothing more', async () => {
     const other = await createTestApp();

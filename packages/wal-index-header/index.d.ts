@@ -9,7 +9,13 @@ export interface WalIndexHeader {
   map(fd: number): HeaderMap;
   /** Copies the 96-byte WAL-index header into `into` (at least 96 bytes). */
   copy(map: HeaderMap, into: Buffer): void;
-  /** Unmaps it; copy() throws afterwards. */
+  /**
+   * An ArrayBuffer of the 96 header bytes over the mapping itself (the same one each call): reading
+   * it makes no call into native code. It keeps the mapping alive, and unmap() detaches it (its
+   * length becomes 0). Throws once unmapped, or where the runtime allows no external ArrayBuffers.
+   */
+  view(map: HeaderMap): ArrayBuffer;
+  /** Unmaps it, detaching its view; copy() and view() throw afterwards. */
   unmap(map: HeaderMap): void;
 }
 

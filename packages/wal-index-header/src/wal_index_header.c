@@ -9,8 +9,9 @@
  * 96-byte copy. Node has no mmap of its own, hence these few lines.
  *
  * map(fd) maps the first page of an open descriptor read-only and answers a handle;
- * copy(handle, buffer) copies the header into a Buffer of at least HEADER_BYTES; unmap(handle)
- * unmaps it (the garbage collector does too). The descriptor is the caller's, and this file never
+ * copy(handle, buffer) copies the header into a Buffer of at least HEADER_BYTES; view(handle)
+ * answers an ArrayBuffer over the header itself; unmap(handle) detaches that view and unmaps (the
+ * garbage collector does too, once neither the handle nor its view is reachable). The descriptor is the caller's, and this file never
  * closes it: closing any descriptor of a file drops every POSIX lock the process holds on it,
  * SQLite's own locks on the -shm file included (https://sqlite.org/howtocorrupt.html, 2.2).
  *
@@ -36,6 +37,10 @@ static const napi_type_tag HANDLE_TAG = {0x5741c1d3e5f10a2bULL, 0x9e3779b97f4a7c
 typedef struct {
   void *map;
   size_t length;
+  /* Holders of this struct: the handle, and its view while one exists. Freed at zero. */
+  int holders;
+  /* A weak reference to the view (an ArrayBuffer over the mapping), so unmap() can detach it. */
+  napi_ref view;
 } header_map;
 
 static void unmap_region(header_map *m) {
@@ -43,11 +48,23 @@ static void unmap_region(header_map *m) {
   m->map = NULL;
 }
 
+static void release(napi_env env, header_map *m) {
+  if (--m->holders > 0) return;
+  unmap_region(m);
+  if (m->view != NULL) napi_delete_reference(env, m->view);
+  free(m);
+}
+
+/* The handle was collected. Its view, if one is still reachable, keeps the mapping. */
 static void finalize(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
-  unmap_region((header_map *)data);
-  free(data);
+  release(env, (header_map *)data);
+}
+
+/* The view was collected. */
+static void finalize_view(napi_env env, void *data, void *hint) {
+  (void)data;
+  release(env, (header_map *)hint);
 }
 
 static napi_value throw_errno(napi_env env, const char *what) {
@@ -97,6 +114,8 @@ static napi_value map_fd(napi_env env, napi_callback_info info) {
   }
   m->map = map;
   m->length = map_length;
+  m->holders = 1;
+  m->view = NULL;
   napi_value handle;
   if (napi_create_external(env, m, finalize, NULL, &handle) != napi_ok) {
     finalize(env, m, NULL);
@@ -131,10 +150,44 @@ static napi_value copy_header(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * view(handle) answers an ArrayBuffer of HEADER_BYTES over the mapping itself, so JavaScript reads
+ * the header with no call into native code at all (the server compares it before every token
+ * lookup, and each crossing into an addon costs more there than the copy). The same ArrayBuffer
+ * each time. It keeps the mapping alive while it is reachable, and unmap() detaches it (length 0)
+ * before unmapping, so no view can touch an unmapped page.
+ */
+static napi_value view_of(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  header_map *m = handle_of(env, info, 1, argv);
+  if (m == NULL) return NULL;
+  if (m->map == NULL) {
+    napi_throw_error(env, NULL, "the handle is unmapped");
+    return NULL;
+  }
+  napi_value view = NULL;
+  if (m->view != NULL && napi_get_reference_value(env, m->view, &view) == napi_ok && view != NULL) return view;
+  if (m->view != NULL) {
+    napi_delete_reference(env, m->view);
+    m->view = NULL;
+  }
+  if (napi_create_external_arraybuffer(env, m->map, HEADER_BYTES, finalize_view, m, &view) != napi_ok) {
+    napi_throw_error(env, NULL, "this runtime does not allow external ArrayBuffers");
+    return NULL;
+  }
+  m->holders++;
+  if (napi_create_reference(env, view, 0, &m->view) != napi_ok) m->view = NULL;
+  return view;
+}
+
 static napi_value unmap_handle(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   header_map *m = handle_of(env, info, 1, argv);
-  if (m != NULL) unmap_region(m);
+  if (m == NULL) return NULL;
+  napi_value view = NULL;
+  if (m->view != NULL && napi_get_reference_value(env, m->view, &view) == napi_ok && view != NULL)
+    napi_detach_arraybuffer(env, view);
+  unmap_region(m);
   return NULL;
 }
 
@@ -142,6 +195,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       {"map", NULL, map_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copy", NULL, copy_header, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"view", NULL, view_of, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unmap", NULL, unmap_handle, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
