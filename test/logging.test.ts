@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
+import { createLogger, isoTime, withLogContext } from '../src/logger.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { ROOT } from './helpers/server.js';
 
 const lines: Array<Record<string, any>> = [];
 let app: TestApp;
@@ -96,5 +98,59 @@ describe('the pino logger', () => {
       msg: 'shown',
       n: 1,
     });
+  });
+});
+
+describe('lines written inside a log context', () => {
+  it("carry the context's fields, and one line's fields do not reach the next line", () => {
+    const out: string[] = [];
+    const log = createLogger({ level: 'info', json: true, write: (l) => out.push(l) });
+    withLogContext({ requestId: 'r-1' }, () => {
+      log.info('first', { userId: 'u-1' });
+      log.info('second');
+    });
+    log.info('outside');
+    const [first, second, outside] = out.map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ requestId: 'r-1', userId: 'u-1', msg: 'first' });
+    expect(second).toMatchObject({ requestId: 'r-1', msg: 'second' });
+    expect(second).not.toHaveProperty('userId');
+    expect(outside).not.toHaveProperty('requestId');
+  });
+});
+
+describe('the time of a line', () => {
+  it('is exactly what toISOString gives, at every millisecond of a second and across seconds', () => {
+    const base = Date.UTC(2026, 11, 2, 15, 55, 19, 0);
+    for (const ms of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 60_000, 86_400_000 + 7]) {
+      expect(isoTime(base + ms)).toBe(`,"time":"${new Date(base + ms).toISOString()}"`);
+    }
+    // Back to an earlier second (a clock step) is formatted afresh, not from the cached second.
+    expect(isoTime(base - 1)).toBe(`,"time":"${new Date(base - 1).toISOString()}"`);
+  });
+});
+
+describe('production lines still waiting for their batch', () => {
+  it('are written when the process exits, with no flush() called (process.exit, as after an uncaught exception)', () => {
+    const script = [
+      "import { createLogger } from './src/logger.ts';",
+      "const log = createLogger({ level: 'info', json: true });",
+      "log.info('first', { n: 1 });",
+      "log.warn('last words', { n: 2 });",
+      'process.exit(3);',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(3);
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.msg, l.n])).toEqual([
+      ['first', 1],
+      ['last words', 2],
+    ]);
   });
 });

@@ -206,6 +206,24 @@ describe.skipIf(dbKind !== 'sqlite')('logs of a running server (sqlite project o
     for (const l of handled) expect(l.requestId, JSON.stringify(l)).toEqual(expect.any(String));
   });
 
+  it('reach stderr on a quiet server without a batch filling up, in the order they were written', async () => {
+    const quiet = await startServer({ DATABASE_URL: file.db.url });
+    try {
+      for (const id of ['quiet-1', 'quiet-2', 'quiet-3'])
+        await quiet.gql('{ __typename }', undefined, { headers: { 'x-request-id': id } });
+      // Three short lines are far from a 4 KiB batch: only the 100 ms flush can write them, and the
+      // server is still running (no shutdown flush).
+      await quiet.waitForLine((l) => l.includes('"requestId":"quiet-3"') && l.includes('"msg":"request"'), 5000);
+      const ids = quiet
+        .logs()
+        .filter((l) => l.msg === 'request')
+        .map((l) => l.requestId);
+      expect(ids).toEqual(['quiet-1', 'quiet-2', 'quiet-3']);
+    } finally {
+      await quiet.stop();
+    }
+  });
+
   it('are readable text lines in development', async () => {
     const dev = await startServer({ DATABASE_URL: file.db.url, NODE_ENV: 'development' });
     await dev.gql(ME, undefined, { headers: { 'x-request-id': 'dev-req' } });
