@@ -384,7 +384,9 @@ async function main() {
     `${ROUNDS} rounds x ${DURATION} s per scenario, interleaved, medians; ${CONNECTIONS} connections for throughput rows; total run ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   lines.push('');
-  lines.push('| scenario | req/s | p50 | p99 | errors / requests | server RSS max | server CPU / request | bench CPU / request |');
+  lines.push(
+    '| scenario | req/s | p50 | p99 | errors / requests | server RSS max | server CPU / request | bench CPU / request |',
+  );
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     lines.push(
