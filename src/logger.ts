@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type DestinationStream, pino } from 'pino';
 import type { LogLevel } from './config.js';
@@ -10,9 +11,15 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** The server's logger: `flush()` writes out, synchronously, what the asynchronous destination holds. */
+/** The server's logger, with the two ways of writing out what the asynchronous destination holds. */
 export interface AppLogger extends Logger {
+  /**
+   * Synchronously, for a process about to end at once. A batch already on its way (a write in
+   * libuv's thread pool) may then land after the lines written here.
+   */
   flush(): void;
+  /** Every line so far written, in order (waits at most `timeoutMs`): for a shutdown. */
+  flushed(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -126,22 +133,42 @@ const LOG_FLUSH_MS = 100;
  * nothing. Lines still here when the process exits (process.exit, an uncaught exception) are
  * written out synchronously.
  */
-function batched(boom: ReturnType<typeof pino.destination>): DestinationStream & { flushSync(): void } {
+function batched(
+  boom: ReturnType<typeof pino.destination>,
+  fd: number,
+): DestinationStream & { flushSync(): void; flushed(timeoutMs: number): Promise<void> } {
   let lines: string[] = [];
   let size = 0;
   let timer: NodeJS.Timeout | undefined;
-  const drain = () => {
+  // Whether SonicBoom has bytes not yet written: it emits 'drain' once it has written them all.
+  let writing = false;
+  boom.on('drain', () => {
+    writing = false;
+  });
+  const take = (): string => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (lines.length === 0) return;
     const chunk = lines.length === 1 ? lines[0]! : lines.join('');
     lines = [];
     size = 0;
-    boom.write(chunk);
+    return chunk;
+  };
+  const drain = () => {
+    if (lines.length === 0) return;
+    writing = true;
+    boom.write(take());
   };
   const flushSync = () => {
-    drain();
-    boom.flushSync();
+    const chunk = lines.length > 0 ? take() : '';
+    if (writing) {
+      // Behind the write in flight (it may still land after these: only a wait can order them).
+      if (chunk) boom.write(chunk);
+      boom.flushSync();
+    } else if (chunk) {
+      // Here and now: SonicBoom's write() would start an asynchronous write, which its
+      // flushSync() then leaves to the thread pool, and the process may end first.
+      writeAllSync(fd, chunk);
+    }
   };
   process.once('exit', () => {
     try {
@@ -158,7 +185,31 @@ function batched(boom: ReturnType<typeof pino.destination>): DestinationStream &
       else timer ??= setTimeout(drain, LOG_FLUSH_MS).unref();
     },
     flushSync,
+    async flushed(timeoutMs) {
+      drain();
+      if (writing)
+        await new Promise<void>((resolve) => {
+          const gaveUp = setTimeout(resolve, timeoutMs);
+          boom.once('drain', () => {
+            clearTimeout(gaveUp);
+            resolve();
+          });
+        });
+    },
   };
+}
+
+/** All of `text` to `fd` with blocking writes, across short writes and a full pipe (EAGAIN). */
+function writeAllSync(fd: number, text: string): void {
+  let rest = Buffer.from(text);
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(fs.writeSync(fd, rest));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 }
 
 /**
@@ -177,7 +228,7 @@ export function createLogger(opts: { level: LogLevel; json: boolean; write?: (li
   const sink = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const destination: DestinationStream =
     opts.json && !opts.write
-      ? batched(pino.destination({ dest: 2, sync: false }))
+      ? batched(pino.destination({ dest: 2, sync: false }), 2)
       : opts.json
         ? { write: (line: string) => sink(line.trimEnd()) }
         : readable(sink);
@@ -215,6 +266,10 @@ export function createLogger(opts: { level: LogLevel; json: boolean; write?: (li
       // Synchronously, so the lines are out before a process.exit() that follows.
       const d = destination as { flushSync?: () => void };
       if (d.flushSync) d.flushSync();
+    },
+    async flushed(timeoutMs = 2000) {
+      const d = destination as { flushed?: (timeoutMs: number) => Promise<void> };
+      if (d.flushed) await d.flushed(timeoutMs);
     },
   };
 }

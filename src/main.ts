@@ -129,6 +129,9 @@ async function main(): Promise<void> {
     if (!dbClosed) logger.warn(`database did not close within ${DB_CLOSE_TIMEOUT_MS} ms: exiting anyway`);
     await services.events.close();
     await redis?.quit().catch(() => undefined);
+    // Everything logged so far out, in order (a batch may still be in the thread pool); then the
+    // last line, written synchronously, so no background task's line can follow it.
+    await logger.flushed();
     logger.info('stopped');
     logger.flush();
     process.exit(0);

@@ -153,4 +153,28 @@ describe('production lines still waiting for their batch', () => {
       ['last words', 2],
     ]);
   });
+
+  it("are all out, in order, after a shutdown's flushed() with batches still in the thread pool", () => {
+    const script = [
+      "import { createLogger } from './src/logger.ts';",
+      "const log = createLogger({ level: 'info', json: true });",
+      // About 30 KiB: several 4 KiB batches are handed to the thread pool and still on their way.
+      "for (let n = 0; n < 300; n++) log.info('line', { n, pad: 'x'.repeat(60) });",
+      'await log.flushed();',
+      "log.info('stopped');",
+      'log.flush();',
+      'process.exit(0);',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(0);
+    const msgs = run.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(msgs.map((l) => l.n ?? l.msg)).toEqual([...Array.from({ length: 300 }, (_, n) => n), 'stopped']);
+  });
 });
