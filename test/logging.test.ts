@@ -129,52 +129,53 @@ describe('the time of a line', () => {
   });
 });
 
+/**
+ * Runs `body` in a process of its own after `log = createLogger(...)` in production mode (JSON on
+ * stderr, the asynchronous destination), and answers its exit code and the lines it wrote.
+ */
+function runWithLogger(body: string[]): { status: number | null; lines: Array<Record<string, any>> } {
+  const script = [
+    "import { createLogger } from './src/logger.ts';",
+    "const log = createLogger({ level: 'info', json: true });",
+    ...body,
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  const lines = run.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+  return { status: run.status, lines };
+}
+
 describe('production lines still waiting for their batch', () => {
   it('are written when the process exits, with no flush() called (process.exit, as after an uncaught exception)', () => {
-    const script = [
-      "import { createLogger } from './src/logger.ts';",
-      "const log = createLogger({ level: 'info', json: true });",
+    const run = runWithLogger([
       "log.info('first', { n: 1 });",
       "log.warn('last words', { n: 2 });",
       'process.exit(3);',
-    ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    ]);
     expect(run.status).toBe(3);
-    const lines = run.stderr
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.msg, l.n])).toEqual([
+    expect(run.lines.map((l) => [l.msg, l.n])).toEqual([
       ['first', 1],
       ['last words', 2],
     ]);
   });
 
   it("are all out, in order, after a shutdown's flushed() with batches still in the thread pool", () => {
-    const script = [
-      "import { createLogger } from './src/logger.ts';",
-      "const log = createLogger({ level: 'info', json: true });",
+    const run = runWithLogger([
       // About 30 KiB: several 4 KiB batches are handed to the thread pool and still on their way.
       "for (let n = 0; n < 300; n++) log.info('line', { n, pad: 'x'.repeat(60) });",
       'await log.flushed();',
       "log.info('stopped');",
       'log.flush();',
       'process.exit(0);',
-    ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    ]);
     expect(run.status).toBe(0);
-    const msgs = run.stderr
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(msgs.map((l) => l.n ?? l.msg)).toEqual([...Array.from({ length: 300 }, (_, n) => n), 'stopped']);
+    expect(run.lines.map((l) => l.n ?? l.msg)).toEqual([...Array.from({ length: 300 }, (_, n) => n), 'stopped']);
   });
 });
