@@ -71,7 +71,7 @@ export async function createTestApp(
   } catch (e) {
     // A failed start must not leave a PostgreSQL database behind.
     await db.drop().catch(() => {});
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
     throw e;
   }
   const services = await createServices(config, dataSource, opts.logger ?? silentLogger);
@@ -97,9 +97,12 @@ export async function createTestApp(
     signup: client.signup,
     login: client.login,
     async close() {
+      // Work the test did not wait for (a mail written to DATA_DIR/mail after a signup, a security
+      // event) finishes first: it needs the database, and it may still be creating files in `dir`.
+      await services.background.idle(2000);
       if (dataSource.isInitialized) await dataSource.destroy();
       await db.drop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     },
   };
 }
@@ -111,4 +114,12 @@ export async function createTestApp(
 export async function makeAdmin(app: TestApp, id: string): Promise<string> {
   const user = await app.services.users.update(id, { role: 'ADMIN', bumpTokenVersion: true });
   return app.services.tokens.sign(user!, { authTime: Math.floor(Date.now() / 1000), amr: ['pwd'] });
+}
+
+/**
+ * A test's temp folder, removed; with retries, as Node documents for ENOTEMPTY and EBUSY (a file
+ * created while the recursive removal runs: Node 22 then fails where 26 retries by itself).
+ */
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 }
