@@ -390,6 +390,11 @@ export const settings = {
       description:
         'argon2 hashes running at once: one core stays with the event loop (token checks, JSON), one thread of the pool with file and DNS work',
     }),
+    threadPoolPolicy: oneOf('THREAD_POOL_POLICY', ['idle', 'nice'], {
+      default: 'idle',
+      description:
+        "how libuv's thread pool (argon2, WebCrypto, file work) runs below the event loop, on Linux: `idle` puts its threads under SCHED_IDLE, so a woken event loop takes the CPU from a hash at once and token checks keep their idle latency during a login flood (hashes then run only on CPU time nothing else on the host wants); `nice` only lowers their nice value by `THREAD_POOL_NICE`. `idle` falls back to `nice` where the packages/thread-idle-policy addon is not built",
+    }),
     threadPoolNice: integer('THREAD_POOL_NICE', {
       default: 10,
       min: 0,

@@ -64,8 +64,18 @@ async function main(): Promise<void> {
   // Where mail goes, said once at start; production without SMTP_URL is loud about it.
   if (services.mailer.transport === 'disabled') logger.warn(services.mailer.describe());
   else logger.info(services.mailer.describe());
-  const lowered = await lowerThreadPoolPriority(config.password.threadPoolNice);
-  if (lowered > 0) logger.debug(`thread pool: ${lowered} threads niced by ${config.password.threadPoolNice}`);
+  const pool = await lowerThreadPoolPriority({
+    policy: config.password.threadPoolPolicy,
+    nice: config.password.threadPoolNice,
+  });
+  if (pool.idleRefused)
+    logger.warn(
+      `thread pool: not under SCHED_IDLE (${pool.idleRefused}); it runs niced by ${config.password.threadPoolNice} instead, and token checks wait longer during a login flood. Run \`npm rebuild thread-idle-policy\` with a C toolchain, or set THREAD_POOL_POLICY=nice`,
+    );
+  if (pool.threads > 0)
+    logger.debug(
+      `thread pool: ${pool.threads} threads niced by ${config.password.threadPoolNice}, ${pool.idle} under SCHED_IDLE`,
+    );
   const stopHousekeeping = startHousekeeping(services);
   const yoga = createApp({ services, dataSource });
   const server = createServer(
