@@ -9,6 +9,7 @@ import { describeAuth } from './auth/describe.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
+import { useDurableCommits } from './plugins/durable-commits.js';
 import { useErrorCodes } from './plugins/error-codes.js';
 import { useErrorHygiene } from './plugins/error-hygiene.js';
 import { useLinkPages } from './pages/link-pages.js';
@@ -71,6 +72,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       },
     },
     plugins: [
+      // First: an answer that committed waits for its fsync, and the request line below counts it.
+      ...(services.durableCommits ? [useDurableCommits(services.durableCommits)] : []),
       useRequestId({ logger }),
       useSecurityHeaders('/graphql'),
       // Nothing at all when metrics are off: the plugin hooks every request and every phase.

@@ -32,6 +32,7 @@ import { createMailThrottle, type MailThrottle } from './mail/throttle.js';
 import { MfaStore } from './db/mfa-store.js';
 import { createSecondFactor, type SecondFactor } from './mfa/second-factor.js';
 import { createSecretBox } from './mfa/secret-box.js';
+import { type DurableCommits, openDurableCommits } from './db/durable-commits.js';
 import { PasskeyStore } from './db/passkey-store.js';
 import { createRelyingParty, type RelyingParty } from './passkeys/relying-party.js';
 
@@ -70,6 +71,11 @@ export interface Services {
   mailThrottle: MailThrottle;
   /** Work nobody waits for (mails after signup, reset requests); shutdown waits for it. */
   background: Background;
+  /**
+   * SQLite's commits synced off the event loop before each answer (src/db/durable-commits.ts);
+   * undefined on PostgreSQL and in-memory SQLite.
+   */
+  durableCommits: DurableCommits | undefined;
 }
 
 /** Builds what every request shares: keys imported once, one hashing queue, one store. */
@@ -148,5 +154,6 @@ export async function createServices(
     links: createLinks(config.mail.appUrl, `http://localhost:${config.port}`),
     accountTokens: createAccountTokens(new AccountTokenStore(dataSource)),
     mailThrottle: createMailThrottle(config.mail.throttle, opts.redis, config.redisKeyPrefix),
+    durableCommits: openDurableCommits(dataSource, logger),
   };
 }

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataSource } from '../src/db/data-source.js';
 import { createTestApp, LOGIN, SIGNUP, uniqueEmail, type TestApp } from './helpers/app.js';
 import { dbKind, NEEDS_POSTGRES } from './helpers/db.js';
 
@@ -18,12 +20,24 @@ const ME_TIMES = /* GraphQL */ `{ me { id createdAt updatedAt } }`;
 const UPDATE_ME = /* GraphQL */ `mutation U($input: UpdateMeInput!) { updateMe(input: $input) { name updatedAt } }`;
 
 describe.skipIf(dbKind !== 'sqlite')('SQLite settings (sqlite project)', () => {
-  it('runs in WAL mode with a 5 s busy timeout, synchronous=FULL and foreign keys on', async () => {
+  it("runs in WAL mode with a 5 s busy timeout, foreign keys on, and NORMAL with the server's own sync", async () => {
     const pragma = async (name: string) => Object.values((await app.dataSource.query(`PRAGMA ${name}`))[0])[0];
     expect(await pragma('journal_mode')).toBe('wal');
     expect(await pragma('busy_timeout')).toBe(5000);
-    expect(await pragma('synchronous')).toBe(2); // FULL
+    // NORMAL: the server syncs each answer's commits itself (test/durable-commits.test.ts).
+    expect(app.services.durableCommits).toBeDefined();
+    expect(await pragma('synchronous')).toBe(1);
     expect(await pragma('foreign_keys')).toBe(1);
+  });
+
+  it('a connection the server does not sync itself (the CLI, migrations) keeps synchronous=FULL', async () => {
+    const ds = createDataSource({ type: 'sqlite', path: path.join(app.dir, 'cli.sqlite') });
+    await ds.initialize();
+    try {
+      expect(Object.values((await ds.query('PRAGMA synchronous'))[0])[0]).toBe(2);
+    } finally {
+      await ds.destroy();
+    }
   });
 });
 

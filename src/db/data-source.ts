@@ -9,6 +9,7 @@ import { SessionSchema } from './entities/session.js';
 import { UserSchema } from './entities/user.js';
 import { MfaChallengeSchema, RecoveryCodeSchema, TotpFactorSchema } from './entities/mfa.js';
 import { PasskeySchema, WebauthnChallengeSchema, WebauthnUserSchema } from './entities/passkey.js';
+import { trackCommits } from './durable-commits.js';
 import { migrations } from './migrations/index.js';
 
 export const entities = [
@@ -62,12 +63,16 @@ export function createDataSource(
     // WAL lets readers run beside a writer; the busy timeout makes a second writer wait instead of failing.
     enableWAL: db.path !== ':memory:',
     timeout: 5000,
-    prepareDatabase: (conn: { pragma(s: string): unknown }) => {
+    prepareDatabase: (conn: Parameters<typeof trackCommits>[0]) => {
       conn.pragma('foreign_keys = ON');
       // WAL defaults to synchronous=NORMAL here, which survives a process crash but may drop the
       // latest commits on power loss. FULL syncs the WAL at every commit, so an answered signup is
-      // on disk; next to an argon2 hash per signup the extra fsync costs nothing noticeable.
+      // on disk. The server then moves the fsync off the event loop (src/db/durable-commits.ts):
+      // it switches to NORMAL and holds each answer until its commits are synced; anything else
+      // that opens the database (the CLI, migrations) keeps FULL.
       conn.pragma('synchronous = FULL');
+      // Before any statement is prepared, so that every commit is counted.
+      trackCommits(conn);
     },
   });
 }
