@@ -14,16 +14,17 @@ import type { ThreadIdlePolicy } from 'thread-idle-policy';
  * - `idle`: the pool's threads go under SCHED_IDLE (the thread-idle-policy addon). They then run
  *   only on CPU time no normal thread wants, and the event loop, woken by a request, takes its CPU
  *   at once. Measured (BENCHMARKS.md, round five): during an 8-way login flood `me`'s median
- *   latency stays at its idle value, and its p99 is lower than with nice.
+ *   latency rose from 1.7 to 2.0 ms (2.5 ms with nice), and its p99 was about 2 ms lower.
  * - `nice`: the threads are niced by `nice` (setpriority). Nice weighs shares of a contended CPU:
- *   a niced hash still keeps its CPU until its slice ends, so `me`'s median latency rises by a
- *   third during the flood (round three: p99 1.93x idle at equal priority, 1.43x niced by 10).
+ *   a niced hash still keeps its CPU until its slice ends (round three: p99 1.93x idle at equal
+ *   priority, 1.43x niced by 10).
  * `idle` falls back to `nice` where the addon is not built or the system refuses.
  *
  * Either way the hashes take all of an otherwise idle CPU, so logins per second alone are the
- * same. What differs is a host whose CPUs are also saturated by other processes: an idle-policy
- * hash then waits for them all, and sign-ins slow down (the hash queue answers RATE_LIMITED with
- * `retryAfter` once the wait grows past PASSWORD_HASH_MAX_WAIT) while token checks keep their pace.
+ * same. What differs is a host whose CPUs are also saturated by other processes of the same
+ * control group: an idle-policy hash then waits for them all (a login took 5.3 s instead of
+ * 180 ms with two busy loops on two cores), and the hash queue answers RATE_LIMITED with
+ * `retryAfter` once the wait grows past PASSWORD_HASH_MAX_WAIT, while token checks keep their pace.
  * Without privileges a thread can be lowered and never raised again, so this runs once, at start.
  *
  * `nice`: how much lower (a nice increment, 0 = leave the nice value alone), relative to the
