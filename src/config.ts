@@ -463,20 +463,6 @@ export const settings = {
     defaultText: '`true`, `false` in production',
     description: 'allow schema introspection',
   }),
-  jit: {
-    enabled: boolean('GRAPHQL_JIT', {
-      default: true,
-      description:
-        'run hot queries and mutations compiled by graphql-jit (the same resolvers, errors and masking; subscriptions stay on the standard executor); `false` keeps every operation on the standard executor',
-    }),
-    after: integer('GRAPHQL_JIT_AFTER', {
-      default: 10,
-      min: 0,
-      max: 1_000_000,
-      description:
-        'runs a document (per operation name) has on the standard executor before it is compiled (`0`: at once): a compile costs about 3 validations of the same document, so a client sending ever-new documents makes the server compile none',
-    }),
-  },
   securityLog: {
     retentionDays: integer('SECURITY_LOG_RETENTION_DAYS', {
       default: 90,

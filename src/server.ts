@@ -8,7 +8,6 @@ import { graphiqlOptions, renderGraphiQLWithLogin } from './graphiql.js';
 import { describeAuth } from './auth/describe.js';
 import { useBodyLimit } from './plugins/body-limit.js';
 import { corsFor } from './plugins/cors.js';
-import { useCompiledExecution } from './plugins/compiled-execution.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
 import { useDurableCommits } from './plugins/durable-commits.js';
 import { useErrorCodes } from './plugins/error-codes.js';
@@ -107,18 +106,6 @@ export function createApp({ services, dataSource }: AppDeps) {
         }
       }),
       ...(config.introspection ? [] : [disableIntrospection()]),
-      // Hot queries and mutations run compiled (src/plugins/compiled-execution.ts).
-      ...(config.jit.enabled
-        ? [
-            useCompiledExecution({
-              compileAfter: config.jit.after,
-              onCompile: ({ operationName, compiled }) =>
-                logger.debug(compiled ? 'operation compiled' : 'operation left to the standard executor', {
-                  operationName,
-                }),
-            }),
-          ]
-        : []),
     ],
   });
 }
