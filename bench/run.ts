@@ -279,7 +279,12 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order each round so drift on a shared machine spreads over every scenario.
     const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]!);
-    for (const s of order) runs.get(s.key)!.push(await load(spec(s, DURATION)));
+    for (const s of order) {
+      const r = await load(spec(s, DURATION));
+      runs.get(s.key)!.push(r);
+      // BENCH_TRACE=1: every segment as it ends, to tell a drifting machine from a slow server.
+      if (process.env.BENCH_TRACE) log(`  ${s.key}: ${r.cpuUsPerReq.toFixed(0)} us/request, ${r.rps.toFixed(0)} req/s`);
+    }
     log(`round ${round + 1}/${ROUNDS} done`);
   }
   const med = (key: string): LoadResult => {
