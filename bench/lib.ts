@@ -129,6 +129,37 @@ export function cpuMs(pid: number): number {
 }
 const CLOCK_TICKS = 100;
 
+/**
+ * A process's CPU so far (ms) split by thread: Node's main thread, V8's helper threads
+ * (`node-V8Worker`: concurrent marking, and compiling optimized code in the background) and
+ * libuv's pool (`libuv-worker`: argon2, file writes). A segment whose helpers are busy while the
+ * main thread is slow is one where V8 is recompiling hot code (BENCHMARKS.md, round seven), not a
+ * slower machine. Threads that exit in between are not counted; these three live as long as the process.
+ */
+export function threadCpuMs(pid: number): { main: number; v8: number; pool: number } {
+  const out = { main: 0, v8: 0, pool: 0 };
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { main: NaN, v8: NaN, pool: NaN };
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      if (tid === String(pid)) out.main += ms;
+      else if (name.startsWith('node-V8Worker')) out.v8 += ms;
+      else if (name.startsWith('libuv-worker')) out.pool += ms;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
 /** Resets a process's RSS high-water mark (VmHWM) so the next `rssMiB().peak` covers only what follows. */
 export function resetPeakRss(pid: number): boolean {
   try {
@@ -169,6 +200,8 @@ export interface LoadResult {
    * generator more lowers req/s without costing the server anything: this column says when.
    */
   benchCpuUsPerReq: number;
+  /** The server's CPU per request by thread (see threadCpuMs), in microseconds. */
+  threadCpuUsPerReq: { main: number; v8: number; pool: number };
 }
 
 export interface LoadSpec {
@@ -201,6 +234,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   }, 200);
   const t0 = performance.now();
   const cpu0 = cpuMs(spec.pid);
+  const threads0 = threadCpuMs(spec.pid);
   const own0 = process.cpuUsage();
   // Without a callback autocannon returns its instance (an EventEmitter that is also a thenable).
   const instance = autocannon({
@@ -224,11 +258,13 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   const result = await instance;
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuMs(spec.pid) - cpu0;
+  const threads1 = threadCpuMs(spec.pid);
   const own = process.cpuUsage(own0);
   clearInterval(sampler);
   rssMax = Math.max(rssMax, rssMiB(spec.pid).rss);
   const sorted = Float64Array.from(latencies).sort();
   const r = result as autocannon.Result & { mismatches?: number };
+  const perRequest = (ms: number) => (ms * 1000) / Math.max(1, r.requests.total);
   return {
     label: spec.label,
     rps: r.requests.total / Math.max(elapsed, spec.durationSec),
@@ -237,8 +273,13 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     errors: r.errors + r.timeouts + r.non2xx + (r.mismatches ?? 0),
     requests: r.requests.total,
     rssMax,
-    cpuUsPerReq: (cpu * 1000) / Math.max(1, r.requests.total),
+    cpuUsPerReq: perRequest(cpu),
     benchCpuUsPerReq: (own.user + own.system) / Math.max(1, r.requests.total),
+    threadCpuUsPerReq: {
+      main: perRequest(threads1.main - threads0.main),
+      v8: perRequest(threads1.v8 - threads0.v8),
+      pool: perRequest(threads1.pool - threads0.pool),
+    },
   };
 }
 

@@ -297,7 +297,12 @@ async function main() {
       const r = await load(spec(s, DURATION));
       runs.get(s.key)!.push(r);
       // BENCH_TRACE=1: every segment as it ends, to tell a drifting machine from a slow server.
-      if (process.env.BENCH_TRACE) log(`  ${s.key}: ${r.cpuUsPerReq.toFixed(0)} us/request, ${r.rps.toFixed(0)} req/s`);
+      if (process.env.BENCH_TRACE) {
+        const t = r.threadCpuUsPerReq;
+        log(
+          `  ${s.key}: ${r.cpuUsPerReq.toFixed(0)} us/request (main thread ${t.main.toFixed(0)}, V8 helpers ${t.v8.toFixed(0)}, libuv pool ${t.pool.toFixed(0)}), ${r.rps.toFixed(0)} req/s`,
+        );
+      }
     }
     log(`round ${round + 1}/${ROUNDS} done`);
   }
@@ -313,6 +318,11 @@ async function main() {
       rssMax: Math.max(...rs.map((r) => r.rssMax)),
       cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
       benchCpuUsPerReq: median(rs.map((r) => r.benchCpuUsPerReq)),
+      threadCpuUsPerReq: {
+        main: median(rs.map((r) => r.threadCpuUsPerReq.main)),
+        v8: median(rs.map((r) => r.threadCpuUsPerReq.v8)),
+        pool: median(rs.map((r) => r.threadCpuUsPerReq.pool)),
+      },
     };
   };
 
