@@ -66,6 +66,28 @@ describe('password hashing', () => {
     expect(reason.extensions.retryAfter).toBe(Math.max(1, Math.ceil(jobMs / 1000)));
   });
 
+  it('a burst after a slow period is admitted by what a hash costs, not by the load that has gone', async () => {
+    // Jobs that took 400 ms (a flood beside other traffic) left the average far above the 50 ms
+    // a hash takes alone; the queue then emptied.
+    const queue = createHashQueue({ concurrency: 1, maxWaitMs: 1000, initialJobMs: 50 });
+    const slow = () => new Promise<string>((r) => setTimeout(() => r('slow'), 400));
+    await Promise.all([queue.run(slow), queue.run(slow), queue.run(slow)]);
+    expect(queue.stats().jobMs).toBeGreaterThan(150);
+    // A new burst of 50 ms jobs, all arriving before any finishes: about 1000 / 50 fit the bound,
+    // where the slow period's average would have admitted about 1000 / 250.
+    const fast = () => new Promise<string>((r) => setTimeout(() => r('done'), 50));
+    const results = await Promise.all(Array.from({ length: 40 }, () => queue.run(fast).catch((e: unknown) => e)));
+    const admitted = results.filter((r) => r === 'done').length;
+    expect(admitted).toBeGreaterThanOrEqual(19);
+    expect(admitted).toBeLessThanOrEqual(22);
+    // Within a busy period the average still follows the jobs: slow ones raise what it admits by.
+    const busy = [queue.run(slow), queue.run(slow), queue.run(slow)];
+    await busy[0];
+    await busy[1];
+    expect(queue.stats().jobMs).toBeGreaterThan(100);
+    await Promise.all(busy);
+  });
+
   it('a caller refused in a burst is admitted once it waits its retryAfter', async () => {
     // The queue itself, with jobs of a known 100 ms: argon2's own time swings with the machine's load.
     const queue = createHashQueue({ concurrency: 1, maxWaitMs: 1000, initialJobMs: 100 });

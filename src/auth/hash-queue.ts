@@ -8,6 +8,15 @@ import { rateLimited } from '../errors.js';
  * may queue hundreds, while a slow machine must shed sooner. A job is admitted while
  * `waiting x measured hash time / concurrency` stays within `maxWaitMs`; beyond it the caller gets
  * RATE_LIMITED with the time until the queue has drained enough to admit it (`retryAfter`).
+ *
+ * The measured hash time is a moving average of the jobs' wall time, so it says how long a hash
+ * takes under the load of the moment: during a login flood beside other traffic it can read 3-4x
+ * a hash's own cost. A burst that arrives after the queue has emptied is admitted before any of
+ * its own jobs has finished, so that average would describe a load that has gone. It refused the
+ * tail of 500 logins as a wait of over 30 s, for a queue that drained in 7-10 s (BENCHMARKS.md,
+ * round seven). So each busy period starts from the lowest the average has been on this machine
+ * (the start-up measurement at the latest). Jobs finishing within the period then move the
+ * average to that period's load.
  */
 export interface HashQueueOptions {
   /** Jobs running at once. */
@@ -33,6 +42,8 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
   const waiting: Array<() => void> = [];
   let active = 0;
   let jobMs = Math.max(1, opts.initialJobMs);
+  // What a hash costs with nothing in its way: where each busy period's estimate starts.
+  let fastestMs = jobMs;
 
   const expectedWaitMs = (queued: number) => (queued * jobMs) / opts.concurrency;
 
@@ -42,6 +53,7 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
 
   return {
     run<T>(job: () => Promise<T>): Promise<T> {
+      if (active === 0 && waiting.length === 0) jobMs = fastestMs;
       const queued = active >= opts.concurrency ? waiting.length + 1 : 0;
       const wait = expectedWaitMs(queued);
       if (wait > opts.maxWaitMs) {
@@ -60,6 +72,9 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
             .then(resolve, reject)
             .finally(() => {
               jobMs += EWMA_WEIGHT * (performance.now() - began - jobMs);
+              // The lowest the average has been, not the fastest single job: one job that
+              // failed at once (a corrupt stored hash) must not make the next burst look free.
+              fastestMs = Math.min(fastestMs, jobMs);
               active -= 1;
               next();
             });
