@@ -147,10 +147,12 @@ describe('refresh tokens (body transport)', () => {
 
 describe('staying logged in with short access tokens', () => {
   it('a client whose access token expired refreshes and carries on', async () => {
-    const app = await createTestApp({ JWT_EXPIRES_IN: '1', JWT_CLOCK_TOLERANCE: '0' });
+    // 2 s, not 1: `iat` is whole seconds, so a token signed late in a second has up to a second
+    // less than its lifetime; the refreshed one must still be valid when it is used just after.
+    const app = await createTestApp({ JWT_EXPIRES_IN: '2', JWT_CLOCK_TOLERANCE: '0' });
     try {
       const s = await session(app);
-      await new Promise((r) => setTimeout(r, 2100));
+      await new Promise((r) => setTimeout(r, 3100));
       const expired = await app.gql(ME, undefined, { token: s.token });
       expect(expired.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' });
       const next = (await app.gql(REFRESH, { rt: s.refreshToken })).body.data!.refresh;
