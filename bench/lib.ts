@@ -132,9 +132,10 @@ const CLOCK_TICKS = 100;
 /**
  * A process's CPU so far (ms) split by thread: Node's main thread, V8's helper threads
  * (`node-V8Worker`: concurrent marking, and compiling optimized code in the background) and
- * libuv's pool (`libuv-worker`: argon2, file writes). A segment whose helpers are busy while the
- * main thread is slow is one where V8 is recompiling hot code (BENCHMARKS.md, round seven), not a
- * slower machine. Threads that exit in between are not counted; these three live as long as the process.
+ * libuv's pool (`libuv-worker`: argon2, file writes). A slow segment with busy helpers is V8's own
+ * work in that process (a major GC, hot code recompiled after it: BENCHMARKS.md, round seven)
+ * rather than a slower machine. Threads that exit in between are not counted; these three live
+ * as long as the process.
  */
 export function threadCpuMs(pid: number): { main: number; v8: number; pool: number } {
   const out = { main: 0, v8: 0, pool: 0 };
