@@ -9,14 +9,21 @@ import { rateLimited } from '../errors.js';
  * `waiting x measured hash time / concurrency` stays within `maxWaitMs`; beyond it the caller gets
  * RATE_LIMITED with the time until the queue has drained enough to admit it (`retryAfter`).
  *
- * The measured hash time is a moving average of the jobs' wall time, so it says how long a hash
+ * The measured hash time is the median of the last jobs' wall times, so it says how long a hash
  * takes under the load of the moment: during a login flood beside other traffic it can read 3-4x
- * a hash's own cost. A burst that arrives after the queue has emptied is admitted before any of
- * its own jobs has finished, so that average would describe a load that has gone. It refused the
- * tail of 500 logins as a wait of over 30 s, for a queue that drained in 7-10 s (BENCHMARKS.md,
- * round seven). So each busy period starts from the lowest the average has been on this machine
- * (the start-up measurement at the latest). Jobs finishing within the period then move the
- * average to that period's load.
+ * a hash's own cost. Two things keep it from describing a load that is not there:
+ *
+ * - A burst that arrives after the queue has emptied is admitted before many of its own jobs have
+ *   finished, so the previous busy period's jobs would speak for it. So each busy period starts
+ *   from the lowest the estimate has been on this machine (the start-up measurement at the latest),
+ *   counted as PRIOR jobs.
+ * - The burst's first jobs are slowed by the burst itself: the pool threads run under SCHED_IDLE
+ *   (src/thread-pool-priority.ts), so while the main thread parses hundreds of arriving requests
+ *   a hash gets little CPU, and its completion waits for the main thread too. Those jobs took
+ *   120-310 ms where the rest took 20-25 ms. A moving average followed them to 90-100 ms and
+ *   refused the tail of 500 logins as a wait of over 30 s, for a queue that drained in 14 s
+ *   (BENCHMARKS.md, round eight). A median follows a machine that stays slow as soon as most
+ *   recent jobs are slow, and ignores a few that were held up.
  */
 export interface HashQueueOptions {
   /** Jobs running at once. */
@@ -35,8 +42,19 @@ export interface HashQueue {
   stats(): { active: number; pending: number; jobMs: number; expectedWaitMs: number };
 }
 
-/** Weight of the newest measurement in the moving average: follows a machine that slows down within a few jobs. */
-const EWMA_WEIGHT = 0.25;
+/** Jobs the estimate is the median of: the estimate follows a machine that slows down within a few jobs. */
+const WINDOW = 16;
+/**
+ * A busy period starts as if this many jobs had taken the lowest estimate: the estimate moves once
+ * more jobs than this were slow, not after the first few that the burst's own arrival held up.
+ */
+const PRIOR = 4;
+
+/** The lower median: of an even count, the faster of the middle two. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1]!;
+}
 
 export function createHashQueue(opts: HashQueueOptions): HashQueue {
   const waiting: Array<() => void> = [];
@@ -44,6 +62,8 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
   let jobMs = Math.max(1, opts.initialJobMs);
   // What a hash costs with nothing in its way: where each busy period's estimate starts.
   let fastestMs = jobMs;
+  // This busy period's latest job times (after PRIOR entries of fastestMs), oldest first.
+  let recent: number[] = [];
 
   const expectedWaitMs = (queued: number) => (queued * jobMs) / opts.concurrency;
 
@@ -53,7 +73,10 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
 
   return {
     run<T>(job: () => Promise<T>): Promise<T> {
-      if (active === 0 && waiting.length === 0) jobMs = fastestMs;
+      if (active === 0 && waiting.length === 0) {
+        jobMs = fastestMs;
+        recent = Array.from({ length: PRIOR }, () => fastestMs);
+      }
       const queued = active >= opts.concurrency ? waiting.length + 1 : 0;
       const wait = expectedWaitMs(queued);
       if (wait > opts.maxWaitMs) {
@@ -71,10 +94,12 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
           job()
             .then(resolve, reject)
             .finally(() => {
-              jobMs += EWMA_WEIGHT * (performance.now() - began - jobMs);
-              // The lowest the average has been, not the fastest single job: one job that
+              recent.push(performance.now() - began);
+              if (recent.length > WINDOW) recent.shift();
+              jobMs = median(recent);
+              // The lowest median of a full window, not the fastest single job: a few jobs that
               // failed at once (a corrupt stored hash) must not make the next burst look free.
-              fastestMs = Math.min(fastestMs, jobMs);
+              if (recent.length === WINDOW) fastestMs = Math.min(fastestMs, jobMs);
               active -= 1;
               next();
             });
