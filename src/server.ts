@@ -37,7 +37,7 @@ function disableIntrospection(): Plugin {
   };
 }
 
-/** The Yoga app: a fetch handler that tests call directly (`yoga.fetch`) and main.ts serves. */
+/** The Yoga app: a fetch handler that tests call directly (`yoga.fetch`) and start.ts serves. */
 export function createApp({ services, dataSource }: AppDeps) {
   const { config, logger } = services;
   // Errors maskError has logged, so the Yoga logger does not log them twice.

@@ -117,7 +117,7 @@ export async function createServices(
   const passkeyStore = new PasskeyStore(dataSource);
   return {
     passkeyStore,
-    // Until the server listens (main.ts calls setServerOrigin), the default origin is localhost:PORT.
+    // Until the server listens (start.ts calls setServerOrigin), the default origin is localhost:PORT.
     passkeys: createRelyingParty(config.webauthn, {
       store: passkeyStore,
       appUrl: config.mail.appUrl,
@@ -150,7 +150,7 @@ export async function createServices(
       logger,
       background,
     }),
-    // Until the server listens (main.ts calls setServerOrigin), links point at localhost:PORT.
+    // Until the server listens (start.ts calls setServerOrigin), links point at localhost:PORT.
     links: createLinks(config.mail.appUrl, `http://localhost:${config.port}`),
     accountTokens: createAccountTokens(new AccountTokenStore(dataSource)),
     mailThrottle: createMailThrottle(config.mail.throttle, opts.redis, config.redisKeyPrefix),

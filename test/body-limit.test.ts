@@ -6,7 +6,7 @@ import { type HttpTestApp, startHttpApp } from './helpers/http.js';
  * The body limit is one check of Content-Length (src/plugins/body-limit.ts); Yoga's own stream
  * counter is off. That is safe only because Node's HTTP parser never hands over more than
  * Content-Length bytes and refuses a length beside chunked encoding: these tests pin both facts
- * on a real socket, as main.ts serves the app.
+ * on a real socket, as start.ts serves the app.
  */
 let http: HttpTestApp;
 beforeAll(async () => {

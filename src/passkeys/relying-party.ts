@@ -22,7 +22,7 @@ let webauthn: Promise<WebAuthn> | undefined;
 
 /**
  * @simplewebauthn/server, loaded on first use: with its ASN.1 and X.509 dependencies it is some
- * sixty modules, about a tenth of a second of a start that does not need them. main.ts also
+ * sixty modules, about a tenth of a second of a start that does not need them. start.ts also
  * loads it just after the server listens, so the first ceremony does not wait either.
  */
 export function loadWebAuthn(): Promise<WebAuthn> {

@@ -10,7 +10,7 @@ import { ErrorCode, requestErrorResponse } from '../errors.js';
 export function useOneAuthorization(): Plugin {
   return {
     onRequest({ request, serverContext, endResponse, fetchAPI }) {
-      // Served by node:http (src/main.ts), the server context carries the IncomingMessage as `req`.
+      // Served by node:http (src/start.ts), the server context carries the IncomingMessage as `req`.
       const nodeRequest = (serverContext as { req?: { rawHeaders?: string[] } } | undefined)?.req;
       if (authorizationCount(request, nodeRequest) <= 1) return;
       endResponse(

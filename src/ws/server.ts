@@ -35,7 +35,7 @@ const FORWARDED_HEADERS = ['x-forwarded-for', 'user-agent', 'origin', 'x-request
 
 /**
  * What the transport needs of the Yoga app (src/server.ts's createApp): its envelop, so that every
- * plugin (auth, limits, masking, metrics) runs as over HTTP. Structural, so nothing but main.ts
+ * plugin (auth, limits, masking, metrics) runs as over HTTP. Structural, so nothing but start.ts
  * imports the server module.
  */
 export interface EnvelopedApp {

@@ -12,7 +12,7 @@ export interface HttpTestApp {
   origin: string;
   /** http://127.0.0.1:<port>/graphql */
   endpoint: string;
-  /** ws://127.0.0.1:<port>/graphql (graphql-ws, as main.ts attaches it) */
+  /** ws://127.0.0.1:<port>/graphql (graphql-ws, as start.ts attaches it) */
   wsEndpoint: string;
   websocket: WebSocketTransport;
   close(): Promise<void>;
@@ -37,7 +37,7 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
 }
 
 /**
- * The test app behind a real HTTP server on 127.0.0.1 and a free port, as main.ts serves it.
+ * The test app behind a real HTTP server on 127.0.0.1 and a free port, as start.ts serves it.
  * With `staticDir`, every path but /graphql, /health and /ready serves that folder (a built
  * frontend), so the page and the API share one origin as they do behind Vite's dev proxy.
  * `port` listens on that port instead of a free one: for a test whose settings must name the
@@ -60,7 +60,7 @@ export async function startHttpApp(
   });
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
-  // Mailed links open this server, as main.ts arranges once it listens.
+  // Mailed links open this server, as start.ts arranges once it listens.
   app.services.links.setServerOrigin(origin);
   app.services.passkeys.setServerOrigin(origin);
   return {
