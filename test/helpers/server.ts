@@ -54,7 +54,11 @@ export function newSecret(): string {
  */
 export async function startServer(
   env: Record<string, string> = {},
-  opts: { readyTimeoutMs?: number } = {},
+  opts: {
+    readyTimeoutMs?: number;
+    /** Node's arguments, instead of `--import tsx src/main.ts` (test/built-server.test.ts: the build). */
+    args?: string[];
+  } = {},
 ): Promise<SpawnedServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-server-'));
   // Only what a deployment would set: not vitest's own variables, not the test database's.
@@ -77,7 +81,7 @@ export async function startServer(
     MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...env,
   };
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const proc = spawn(process.execPath, opts.args ?? ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
