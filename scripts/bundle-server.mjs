@@ -12,6 +12,7 @@
  * createRequire) still resolves as before. dist/cli/ and the other files tsc wrote stay as they are.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import * as esbuild from 'esbuild';
@@ -44,6 +45,26 @@ const external = [
   'prom-client',
 ];
 
+/**
+ * graphql's ES build, for `graphql` and its deep imports alike. Node loads graphql's CommonJS
+ * build (its package has no "exports", and Node ignores "module"); bundled as CommonJS, every
+ * call into it from the ES packages (the executor, Yoga, Envelop) goes through a getter of
+ * esbuild's CommonJS wrapper. As ES it is hoisted into the bundle's scope and called directly.
+ * One mapping for every importer keeps it one copy.
+ */
+const graphqlAsEsm = {
+  name: 'graphql-as-esm',
+  setup(build) {
+    const require = createRequire(path.join(root, 'package.json'));
+    build.onResolve({ filter: /^graphql(\/.*)?$/ }, (args) => {
+      const cjs = require.resolve(args.path);
+      const esm = cjs.replace(/\.js$/, '.mjs');
+      if (!fs.existsSync(esm)) throw new Error(`graphql has no ES build of ${args.path}`);
+      return { path: esm };
+    });
+  },
+};
+
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: ['src/start.ts'],
@@ -53,6 +74,7 @@ const result = await esbuild.build({
   format: 'esm',
   target: 'node22',
   external,
+  plugins: [graphqlAsEsm],
   // A package's "main" before its "module", as Node resolves it: graphql's "module" is its ES
   // build, while deep imports such as graphql/language/parser reach its CommonJS one, and the
   // two would be two copies of graphql.
