@@ -75,9 +75,9 @@ const result = await esbuild.build({
   target: 'node22',
   external,
   plugins: [graphqlAsEsm],
-  // A package's "main" before its "module", as Node resolves it: graphql's "module" is its ES
-  // build, while deep imports such as graphql/language/parser reach its CommonJS one, and the
-  // two would be two copies of graphql.
+  // A package's "main" before its "module", so that each package resolves to the build Node
+  // would load (graphql aside, above). A package whose "module" and deep imports reach different
+  // builds would otherwise be bundled twice, as graphql was before the plugin.
   mainFields: ['main', 'module'],
   sourcemap: 'linked',
   sourcesContent: false,
