@@ -121,6 +121,36 @@ describe('password hashing', () => {
     expect(settled.filter((r) => r !== 'done')).toEqual([]);
   });
 
+  it('runs `before` in the job slot; a `before` that throws skips the job and leaves the estimate', async () => {
+    const queue = createHashQueue({ concurrency: 1, maxWaitMs: 10_000, initialJobMs: 50 });
+    const order: string[] = [];
+    const job = (name: string) => () =>
+      new Promise<string>((r) =>
+        setTimeout(() => {
+          order.push(`job ${name}`);
+          r(name);
+        }, 50),
+      );
+    const gate =
+      (name: string, fail = false) =>
+      async () => {
+        // In the slot: nothing else runs meanwhile.
+        order.push(`before ${name} (active ${queue.stats().active})`);
+        if (fail) throw new Error(`refused ${name}`);
+      };
+    const results = await Promise.all([
+      queue.run(job('a'), gate('a')),
+      queue.run(job('b'), gate('b', true)).catch((e: Error) => e.message),
+      queue.run(job('c'), gate('c')),
+    ]);
+    expect(results).toEqual(['a', 'refused b', 'c']);
+    expect(order).toEqual(['before a (active 1)', 'job a', 'before b (active 1)', 'before c (active 1)', 'job c']);
+    await settle();
+    // The refused one took no time, and is not among the jobs measured.
+    expect(queue.stats()).toMatchObject({ active: 0, pending: 0 });
+    expect(queue.stats().jobMs).toBeGreaterThanOrEqual(45);
+  });
+
   it('a caller refused in a burst is admitted once it waits its retryAfter', async () => {
     // The queue itself, with jobs of a known 100 ms: argon2's own time swings with the machine's load.
     const queue = createHashQueue({ concurrency: 1, maxWaitMs: 1000, initialJobMs: 100 });

@@ -323,9 +323,9 @@ describe('a throttle that cannot answer (its store down)', () => {
     try {
       const user = await outage.signup();
       const throttle = outage.services.throttle;
-      const assertAllowed = throttle.assertAllowed;
+      const check = throttle.check;
       // The throttle's own store failing (Redis unreachable, say): the check throws, not RATE_LIMITED.
-      throttle.assertAllowed = async () => {
+      throttle.check = async () => {
         throw new Error('throttle store unreachable');
       };
       try {
@@ -333,7 +333,7 @@ describe('a throttle that cannot answer (its store down)', () => {
         expect(res.body.data).toBeNull();
         expect(res.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
       } finally {
-        throttle.assertAllowed = assertAllowed;
+        throttle.check = check;
       }
       await outage.services.securityLog.settled();
       const log = await events(user.token, outage);

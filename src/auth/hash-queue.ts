@@ -38,7 +38,12 @@ export interface HashQueueOptions {
 }
 
 export interface HashQueue {
-  run<T>(job: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `job` once a slot is free. `before`, if given, runs in the slot just before the job (the
+   * login throttle takes the attempt's place there): if it throws, the job does not run and its
+   * error is the answer. Its time is not the job's, so it never moves the estimate.
+   */
+  run<T>(job: () => Promise<T>, before?: () => Promise<void>): Promise<T>;
   stats(): { active: number; pending: number; jobMs: number; expectedWaitMs: number };
 }
 
@@ -72,7 +77,7 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
   }
 
   return {
-    run<T>(job: () => Promise<T>): Promise<T> {
+    run<T>(job: () => Promise<T>, before?: () => Promise<void>): Promise<T> {
       if (active === 0 && waiting.length === 0) {
         jobMs = fastestMs;
         recent = Array.from({ length: PRIOR }, () => fastestMs);
@@ -87,22 +92,26 @@ export function createHashQueue(opts: HashQueueOptions): HashQueue {
       }
       const queuedAt = performance.now();
       return new Promise<T>((resolve, reject) => {
+        const measured = async () => {
+          const began = performance.now();
+          try {
+            return await job();
+          } finally {
+            recent.push(performance.now() - began);
+            if (recent.length > WINDOW) recent.shift();
+            jobMs = median(recent);
+            // The lowest median of a full window, not the fastest single job: a few jobs that
+            // failed at once (a corrupt stored hash) must not make the next burst look free.
+            if (recent.length === WINDOW) fastestMs = Math.min(fastestMs, jobMs);
+          }
+        };
         const start = () => {
           active += 1;
           opts.onWait?.((performance.now() - queuedAt) / 1000);
-          const began = performance.now();
-          job()
-            .then(resolve, reject)
-            .finally(() => {
-              recent.push(performance.now() - began);
-              if (recent.length > WINDOW) recent.shift();
-              jobMs = median(recent);
-              // The lowest median of a full window, not the fastest single job: a few jobs that
-              // failed at once (a corrupt stored hash) must not make the next burst look free.
-              if (recent.length === WINDOW) fastestMs = Math.min(fastestMs, jobMs);
-              active -= 1;
-              next();
-            });
+          (before ? before().then(measured) : measured()).then(resolve, reject).finally(() => {
+            active -= 1;
+            next();
+          });
         };
         waiting.push(start);
         next();

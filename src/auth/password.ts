@@ -28,13 +28,20 @@ export interface PasswordHasherOptions {
 export interface PasswordHasher {
   /** Hashes the password's normalised form (normalizePassword). */
   hash(password: string): Promise<string>;
-  /** Constant work whether or not `stored` is undefined (unknown e-mail). */
-  verify(stored: string | undefined, password: string): Promise<boolean>;
+  /**
+   * Constant work whether or not `stored` is undefined (unknown e-mail). `before` runs once the
+   * hash has its slot, just before it starts (the login throttle counts the attempt there).
+   */
+  verify(stored: string | undefined, password: string, before?: () => Promise<void>): Promise<boolean>;
   /**
    * As verify, and says whether the stored hash should be remade from this password: it was
    * made from the password as typed before normalisation, or with weaker parameters.
    */
-  check(stored: string | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }>;
+  check(
+    stored: string | undefined,
+    password: string,
+    before?: () => Promise<void>,
+  ): Promise<{ ok: boolean; rehash: boolean }>;
   /** True when `stored` was made with weaker parameters than today's. */
   needsRehash(stored: string): boolean;
   /** Hashes running and waiting now, the measured time of one, the wait a new one would see. */
@@ -82,7 +89,7 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
     onRejected: opts.onRejected,
   });
 
-  const verifyOne = (stored: string | undefined, password: string) =>
+  const verifyOne = (stored: string | undefined, password: string, before?: () => Promise<void>) =>
     run(async () => {
       try {
         const ok = await verify(stored ?? dummyHash, password);
@@ -91,7 +98,7 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
         // A corrupt stored hash is a failed login, not a 500.
         return false;
       }
-    });
+    }, before);
 
   function needsRehash(stored: string): boolean {
     try {
@@ -107,9 +114,9 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
     }
   }
 
-  async function check(stored: string | undefined, password: string) {
+  async function check(stored: string | undefined, password: string, before?: () => Promise<void>) {
     const normalized = normalizePassword(password);
-    if (await verifyOne(stored, normalized)) return { ok: true, rehash: needsRehash(stored!) };
+    if (await verifyOne(stored, normalized, before)) return { ok: true, rehash: needsRehash(stored!) };
     // Hashes made before normalisation hold the password as typed: still accepted, then remade
     // from the normalised form. Only passwords that normalisation changes pay the second verify.
     if (normalized !== password && (await verifyOne(stored, password))) return { ok: true, rehash: true };
@@ -118,7 +125,7 @@ export async function createPasswordHasher(opts: PasswordHasherOptions): Promise
 
   return {
     hash: (password) => run(() => hash(normalizePassword(password), options)),
-    verify: async (stored, password) => (await check(stored, password)).ok,
+    verify: async (stored, password, before) => (await check(stored, password, before)).ok,
     check,
     stats,
     needsRehash,

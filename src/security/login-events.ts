@@ -46,8 +46,9 @@ export function noteThrottledLogin(services: Services, email: string, origin: Re
 }
 
 /**
- * The login throttle's check before a sign-in step (a password, a passkey, a second-factor code)
- * aimed at `account`. A refusal (RATE_LIMITED) is recorded as LOGIN_THROTTLED on `recordFor`
+ * The login throttle before a sign-in step (a password, a passkey, a second-factor code) aimed at
+ * `account`: `step` is which of its calls (LoginThrottle: `check` on arrival and `reserve` once a
+ * password's hash has its slot, or `attempt`, both at once, for a step that needs no hash). A refusal (RATE_LIMITED) is recorded as LOGIN_THROTTLED on `recordFor`
  * (the account's e-mail; null when no account is known, e.g. an unknown passkey), then thrown as
  * it is. Any other failure (the throttle's store unreachable) passes through unrecorded: it is
  * an outage, not a throttled attempt.
@@ -57,9 +58,10 @@ export async function assertSignInAllowed(
   account: string,
   origin: RequestOrigin,
   recordFor: string | null = account,
+  step: 'check' | 'reserve' | 'attempt' = 'attempt',
 ): Promise<void> {
   try {
-    await services.throttle.assertAllowed(account, origin.address ?? 'unknown');
+    await services.throttle[step](account, origin.address ?? 'unknown');
   } catch (e) {
     if (recordFor !== null && e instanceof GraphQLError && e.extensions.code === ErrorCode.RATE_LIMITED)
       noteThrottledLogin(services, recordFor, origin);

@@ -131,17 +131,19 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
   const address = origin.address ?? 'unknown';
   const email = normalizeEmail(rawEmail);
   // Before any hashing: a throttled attempt costs the server nothing.
-  await assertSignInAllowed(services, email, origin);
+  await assertSignInAllowed(services, email, origin, email, 'check');
+  // Counted once the hash has its slot (so attempts sent at once are held to the limits), and a
+  // failure from then on unless the password proves right.
+  const reserve = () => assertSignInAllowed(services, email, origin, email, 'reserve');
   // No account can have a password this long, and hashing one is wasted work an attacker chooses.
   if ([...password].length > PASSWORD_MAX_LENGTH) {
-    await services.throttle.recordFailure(email, address);
+    await reserve();
     throw unauthenticated('credentials');
   }
   const user = email.length > 0 ? await services.users.findByEmail(email) : null;
   // Spend one verify whether or not the account exists, so both failures look and take alike.
-  const { ok, rehash } = await services.passwords.check(user?.passwordHash, password);
+  const { ok, rehash } = await services.passwords.check(user?.passwordHash, password, reserve);
   if (!user || !ok) {
-    await services.throttle.recordFailure(email, address);
     services.logger.info('login failed', { userId: user?.id ?? null, address });
     noteFailedLogin(services, user, origin);
     throw unauthenticated('credentials');
@@ -155,12 +157,13 @@ async function passwordLogin(services: Services, rawEmail: string, password: str
     services.logger.info('password hash upgraded', { userId: user.id });
   }
   if (await services.mfa.isEnabled(user.id)) {
-    // No token yet, and no recordSuccess: the address is trusted, and its failure count cleared,
-    // only once the second factor is proven too (verifyLogin), so code guessing keeps counting.
+    // No token yet: the password does not count as a failure, but the address is trusted, and
+    // its failure count cleared, only once the second factor is proven too (verifyLogin).
+    await services.throttle.uncount(email, address);
     services.logger.info('login: second factor required', { userId: user.id, address });
     throw mfaRequired(await services.mfa.createChallenge(current));
   }
-  await services.throttle.recordSuccess(email, address);
+  await services.throttle.signedIn(email, address);
   const session = await issue(services, current, { origin, proof: provenNow(['pwd']) });
   await services.securityLog.record('LOGIN_SUCCEEDED', { userId: user.id, origin, sessionId: session.sessionId });
   return session;

@@ -21,13 +21,15 @@ export async function assertCurrentPassword(
   /** The argument that carried it (reauthenticate calls it `password`). */
   field = 'currentPassword',
 ): Promise<void> {
-  await services.throttle.assertAllowed(caller.email, address);
+  // As at login: refused on arrival when a counter is full, counted once the hash has its slot.
+  await services.throttle.check(caller.email, address);
+  const reserve = () => services.throttle.reserve(caller.email, address);
   const ok =
-    [...currentPassword].length <= PASSWORD_MAX_LENGTH &&
-    (await services.passwords.verify(caller.passwordHash, currentPassword));
+    [...currentPassword].length <= PASSWORD_MAX_LENGTH
+      ? await services.passwords.verify(caller.passwordHash, currentPassword, reserve)
+      : await reserve().then(() => false);
   // Not UNAUTHENTICATED: the token is fine, and clients log out on that code.
-  if (!ok) {
-    await services.throttle.recordFailure(caller.email, address);
+  if (!ok)
     throw badUserInput(field === 'currentPassword' ? 'Current password is incorrect' : 'Password is incorrect', field);
-  }
+  await services.throttle.uncount(caller.email, address);
 }

@@ -166,8 +166,7 @@ async function passkeyLogin(services: Services, raw: unknown, origin: RequestOri
   } catch (e) {
     if (e instanceof MalformedResponseError) {
       // Nothing to check it against, yet it is an attempt: the address's counter takes it.
-      await services.throttle.assertAllowed(anonymous(address), address);
-      await services.throttle.recordFailure(anonymous(address), address);
+      await services.throttle.attempt(anonymous(address), address);
       throw malformed(e);
     }
     throw e;
@@ -192,7 +191,6 @@ async function passkeyLogin(services: Services, raw: unknown, origin: RequestOri
     signedIn = { user: owner, passkey, amr: verified.userVerified ? ['hwk', 'user'] : ['hwk'] };
   } catch (e) {
     if (!(e instanceof CeremonyFailedError)) throw e;
-    await services.throttle.recordFailure(account, address);
     const level = /counter/i.test(e.reason) ? 'warn' : 'info';
     services.logger[level]('passkey sign-in refused', {
       userId: owner?.id ?? null,
@@ -204,7 +202,7 @@ async function passkeyLogin(services: Services, raw: unknown, origin: RequestOri
     throw passkeyRejected();
   }
   const { user } = signedIn;
-  await services.throttle.recordSuccess(user.email, address);
+  await services.throttle.signedIn(user.email, address);
   // A passkey is possession plus (with "user") the device's PIN or biometrics: no TOTP step after it.
   const session = await issue(services, user, { origin, proof: provenNow(signedIn.amr) });
   await services.securityLog.record('LOGIN_SUCCEEDED', {

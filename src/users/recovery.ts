@@ -119,7 +119,7 @@ export async function resetPassword(
   const user = await users.findById(row.userId);
   if (!user) throw badToken('TOKEN_INVALID');
   // The owner is back in: failed logins counted against the account from here no longer lock it.
-  await services.throttle.recordSuccess(user.email, address);
+  await services.throttle.trust(user.email, address);
   services.logger.info('password reset', { userId: user.id });
   publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
   services.mailer.sendLater({

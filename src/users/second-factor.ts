@@ -45,11 +45,9 @@ export async function confirmTotp(
 export async function disableTotp(services: Services, user: UserEntity, code: string, origin: RequestOrigin) {
   const address = origin.address ?? 'unknown';
   if (!(await services.mfa.isEnabled(user.id))) throw badUserInput('Two-factor sign-in is not on', 'code');
-  await services.throttle.assertAllowed(user.email, address);
-  if (!(await services.mfa.verify(user.id, code))) {
-    await services.throttle.recordFailure(user.email, address);
-    throw badUserInput('Invalid code', 'code');
-  }
+  await services.throttle.attempt(user.email, address);
+  if (!(await services.mfa.verify(user.id, code))) throw badUserInput('Invalid code', 'code');
+  await services.throttle.uncount(user.email, address);
   await services.mfa.remove(user.id);
   services.logger.info('MFA_DISABLED', { userId: user.id, by: user.id });
   await services.securityLog.record('MFA_DISABLED', { userId: user.id, origin });
@@ -75,15 +73,18 @@ export async function verifyLogin(
   const kind = await services.mfa.verify(user.id, code);
   if (!kind) {
     const locked = await services.mfa.failChallenge(open);
-    await services.throttle.recordFailure(user.email, address);
     services.logger.info('login failed: wrong second factor', { userId: user.id, address, locked });
     // As a wrong password is (not awaited, never failing the answer); the owner also learns that
     // whoever tried had the password.
     noteFailedLogin(services, user, origin, { method: 'password+totp', passwordCorrect: true });
     throw invalidSecondFactor(locked ? 'challenge' : 'code');
   }
-  if (!(await services.mfa.consumeChallenge(open))) throw invalidSecondFactor('challenge');
-  await services.throttle.recordSuccess(user.email, address);
+  if (!(await services.mfa.consumeChallenge(open))) {
+    // A right code, but another request used the challenge first: not a failure.
+    await services.throttle.uncount(user.email, address);
+    throw invalidSecondFactor('challenge');
+  }
+  await services.throttle.signedIn(user.email, address);
   if (kind === 'recovery') {
     services.logger.info('recovery code used', {
       userId: user.id,
@@ -117,13 +118,14 @@ export async function requireSecondFactor(
   if (!code) throw mfaRequired();
   await assertSignInAllowed(services, user.email, origin);
   if (!(await services.mfa.verify(user.id, code))) {
-    await services.throttle.recordFailure(user.email, address);
     services.logger.info('password reset refused: wrong second factor', { userId: user.id, address });
     // As at verifyLogin (not awaited, never failing the answer). The code is checked only for a
     // valid link, so the owner learns that whoever tried had a reset link mailed to them.
     noteFailedLogin(services, user, origin, { method: 'reset-link+totp' });
     throw invalidSecondFactor('code');
   }
+  // The reset that follows trusts the address (throttle.trust); this attempt is not a failure.
+  await services.throttle.uncount(user.email, address);
   return PWD_OTP;
 }
 
@@ -141,12 +143,12 @@ export async function reauthenticate(
   const otp = await services.mfa.isEnabled(user.id);
   if (otp) {
     if (!code) throw mfaRequired();
-    if (!(await services.mfa.verify(user.id, code))) {
-      await services.throttle.recordFailure(user.email, address);
-      throw badUserInput('Invalid code', 'code');
-    }
+    await services.throttle.attempt(user.email, address);
+    if (!(await services.mfa.verify(user.id, code))) throw badUserInput('Invalid code', 'code');
+    await services.throttle.signedIn(user.email, address);
+  } else {
+    await services.throttle.trust(user.email, address);
   }
-  await services.throttle.recordSuccess(user.email, address);
   services.logger.info('reauthenticated', { userId: user.id });
   // The caller's session goes on with a new auth_time; a token from before sessions starts one.
   return issue(services, user, {

@@ -82,6 +82,73 @@ describe('login throttling', () => {
     for (let i = 0; i < 5; i += 1) expect((await change(`wrong-${i}-xxxx`)).code).toBe('BAD_USER_INPUT');
     expect((await change(u.password)).code).toBe('RATE_LIMITED');
   });
+
+  it('checks no more than the limit of attempts sent at once (each counts before its hash)', async () => {
+    const victim = await server.signup();
+    const attacker = address();
+    // The right password among them: it must not get a 21st... or even a 6th check.
+    const guesses = Array.from({ length: 20 }, (_, i) => (i === 15 ? victim.password : `guess-${i}-xx`));
+    const codes = (await Promise.all(guesses.map((p) => server.login(victim.email, p, from(attacker))))).map(
+      (r) => r.code ?? 'TOKEN',
+    );
+    const checked = codes.filter((c) => c !== 'RATE_LIMITED');
+    expect(checked).toHaveLength(5);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(15);
+    // Whether the right one was among the five checked depends on arrival; afterwards nothing is.
+    expect((await server.login(victim.email, victim.password, from(attacker))).code).toBe(
+      checked.includes('TOKEN') ? 'UNAUTHENTICATED' : 'RATE_LIMITED',
+    );
+  });
+
+  it('checks no more than the per-address limit of attempts at many accounts sent at once', async () => {
+    const attacker = address();
+    const codes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => server.login(`burst-${i}-${n}@example.com`, 'password1', from(attacker))),
+    );
+    expect(codes.filter((r) => r.code === 'UNAUTHENTICATED')).toHaveLength(12);
+    expect(codes.filter((r) => r.code === 'RATE_LIMITED')).toHaveLength(18);
+  });
+
+  it('checks no more than the limit of current passwords sent at once (reauthenticate)', async () => {
+    const u = await server.signup();
+    const ip = address();
+    const codes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        server.gql(
+          'mutation($p: String!) { reauthenticate(password: $p) { token } }',
+          { p: `wrong-${i}-xxxx` },
+          {
+            token: u.token,
+            headers: from(ip),
+          },
+        ),
+      ),
+    );
+    expect(codes.filter((r) => r.code === 'BAD_USER_INPUT')).toHaveLength(5);
+    expect(codes.filter((r) => r.code === 'RATE_LIMITED')).toHaveLength(15);
+  });
+
+  it('does not count successful sign-ins or right current passwords toward any limit', async () => {
+    const u = await server.signup();
+    const ip = address();
+    // More than every limit (5 per pair, 12 per address, 8 per account), all right.
+    for (let i = 0; i < 14; i += 1) {
+      const r = await server.login(u.email, u.password, from(ip));
+      expect(r.body.errors, JSON.stringify(r.body)).toBeUndefined();
+    }
+    for (let i = 0; i < 6; i += 1) {
+      const r = await server.gql(
+        'mutation($p: String!) { reauthenticate(password: $p) { token } }',
+        { p: u.password },
+        {
+          token: u.token,
+          headers: from(ip),
+        },
+      );
+      expect(r.body.errors, JSON.stringify(r.body)).toBeUndefined();
+    }
+    expect((await server.login(u.email, 'wrong-password-x', from(ip))).code).toBe('UNAUTHENTICATED');
+  });
 });
 
 describe('without a trusted proxy', () => {
@@ -99,7 +166,8 @@ describe('without a trusted proxy', () => {
 });
 
 describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the counts)', () => {
-  it('counts failures made on either instance', async () => {
+  /** Two instances on one database and one Redis key prefix of their own. */
+  const twoInstances = async () => {
     const prefix = {
       REDIS_URL: process.env.REDIS_URL!,
       REDIS_KEY_PREFIX: `test-${Date.now()}-${Math.random().toString(36).slice(2)}`,
@@ -111,6 +179,11 @@ describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the
       DATABASE_URL: `sqlite:${one.dataDir}/app.sqlite`,
       JWT_SECRET: one.secret,
     });
+    return [one, two] as const;
+  };
+
+  it('counts failures made on either instance', async () => {
+    const [one, two] = await twoInstances();
     try {
       const [c1, c2] = [one, two];
       const victim = await c1.signup();
@@ -120,6 +193,21 @@ describe.skipIf(!process.env.REDIS_URL)('with REDIS_URL (two instances share the
       await c2.login(victim.email, 'guess-4-xx');
       expect((await c1.login(victim.email, victim.password)).code).toBe('RATE_LIMITED');
       expect((await c2.login(victim.email, victim.password)).code).toBe('RATE_LIMITED');
+    } finally {
+      await two.stop();
+      await one.stop();
+    }
+  });
+
+  it('checks no more than the limit of attempts sent at once to both instances', async () => {
+    const [one, two] = await twoInstances();
+    try {
+      const victim = await one.signup();
+      const codes = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => (i % 2 ? one : two).login(victim.email, `guess-${i}-xx`)),
+      );
+      expect(codes.filter((r) => r.code === 'UNAUTHENTICATED')).toHaveLength(4);
+      expect(codes.filter((r) => r.code === 'RATE_LIMITED')).toHaveLength(12);
     } finally {
       await two.stop();
       await one.stop();
