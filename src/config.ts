@@ -191,6 +191,8 @@ export const settings = {
       // Whether it is required at all depends on JWT_ALGORITHM: a rule below.
       check: (value, ctx) => (ctx.production && value !== undefined ? productionSecretProblem(value) : undefined),
       sensitive: true,
+      // The key is these exact bytes; production refuses surrounding whitespace, elsewhere start warns of it.
+      verbatim: true,
       example: 'JWT_SECRET=',
     }),
     previousSecrets: setting('JWT_PREVIOUS_SECRETS', {
@@ -661,6 +663,11 @@ export interface JwtConfig extends Omit<Loaded['jwt'], 'secret'> {
   secret: Uint8Array | undefined;
   /** Set when JWT_SECRET was unset (never in production) and the development secret is used. */
   devSecret?: { file: string; created: boolean };
+  /**
+   * Set when JWT_SECRET starts or ends with whitespace (only outside production, which refuses it):
+   * it is used as given, and start warns, as it is more likely a copy-paste slip than meant.
+   */
+  secretHasSurroundingWhitespace?: true;
   /** Set when JWT_PRIVATE_KEY was unset (never in production) and the development key is used. */
   devKey?: { file: string; created: boolean };
 }
@@ -718,7 +725,12 @@ function resolveJwtKey(loaded: Loaded): JwtConfig {
     const dev = loadOrCreateDevPrivateKey(loaded.dataDir, jwt.algorithm);
     return { ...jwt, secret: undefined, privateKey: dev.privateKey, devKey: { file: dev.file, created: dev.created } };
   }
-  if (secret !== undefined) return { ...jwt, secret: utf8(secret) };
+  if (secret !== undefined)
+    return {
+      ...jwt,
+      secret: utf8(secret),
+      ...(secret !== secret.trim() ? { secretHasSurroundingWhitespace: true as const } : {}),
+    };
   const dev = loadOrCreateDevSecret(loaded.dataDir);
   return { ...jwt, secret: dev.secret, devSecret: { file: dev.file, created: dev.created } };
 }

@@ -26,6 +26,12 @@ async function main(): Promise<void> {
         'Set JWT_SECRET (at least 32 random bytes) before running in production.',
     );
   }
+  if (config.jwt.secretHasSurroundingWhitespace) {
+    logger.warn(
+      'JWT_SECRET starts or ends with whitespace: it is used as given, whitespace included (the key is its exact bytes). ' +
+        'Production refuses such a secret; remove the whitespace (then tokens signed with it are refused).',
+    );
+  }
   const devKey = config.jwt.devKey;
   if (devKey) {
     logger.warn(

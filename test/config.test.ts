@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultHashConcurrency } from '../src/settings/hash-concurrency.js';
 import { secretWeakness } from '../src/settings/secret-strength.js';
@@ -9,7 +10,7 @@ import { ConfigError, loadConfig, settings } from '../src/config.js';
 import { envExample, settingsTable, withSettingsTable } from '../src/settings/docs.js';
 import { settingsOf } from '../src/settings/load.js';
 import { withEnvFile } from '../src/settings/env-file.js';
-import { ROOT, startServer } from './helpers/server.js';
+import { newSecret, ROOT, startServer } from './helpers/server.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gql-auth-config-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -53,6 +54,20 @@ describe('loadConfig', () => {
     const set = loadConfig({ DATA_DIR: path.join(tmp, 'set'), JWT_SECRET: 'x'.repeat(40) });
     expect(set.jwt.devSecret).toBeUndefined();
     expect(fs.existsSync(path.join(tmp, 'set', 'jwt-secret'))).toBe(false);
+  });
+
+  it('uses JWT_SECRET as given, surrounding whitespace included; a blank one is unset', () => {
+    const secret = ` ${strong}\t\n`;
+    const c = loadConfig({ DATA_DIR: path.join(tmp, 'verbatim'), JWT_SECRET: secret });
+    expect(Buffer.from(c.jwt.secret!).equals(Buffer.from(secret, 'utf8'))).toBe(true);
+    expect(c.jwt.secretHasSurroundingWhitespace).toBe(true);
+    expect(loadConfig({ JWT_SECRET: strong }).jwt.secretHasSurroundingWhitespace).toBeUndefined();
+    for (const blank of ['', '   ', '\n']) {
+      const dir = path.join(tmp, `blank-${blank.length}`);
+      expect(loadConfig({ DATA_DIR: dir, JWT_SECRET: blank }).jwt.devSecret?.file).toBe(path.join(dir, 'jwt-secret'));
+    }
+    // Other settings are still trimmed.
+    expect(loadConfig({ PORT: ' 8080 ' }).port).toBe(8080);
   });
 
   it('reads PORT, HOST and JWT_EXPIRES_IN', () => {
@@ -213,6 +228,19 @@ describe('loadConfig', () => {
       }
     });
 
+    it('refuses a secret that starts or ends with whitespace, however strong the rest', () => {
+      for (const s of [` ${strong}`, `${strong} `, `${strong}\n`, `\t${strong}`]) {
+        expect(
+          () => loadConfig({ NODE_ENV: 'production', JWT_SECRET: s, MFA_ENCRYPTION_KEY }),
+          JSON.stringify(s),
+        ).toThrowError(/JWT_SECRET is too weak for production: it starts or ends with whitespace/);
+      }
+      // A blank one is no secret at all.
+      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: '  ', MFA_ENCRYPTION_KEY })).toThrowError(
+        /JWT_SECRET is required in production/,
+      );
+    });
+
     it('accepts 32 random bytes or more, as openssl rand -base64 48 / -hex 32 and crypto.randomBytes make them', () => {
       for (let i = 0; i < 50; i++) {
         for (const s of [
@@ -323,5 +351,26 @@ describe('a server started with bad settings', () => {
     await expect(startServer({ PORT: 'eighty', LOG_LEVEL: 'loud', JWT_SECRET: 'short' })).rejects.toThrow(
       /exited \(1\)[\s\S]*3 settings are wrong:\n {2}- PORT must[^\n]*\n {2}- JWT_SECRET is 5 bytes[^\n]*\n {2}- LOG_LEVEL must/,
     );
+  });
+});
+
+describe('a server started with a JWT_SECRET that has surrounding whitespace', () => {
+  it('refuses to start in production', async () => {
+    await expect(startServer({ JWT_SECRET: ` ${newSecret()} ` })).rejects.toThrow(
+      /exited \(1\)[\s\S]*JWT_SECRET is too weak for production: it starts or ends with whitespace/,
+    );
+  });
+
+  it('outside production, signs with its exact bytes and warns at start', async () => {
+    const server = await startServer({ NODE_ENV: 'development', JWT_SECRET: ` ${newSecret()}\n` });
+    try {
+      await server.waitForLine((l) => l.includes('JWT_SECRET starts or ends with whitespace'));
+      const { token } = await server.signup();
+      const exact = new TextEncoder().encode(server.secret);
+      expect((await jwtVerify(token, exact)).payload.sub).toBeTypeOf('string');
+      await expect(jwtVerify(token, new TextEncoder().encode(server.secret.trim()))).rejects.toThrow(/signature/);
+    } finally {
+      await server.stop();
+    }
   });
 });

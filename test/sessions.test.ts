@@ -253,3 +253,57 @@ describe('cookie transport', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+/** A Set-Cookie header's attributes but its value and expiry: what a clearing header must repeat. */
+function attributesOf(setCookie: string | null): string[] {
+  const [nameValue, ...attributes] = (setCookie ?? '').split(/; */);
+  const name = nameValue!.split('=')[0]!;
+  return [name, ...attributes.filter((a) => !/^(expires|max-age)=/i.test(a)).map((a) => a.toLowerCase())].sort();
+}
+
+describe.each([
+  ['SameSite=None (a frontend on another site)', { REFRESH_COOKIE_SAMESITE: 'none' }, ['samesite=none', 'secure']],
+  ['SameSite=Lax without Secure', { REFRESH_COOKIE_SAMESITE: 'lax', REFRESH_COOKIE_SECURE: 'false' }, ['samesite=lax']],
+])('cookie transport, %s: every clearing Set-Cookie repeats the attributes that set it', (_label, env, expected) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp({ REFRESH_TOKEN_TRANSPORT: 'cookie', CORS_ORIGINS: 'https://app.example.com', ...env });
+  });
+  afterAll(() => app.close());
+
+  async function signIn() {
+    const res = await app.gql(SIGNUP, {
+      input: { name: 'C', email: uniqueEmail(), password: 'correct horse battery' },
+    });
+    const setCookie = res.headers.get('set-cookie');
+    expect(attributesOf(setCookie)).toEqual(['httponly', 'path=/graphql', 'refresh_token', ...expected].sort());
+    return { setCookie, cookie: setCookie!.split(';')[0]!, token: res.body.data!.signup.token as string };
+  }
+
+  function expectCleared(res: { headers: Headers }, setCookie: string | null) {
+    const cleared = res.headers.get('set-cookie');
+    expect(cleared).toMatch(/^refresh_token=; .*Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
+    expect(attributesOf(cleared)).toEqual(attributesOf(setCookie));
+  }
+
+  it('logout with the cookie', async () => {
+    const s = await signIn();
+    const out = await app.gql(LOGOUT, {}, { headers: { cookie: s.cookie, origin: 'https://app.example.com' } });
+    expect(out.body.data).toEqual({ logout: true });
+    expectCleared(out, s.setCookie);
+  });
+
+  it('logout with only the access token (no cookie sent)', async () => {
+    const s = await signIn();
+    const out = await app.gql(LOGOUT, {}, { token: s.token });
+    expect(out.body.data).toEqual({ logout: true });
+    expectCleared(out, s.setCookie);
+  });
+
+  it('logoutAll', async () => {
+    const s = await signIn();
+    const out = await app.gql(LOGOUT_ALL, {}, { token: s.token, headers: { cookie: s.cookie } });
+    expect(out.body.data).toEqual({ logoutAll: true });
+    expectCleared(out, s.setCookie);
+  });
+});

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_TOKEN_REFUSED } from '../src/ws/server.js';
 import { type HttpTestApp, startHttpApp } from './helpers/http.js';
-import { tamperSignature } from './helpers/jwt.js';
+import { respellings, tamperSignature } from './helpers/jwt.js';
 import { readScrape } from './helpers/prometheus.js';
 import { startServer } from './helpers/server.js';
 import { rawUpgrade, until, wsSubscribe } from './helpers/ws.js';
@@ -32,6 +32,8 @@ describe('graphql-ws on /graphql', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [bearer(tamperSignature(user.token)), 'Invalid token'],
       [{ authorization: 'Token abc' }, 'Malformed Authorization header: expected "Bearer <token>"'],
+      // Another spelling of the valid token (padding, set padding bits): the same canonical-form rule as HTTP.
+      ...respellings(user.token).map((t): [Record<string, unknown>, string] => [bearer(t), 'Invalid token']),
     ];
     for (const [connectionParams, reason] of cases) {
       const s = wsSubscribe(server.wsEndpoint, { query: SUBSCRIBE, connectionParams });

@@ -13,6 +13,7 @@ import type { JwtConfig } from '../config.js';
 import type { Role } from '../db/entities/user.js';
 import type { TokenProblem } from '../errors.js';
 import type { JwtAlgorithm } from '../settings/jwt-keys.js';
+import { isCanonicalCompactJws } from './compact-form.js';
 import { loadKeySet } from './keys.js';
 
 /** Tokens larger than this are refused before any cryptography runs. */
@@ -140,7 +141,8 @@ export async function createTokenSigner(
 
   /**
    * Tokens whose signature and claims were already checked, keyed by the whole compact token
-   * (signature included), so only the exact same bytes hit. It remembers what the signature check said, nothing
+   * (signature included), so only the exact same bytes hit; only canonical spellings get in
+   * (./compact-form.ts), so one token has one entry. It remembers what the signature check said, nothing
    * about the user: every request still loads the user and compares its token version, so a
    * deletion, role change, password change or logout-all counts at once, on every instance. An
    * entry is used only until its `exp`; the cache lives and dies with the process and its keys.
@@ -195,6 +197,9 @@ export async function createTokenSigner(
       const known = verifyKnown(token);
       if (known) return known;
       onCacheLookup?.(false);
+      // On a miss only, so a cache hit costs no more: an entry is only ever made after this check,
+      // so no other spelling of a token can be in the cache for verifyKnown to find.
+      if (!isCanonicalCompactJws(token)) throw new TokenError('invalid', 'not canonical base64url (JWS compact)');
       const claims = await verifyFully(token);
       verified.set(token, claims);
       return claims;

@@ -46,16 +46,28 @@ export async function deliverRefreshToken(
   const { transport, cookie } = context.services.config.refresh;
   if (transport === 'body') return refresh.token;
   await context.request.cookieStore!.set({
-    name: cookie.name,
+    ...cookieAttributes(cookie),
     value: refresh.token,
     expires: refresh.expiresAt,
+  });
+  return null;
+}
+
+/**
+ * The cookie's name and attributes, for setting it and for clearing it alike. A browser replaces
+ * the cookie only with one of the same name, Domain and Path, and ignores a SameSite=None one that
+ * is not Secure: a clearing header with other attributes than the setting one (as before, always
+ * SameSite=Strict, never Secure) leaves a cross-site frontend's cookie in place after logout.
+ */
+function cookieAttributes(cookie: TransportContext['services']['config']['refresh']['cookie']) {
+  return {
+    name: cookie.name,
     domain: null,
     path: cookie.path,
     httpOnly: true,
     secure: cookie.secure,
     sameSite: cookie.sameSite,
-  });
-  return null;
+  };
 }
 
 /** The refresh token of this request: the argument if given, else (cookie mode) the cookie. */
@@ -79,5 +91,6 @@ export async function receiveRefreshToken(
 export async function clearRefreshCookie(context: TransportContext): Promise<void> {
   const { transport, cookie } = context.services.config.refresh;
   if (transport !== 'cookie' || cookieRequestProblem(context)) return;
-  await context.request.cookieStore?.delete({ name: cookie.name, path: cookie.path });
+  // An empty value that expired in 1970, by set(): delete() takes only the name, Domain and Path.
+  await context.request.cookieStore?.set({ ...cookieAttributes(cookie), value: '', expires: new Date(0) });
 }

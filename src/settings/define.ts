@@ -24,7 +24,7 @@ export interface Setting<T> {
   readonly description: string;
   /** What the value may be, in words, for the docs: "whole number from 0 to 65535". */
   readonly allowed: string;
-  /** Turns the (trimmed, non-empty) text into the value; its issues become the start-up error. */
+  /** Turns the (trimmed unless `verbatim`, non-blank) text into the value; its issues become the start-up error. */
   readonly schema: z.ZodType<T, string>;
   /** The value when the variable is unset or blank. */
   readonly fallback: T | ((ctx: SettingsContext) => T);
@@ -34,6 +34,12 @@ export interface Setting<T> {
   readonly check?: (value: T, ctx: SettingsContext) => string | undefined;
   /** Never echoed in an error message (secrets, URLs that may carry a password). */
   readonly sensitive?: boolean;
+  /**
+   * Read as given, not trimmed: for a secret whose bytes are the string's (JWT_SECRET), where
+   * trimming would change the key and hide the whitespace its strength check is there to refuse.
+   * A blank value still means unset.
+   */
+  readonly verbatim?: boolean;
   /** The line `.env.example` shows; commented out with the default when absent. */
   readonly example?: string;
 }
@@ -56,6 +62,7 @@ type Common<T> = {
   description: string;
   check?: Setting<T>['check'];
   sensitive?: boolean;
+  verbatim?: boolean;
   example?: string;
 };
 

@@ -31,10 +31,14 @@ export function settingsOf(tree: SettingsTree): Setting<unknown>[] {
   );
 }
 
-/** The raw text of a variable: trimmed, and undefined when unset or blank. */
-export function rawValue(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw === undefined || raw === '' ? undefined : raw;
+/**
+ * The raw text of a variable: trimmed (as given when `verbatim`), and undefined when unset or
+ * blank. A blank value is unset either way: `JWT_SECRET=` in a .env file means "none".
+ */
+export function rawValue(env: Env, name: string, verbatim = false): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return verbatim ? raw : raw.trim();
 }
 
 /** One setting's value, or the reason it has none. */
@@ -43,7 +47,7 @@ export function readSetting<T>(
   env: Env,
   ctx: SettingsContext,
 ): { ok: true; value: T } | { ok: false; issue: SettingIssue } {
-  const raw = rawValue(env, s.name);
+  const raw = rawValue(env, s.name, s.verbatim);
   let value: T;
   if (raw === undefined) {
     value = typeof s.fallback === 'function' ? (s.fallback as (c: SettingsContext) => T)(ctx) : s.fallback;

@@ -52,3 +52,26 @@ export function tamperSignature(token: string): string {
   const at = token.lastIndexOf('.') + 4;
   return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
 }
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Other spellings of the same bytes for segment `which` (0 header, 1 payload, 2 signature) of
+ * `token`: its last character with each combination of its unused low bits set (base64url of n
+ * bytes leaves 2 or 4 bits over when n is not a multiple of 3), and for the last segment, `=`
+ * padding appended. A lenient decoder reads every one of them as the original.
+ */
+export function respellings(token: string, which: 0 | 1 | 2 = 2): string[] {
+  const parts = token.split('.');
+  const segment = parts[which]!;
+  const spare = (segment.length * 6) % 8;
+  const last = BASE64URL.indexOf(segment.at(-1)!);
+  const out: string[] = [];
+  for (let mask = 1; mask < 1 << spare; mask++) {
+    const copy = [...parts];
+    copy[which] = segment.slice(0, -1) + BASE64URL[last ^ mask];
+    out.push(copy.join('.'));
+  }
+  if (which === 2) out.push(`${token}=`, `${token}==`);
+  return out;
+}

@@ -2,7 +2,7 @@ import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync } fr
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
-import { now, ourClaims } from '../helpers/jwt.js';
+import { now, ourClaims, respellings } from '../helpers/jwt.js';
 import { ASYMMETRIC, keyEnv, newKeyPair, type PemPair, signRaw } from '../helpers/keys.js';
 
 // The attacks on a key set (RFC 8725 section 2, the OWASP JWT cheat sheet, CVE-2015-9235 and
@@ -169,6 +169,17 @@ describe.each(ASYMMETRIC)('%s', (alg) => {
   it('a tampered payload under our signature is refused', async () => {
     const [h, , s] = user.token.split('.');
     expect((await me(`${h}.${b64(claims({ role: 'ADMIN' }))}.${s}`)).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('another spelling of a token our key signed (padding, set padding bits) is refused without any cryptography', async () => {
+    const token = await ours();
+    // Every signature here (64 bytes, or RSA's 256) leaves 4 spare bits in its last character.
+    const others = [...respellings(token, 0), ...respellings(token, 1), ...respellings(token, 2)];
+    expect(others.length).toBeGreaterThanOrEqual(17);
+    for (const other of others) await refusedFromHeader(other);
+    expect((await me(token)).body.data?.me.id).toBe(user.id);
+    // Known to the cache now; its other spellings still are not.
+    for (const other of others) await refusedFromHeader(other);
   });
 
   it('an unreadable header is refused without any cryptography', async () => {

@@ -1,7 +1,7 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forge, now, ourClaims } from '../helpers/jwt.js';
+import { forge, now, ourClaims, respellings } from '../helpers/jwt.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
 // RFC 8725 and the OWASP JWT cheat sheet, attack by attack, against the running server.
@@ -86,6 +86,18 @@ describe('JWT attacks', () => {
     await expectRefused(`${h}.${b64(claims({ role: 'ADMIN' }))}.${s}`);
     const t = user.token;
     await expectRefused(t.slice(0, -2) + (t.at(-2) === 'A' ? 'B' : 'A') + t.at(-1));
+  });
+
+  it('only the canonical spelling of a token is accepted: no "=" padding, no set padding bits', async () => {
+    const token = await forgeFor();
+    const others = respellings(token);
+    // An HS256 signature is 32 bytes: 43 characters, the last with 2 spare bits (3 respellings), and two paddings.
+    expect(others).toHaveLength(5);
+    for (const other of others) await expectRefused(other);
+    // Still refused once the original is in the verified-token cache, and the original still works.
+    expect((await me(token)).body.data.me.id).toBe(user.id);
+    for (const other of others) await expectRefused(other);
+    expect((await me(token)).body.data.me.id).toBe(user.id);
   });
 
   it('a token signed with another secret is refused', async () => {

@@ -13,11 +13,13 @@ describe('secrets at start', () => {
     ['one repeated character', 'x'.repeat(48), /too weak for production: it has fewer than 10 distinct/],
     ['a word repeated', 'changemechangemechangemechangeme', /too weak for production/],
     ['another word repeated', 'secretsecretsecretsecretsecretsecret', /too weak for production/],
+    // Read as given (never trimmed), so the whitespace itself is what is refused.
     [
       'a placeholder with a leading space',
       ' your-256-bit-secret-for-production',
-      /too weak for production: it looks like about \d+ bits/,
+      /too weak for production: it starts or ends with whitespace/,
     ],
+    ['a strong secret with a trailing newline', `${newSecret()}\n`, /it starts or ends with whitespace/],
     ['an English sentence', 'thisismysupersecretjwtkeyforprod', /bits of randomness; at least 128/],
   ])('a production start with a JWT_SECRET %s stops with a clear message', async (_label, secret, message) => {
     const start = startServer({ NODE_ENV: 'production', JWT_SECRET: secret });
