@@ -312,7 +312,7 @@ export const settings = {
   }),
   redisUrl: optionalText('REDIS_URL', {
     description:
-      '`redis://host:6379`: login-throttle counters and `accountEvents` shared by every instance (in memory otherwise)',
+      '`redis://host:6379`: login, signup and mail throttle counters and `accountEvents` shared by every instance (in memory otherwise)',
     allowed: '`redis://` or `rediss://` URL',
     schema: z.string().regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' }),
     defaultText: 'none',
@@ -347,6 +347,22 @@ export const settings = {
       max: 1_000_000,
       description:
         'failures for one account from any address (addresses that signed in to it in the last 14 days are exempt)',
+    }),
+  },
+  /** Sign-ups per client address (src/auth/signup-throttle.ts), shared through REDIS_URL. */
+  signupThrottle: {
+    windowSeconds: integer('SIGNUP_THROTTLE_WINDOW', {
+      default: 3600,
+      min: 1,
+      max: 86_400,
+      description: 'seconds over which sign-ups are counted',
+    }),
+    perAddress: integer('SIGNUP_MAX_PER_ADDRESS', {
+      default: 20,
+      min: 1,
+      max: 1_000_000,
+      description:
+        "sign-ups from one client address per window, whether or not they succeed; beyond it `RATE_LIMITED` with `retryAfter`. Behind a proxy set `TRUST_PROXY`, or every client shares the proxy's address",
     }),
   },
   limits: {
@@ -600,7 +616,8 @@ export const settings = {
         default: 30,
         min: 1,
         max: 1_000_000,
-        description: 'mail requests from one client address per window, whatever their target',
+        description:
+          "mail requests from one client address per window, whatever their target; a signup's verification mail counts (past the limit the signup is refused, before any account is made)",
       }),
     },
   },

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { createTokenSigner } from './auth/jwt.js';
 import type { Redis } from 'ioredis';
 import { createLoginThrottle } from './auth/login-throttle.js';
+import { createSignupThrottle, type SignupThrottle } from './auth/signup-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
 import { type Config, mailTransport } from './config.js';
@@ -52,6 +53,8 @@ export interface Services {
   /** `securityLog.record(type, { userId, ctx })`: the account's security log (src/security/). */
   securityLog: SecurityLog;
   throttle: LoginThrottle;
+  /** Sign-ups per client address (SIGNUP_MAX_PER_ADDRESS). */
+  signupThrottle: SignupThrottle;
   /** TOTP, recovery codes and login challenges (src/mfa/second-factor.ts). */
   mfa: SecondFactor;
   /** The WebAuthn relying party: ceremony options and checks (src/passkeys/relying-party.ts). */
@@ -139,6 +142,7 @@ export async function createServices(
     sessions,
     securityLog: createSecurityLog(new SecurityEventStore(dataSource), logger, background),
     throttle: countThrottled(createLoginThrottle(config.throttle, opts.redis, config.redisKeyPrefix), metrics),
+    signupThrottle: createSignupThrottle(config.signupThrottle, opts.redis, config.redisKeyPrefix),
     events: createEvents(opts.redis),
     streams: createStreamLimits(config.subscriptions),
     logger,

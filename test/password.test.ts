@@ -179,6 +179,34 @@ describe('password policy', () => {
     expect(() => assertPasswordPolicy('x'.repeat(257))).toThrowError(/at most 256/);
   });
 
+  it('refuses control characters, and passwords of nothing but whitespace or invisible characters', () => {
+    for (const p of [
+      ' '.repeat(8),
+      '\u200b'.repeat(8),
+      '\u2800'.repeat(8),
+      '\u{e0041}'.repeat(8),
+      ' \u00a0\u2060\ufeff    ',
+    ]) {
+      expect(() => assertPasswordPolicy(p), JSON.stringify(p)).toThrowError(/visible character/);
+    }
+    for (const p of ['\u0000'.repeat(10), 'good password\u0000', 'good\tpassword', 'good password\u007f']) {
+      expect(() => assertPasswordPolicy(p, 'newPassword'), JSON.stringify(p)).toThrowError(
+        expect.objectContaining({
+          message: expect.stringMatching(/control characters/),
+          extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' },
+        }),
+      );
+    }
+    // Spaces and invisible characters among visible ones are a password's own business.
+    for (const p of [
+      'correct horse battery',
+      '  padded  x  ',
+      'zero\u200bwidth',
+      '👩\u200d💻👩\u200d💻👩\u200d💻👩\u200d💻',
+    ])
+      expect(() => assertPasswordPolicy(p), JSON.stringify(p)).not.toThrow();
+  });
+
   it('knows commonly used passwords, whatever their case', async () => {
     for (const p of ['12345678', 'password123', 'PASSWORD123', 'qwertyuiop']) {
       expect(await isCommonPassword(p), p).toBe(true);

@@ -1,6 +1,7 @@
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
 import { badUserInput } from '../errors.js';
 import { createHashQueue } from './hash-queue.js';
+import { isInvisible } from './invisible-text.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
@@ -56,9 +57,17 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
+// C0 control characters and DEL: no keyboard types them, a NUL ends the password early in C code
+// and in some hashing front ends, and most forms cannot send them back at login.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /**
  * 8 to 256 characters of the password's normalised form, counted as Unicode code points so emoji
- * count as one. (The rest of what a new password must be: src/auth/new-password.ts.)
+ * count as one; no control characters, and at least one character that shows: eight spaces or
+ * zero-width spaces pass a length rule while being as good as no password, and cannot be read back
+ * on screen by their owner. (The rest of what a new password must be: src/auth/new-password.ts.)
+ * Only for new passwords: login never applies it, so it tells a guesser nothing.
  */
 export function assertPasswordPolicy(password: string, field = 'password'): void {
   const normalized = normalizePassword(password);
@@ -69,6 +78,8 @@ export function assertPasswordPolicy(password: string, field = 'password'): void
   if (length > PASSWORD_MAX_LENGTH) {
     throw badUserInput(`Password must be at most ${PASSWORD_MAX_LENGTH} characters`, field);
   }
+  if (CONTROL.test(normalized)) throw badUserInput('Password must not contain control characters', field);
+  if (isInvisible(normalized)) throw badUserInput('Password must contain a visible character', field);
 }
 
 export async function createPasswordHasher(opts: PasswordHasherOptions): Promise<PasswordHasher> {

@@ -9,7 +9,9 @@ import type { Plugin } from 'graphql-yoga';
  * The token is in the URL, so: no Referer leaves the page (Referrer-Policy), the response is not
  * cached, the page cannot be framed, and the script takes the token out of the address bar (and
  * so out of the history) as soon as it has read it. The verify page confirms on a button press,
- * not on load: mail scanners that open links must not spend the token.
+ * not on load: mail scanners that open links must not spend the token. The reset page asks for a
+ * second factor only once the server answers MFA_REQUIRED (an account with TOTP on), and sends
+ * the same request again with `code`; every text it shows is set with textContent.
  */
 
 type Page = 'reset' | 'verify';
@@ -40,6 +42,8 @@ const SCRIPT = `
   if (token) history.replaceState(null, '', location.pathname);
   var out = document.getElementById('result');
   var form = document.getElementById('form');
+  var secondFactor = document.getElementById('second-factor');
+  var codeInput = document.getElementById('code');
   function say(text, ok) { out.textContent = text; out.className = ok ? 'ok' : 'bad'; }
   if (!token) { form.hidden = true; say('This link is incomplete: it has no token. Open the whole link from the mail, or ask for a new one.', false); return; }
   function call(query, variables) {
@@ -57,7 +61,11 @@ const SCRIPT = `
     if (page === 'reset') {
       var pw = document.getElementById('password').value;
       if (pw !== document.getElementById('confirm').value) { say('The two passwords are not the same.', false); return; }
-      request = call('mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { user { email } } }', { token: token, newPassword: pw });
+      // Shown once the server has said the account has a second factor (MFA_REQUIRED below);
+      // until then no code is sent, so accounts without one never see the field.
+      var code = secondFactor.hidden ? null : codeInput.value.trim();
+      if (code === '') { say('Enter the code from your authenticator app, or a recovery code.', false); codeInput.focus(); return; }
+      request = call('mutation ResetPassword($token: String!, $newPassword: String!, $code: String) { resetPassword(token: $token, newPassword: $newPassword, code: $code) { user { email } } }', { token: token, newPassword: pw, code: code });
     } else {
       request = call('mutation VerifyEmail($token: String!) { verifyEmail(token: $token) { email emailVerified } }', { token: token });
     }
@@ -70,6 +78,20 @@ const SCRIPT = `
         // A refused link cannot succeed on a retry; a weak password can.
         if (ext.field === 'token') form.hidden = true;
         button.disabled = false;
+        if (ext.code === 'MFA_REQUIRED' && secondFactor) {
+          // The link alone is not enough for this account: ask for the code and send again.
+          secondFactor.hidden = false;
+          codeInput.focus();
+          say('This account has two-step sign-in: enter the code from your authenticator app, or one of your recovery codes, then press the button again.', false);
+          return;
+        }
+        if (ext.code === 'UNAUTHENTICATED' && secondFactor && !secondFactor.hidden) {
+          // A wrong code leaves the link usable: clear the field for the next try.
+          codeInput.value = '';
+          codeInput.focus();
+          say('That code is not right (' + error.message + '). Enter the current code from your authenticator app, or an unused recovery code.', false);
+          return;
+        }
         say(error.message + (ext.retryAfter ? ' (try again in ' + ext.retryAfter + ' s)' : ''), false);
         return;
       }
@@ -95,6 +117,11 @@ export function renderLinkPage(page: Page, productName: string, nonce: string): 
   <p id="hint">8 to 256 characters.</p>
   <label for="confirm">Repeat the new password</label>
   <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="8" maxlength="256">
+  <div id="second-factor" hidden>
+    <label for="code">Code from your authenticator app, or a recovery code</label>
+    <input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="64" aria-describedby="code-hint">
+    <p id="code-hint">Six digits from the app, or one of the recovery codes you saved when you turned two-step sign-in on.</p>
+  </div>
   <button type="submit">Set new password</button>
 </form>`
       : `<form id="form">

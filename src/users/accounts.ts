@@ -85,9 +85,17 @@ export async function signup(
   const name = validName(input.name, 'input.name');
   const email = validEmail(input.email, 'input.email');
   await assertNewPassword(services, input.password, 'input.password');
+  const address = origin?.address ?? 'unknown';
+  // Counted once the input is well formed, and before the taken check, so "already taken" is
+  // answered no more often than accounts can be made.
+  await services.signupThrottle.consume(address);
   // A cheap pre-check spares an argon2 hash for an address that is plainly taken;
   // the unique index still decides races between simultaneous signups.
   if (await services.users.findByEmail(email)) throw emailTaken('input.email');
+  // The verification mail counts like every mail a client makes the server send, and is counted
+  // here, before anything is made: past the limit the signup is refused whole (RATE_LIMITED), not
+  // half done as an account whose owner never got its link. Nothing is mailed when mail is off.
+  if (services.mailer.transport !== 'disabled') await services.mailThrottle.consume('verify', email, address);
   const passwordHash = await services.passwords.hash(input.password);
   try {
     const user = await services.users.create({ name, email, passwordHash });

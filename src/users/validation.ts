@@ -1,3 +1,4 @@
+import { isInvisible, TAG_CHARACTER } from '../auth/invisible-text.js';
 import { badUserInput } from '../errors.js';
 
 /** RFC 5321's limit on a whole address. */
@@ -27,10 +28,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069) reorder the text
 // around them: "Ada\u202Enimda" shows as "Adaadmin" (Trojan Source, CVE-2021-42574).
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
-// What shows nothing: spaces, format characters (zero-width space and joiners, the BOM, soft
-// hyphen...) and other default-ignorable code points.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const INVISIBLE = /[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
 export function validName(raw: string, field = 'name'): string {
   // A lone surrogate is half a character: not text, and stored it breaks UTF-8 consumers.
@@ -41,6 +39,8 @@ export function validName(raw: string, field = 'name'): string {
     throw badUserInput(`Name must be at most ${NAME_MAX_LENGTH} characters`, field);
   if (CONTROL.test(name)) throw badUserInput('Name must not contain control characters', field);
   if (BIDI_CONTROL.test(name)) throw badUserInput('Name must not contain bidirectional control characters', field);
-  if (name.replace(INVISIBLE, '').length === 0) throw badUserInput('Name must contain a visible character', field);
+  if (TAG_CHARACTER.test(name)) throw badUserInput('Name must not contain invisible tag characters', field);
+  // What shows nothing (src/auth/invisible-text.ts): a name of it would display as an empty one.
+  if (isInvisible(name)) throw badUserInput('Name must contain a visible character', field);
   return name;
 }

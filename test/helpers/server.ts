@@ -79,6 +79,9 @@ export async function startServer(
     DATA_DIR: dataDir,
     JWT_SECRET: newSecret(),
     MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // Every test client is 127.0.0.1, and some make a hundred accounts (test/login-burst.test.ts);
+    // the signup limit itself is tested with its own setting (test/signup-throttle.test.ts).
+    SIGNUP_MAX_PER_ADDRESS: '1000000',
     ...env,
   };
   const proc = spawn(process.execPath, opts.args ?? ['--import', 'tsx', 'src/main.ts'], {

@@ -106,6 +106,58 @@ describe('common and breached passwords', () => {
   });
 });
 
+describe('passwords with nothing to see', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  const LOGIN = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }';
+  const CHANGE =
+    'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }';
+
+  it.each([
+    ['8 spaces', ' '.repeat(8), /visible character/],
+    ['8 ideographic spaces (spaces once normalised)', '\u3000'.repeat(8), /visible character/],
+    ['8 zero-width spaces', '\u200b'.repeat(8), /visible character/],
+    ['8 Braille pattern blanks', '\u2800'.repeat(8), /visible character/],
+    ['tabs and newlines', '\t\n\t\n\t\n\t\n', /control characters/],
+    ['10 NUL characters', '\u0000'.repeat(10), /control characters/],
+    ['a NUL inside a good password', 'correct\u0000horse battery', /control characters/],
+    ['an escape character', 'correct horse\u001b[2J', /control characters/],
+  ])('signup refuses %s as a password', async (_label, password, message) => {
+    const email = uniqueEmail('blankpw');
+    const res = await app.gql(SIGNUP, { input: { name: 'P', email, password } });
+    expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.password' } });
+    expect(res.body.errors[0].message).toMatch(message);
+    expect(await app.services.users.findByEmail(email)).toBeNull();
+    // Login holds no rules to reveal: the same answer as any wrong password.
+    const login = await app.gql(LOGIN, { e: email, p: password });
+    expect(login.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    expect(login.body.errors[0].message).not.toMatch(/visible|control/);
+  });
+
+  it('changePassword refuses them too, and a password with spaces inside is fine', async () => {
+    const u = await app.signup();
+    const refused = await app.gql(CHANGE, { c: u.password, n: ' '.repeat(12) }, { token: u.token });
+    expect(refused.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    const fine = await app.gql(CHANGE, { c: u.password, n: '  two  spaces  each  ' }, { token: u.token });
+    expect(fine.body.errors).toBeUndefined();
+  });
+
+  it('a wrong login with such a password says UNAUTHENTICATED, for an account that exists too', async () => {
+    const u = await app.signup();
+    for (const p of [' '.repeat(8), '\u0000'.repeat(10), '\u200b'.repeat(8)]) {
+      const res = await app.gql(LOGIN, { e: u.email, p });
+      expect(res.body.errors?.[0]).toMatchObject({
+        message: expect.any(String),
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+    }
+  });
+});
+
 describe('password normalisation (NFKC)', () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -167,6 +219,20 @@ describe('names', () => {
     ['only zero-width characters', '\u200b\u200c\u200d', /visible character/],
     ['only a soft hyphen and a word joiner', '\u00ad\u2060', /visible character/],
     ['only a Hangul filler', '\u3164', /visible character/],
+    ['only a Braille pattern blank', '\u2800', /visible character/],
+    ['only Braille blanks between spaces', ' \u2800 \u2800 ', /visible character/],
+    ['only Hangul choseong and jungseong fillers', '\u115f\u1160', /visible character/],
+    ['only a halfwidth Hangul filler', '\uffa0', /visible character/],
+    ['only Khmer inherent vowels', '\u17b4\u17b5', /visible character/],
+    ['only a Mongolian vowel separator', '\u180e', /visible character/],
+    [
+      'hidden ASCII in tag characters after it',
+      'Ada\u{e0069}\u{e0067}\u{e006e}\u{e006f}\u{e0072}\u{e0065}',
+      /tag characters/,
+    ],
+    ['a cancel tag', 'Ada\u{e007f}', /tag characters/],
+    ['the language tag', '\u{e0001}Bob', /tag characters/],
+    ['only tag characters', '\u{e0041}\u{e0042}', /tag characters/],
   ])('refuses a name with %s', async (_label, name, message) => {
     const res = await refusedName(name);
     expect(res.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.name' } });
@@ -181,6 +247,12 @@ describe('names', () => {
       { token: u.token },
     );
     expect(res.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    const blank = await C.gql(
+      'mutation($n: String!) { updateMe(input: { name: $n }) { name } }',
+      { n: '\u2800' },
+      { token: u.token },
+    );
+    expect(blank.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.name' });
   });
 
   it.each(['Zoë', 'محمد', '李小龍', 'Ada 👩\u200d💻', 'O’Brien-Smith'])('accepts the real name %s', async (name) => {
