@@ -14,6 +14,7 @@ import { useErrorCodes } from './plugins/error-codes.js';
 import { useErrorHygiene } from './plugins/error-hygiene.js';
 import { useLinkPages } from './pages/link-pages.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
+import { useLastResortErrors } from './plugins/last-resort.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { useOneAuthorization } from './plugins/one-authorization.js';
 import { readinessCheck } from './plugins/readiness.js';
@@ -75,6 +76,8 @@ export function createApp({ services, dataSource }: AppDeps) {
       // First: an answer that committed waits for its fsync, and the request line below counts it.
       ...(services.durableCommits ? [useDurableCommits(services.durableCommits)] : []),
       useRequestId({ logger }),
+      // A failure outside execution is answered as a masked error, not as its stack (last-resort.ts).
+      useLastResortErrors(logger),
       useSecurityHeaders('/graphql'),
       // Nothing at all when metrics are off: the plugin hooks every request and every phase.
       ...(services.metrics.yogaPlugin ? [services.metrics.yogaPlugin] : []),

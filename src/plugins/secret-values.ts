@@ -12,42 +12,60 @@ export const SECRET_NAME = /pass(word|phrase|code)?|token|secret|code|otp|challe
 /** Bodies are at most MAX_BODY_BYTES; this bounds the work on a hostile one all the same. */
 const MAX_SECRETS = 200;
 
+/**
+ * Values (objects, arrays and leaves) walked per request at most. The walks below take an explicit
+ * stack, not recursion: variables are JSON of any depth (a 16 KB body holds `[` 8,000 deep), and a
+ * recursive walk of one overflowed the call stack into a 500 that bypassed masking. graphql-js
+ * quotes a value in a message only two levels deep (inspect), so nothing deeper can be echoed.
+ */
+const MAX_VISITS = 10_000;
+
 /** Leaves of a secret value, each as the text graphql-js would print it in a message. */
-function renderings(value: unknown, out: Set<string>): void {
-  if (out.size >= MAX_SECRETS || value === null || value === undefined) return;
-  if (Array.isArray(value)) {
-    for (const v of value) renderings(v, out);
-  } else if (typeof value === 'object') {
-    for (const v of Object.values(value as Record<string, unknown>)) renderings(v, out);
-  } else {
+function renderings(value: unknown, out: Set<string>, budget = { left: MAX_VISITS }): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && out.size < MAX_SECRETS && budget.left-- > 0) {
+    const v = stack.pop();
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') {
+      // Reversed, so leaves come out in the order they were written (the cap keeps the first).
+      // A loop, not push(...): an array of 50,000 would be as many arguments.
+      const children = Object.values(v as Record<string, unknown>);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+      continue;
+    }
     // inspect(): how coercion errors quote a value ("x" for strings, 12 for numbers).
-    out.add(inspect(value));
-    if (typeof value === 'string') {
+    out.add(inspect(v));
+    if (typeof v === 'string') {
       // print(): how validation errors quote a literal; the raw text for anything quoting it otherwise.
-      out.add(print({ kind: Kind.STRING, value }));
-      if (value.length >= 4) out.add(value);
+      out.add(print({ kind: Kind.STRING, value: v }));
+      if (v.length >= 4) out.add(v);
     }
   }
 }
 
 function literalRenderings(node: ValueNode, out: Set<string>): void {
-  if (out.size >= MAX_SECRETS) return;
-  if (node.kind === Kind.OBJECT) for (const f of node.fields) literalRenderings(f.value, out);
-  else if (node.kind === Kind.LIST) for (const v of node.values) literalRenderings(v, out);
-  else if (node.kind !== Kind.VARIABLE && node.kind !== Kind.NULL) {
-    out.add(print(node));
-    if (node.kind === Kind.STRING || node.kind === Kind.ENUM) renderings(node.value, out);
+  const stack: ValueNode[] = [node];
+  while (stack.length > 0 && out.size < MAX_SECRETS) {
+    const n = stack.pop()!;
+    if (n.kind === Kind.OBJECT) for (let i = n.fields.length - 1; i >= 0; i--) stack.push(n.fields[i]!.value);
+    else if (n.kind === Kind.LIST) for (let i = n.values.length - 1; i >= 0; i--) stack.push(n.values[i]!);
+    else if (n.kind !== Kind.VARIABLE && n.kind !== Kind.NULL) {
+      out.add(print(n));
+      if (n.kind === Kind.STRING || n.kind === Kind.ENUM) renderings(n.value, out);
+    }
   }
 }
 
 /** Walks variables: a key with a secret name makes everything below it secret. */
-function fromVariables(value: unknown, secret: boolean, out: Set<string>): void {
-  if (out.size >= MAX_SECRETS || value === null || typeof value !== 'object') {
-    if (secret) renderings(value, out);
-    return;
+function fromVariables(value: unknown, secret: boolean, out: Set<string>, budget: { left: number }): void {
+  const stack: Array<[unknown, boolean]> = [[value, secret]];
+  while (stack.length > 0 && out.size < MAX_SECRETS && budget.left-- > 0) {
+    const [v, isSecret] = stack.pop()!;
+    if (isSecret) renderings(v, out, budget);
+    else if (v !== null && typeof v === 'object')
+      for (const [k, child] of Object.entries(v as Record<string, unknown>).reverse())
+        stack.push([child, SECRET_NAME.test(k)]);
   }
-  for (const [k, v] of Object.entries(value as Record<string, unknown>))
-    fromVariables(v, secret || SECRET_NAME.test(k), out);
 }
 
 /**
@@ -77,8 +95,9 @@ export function secretValues(query: string | undefined, variables: Record<string
       });
     }
   }
+  const budget = { left: MAX_VISITS };
   for (const [name, value] of Object.entries(variables ?? {})) {
-    fromVariables(value, boundVariables.has(name) || SECRET_NAME.test(name), out);
+    fromVariables(value, boundVariables.has(name) || SECRET_NAME.test(name), out, budget);
   }
   // Longest first, so a secret containing another is removed whole.
   return [...out].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
