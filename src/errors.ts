@@ -32,6 +32,9 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** What Yoga's masking answers for anything unexpected; the last-resort answer (plugins/last-resort.ts) is the same. */
+export const MASKED_ERROR = { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } } as const;
+
 /** Why a token was refused; the client sees only the message, the logs see the reason. */
 export type TokenProblem =
   | 'missing'

@@ -244,8 +244,8 @@ describe('resendVerificationEmail throttling', () => {
   it('answers RATE_LIMITED with retryAfter past MAIL_MAX_PER_RECIPIENT, and mails nothing more', async () => {
     const account = await signup(uniqueEmail('resend'), tight.endpoint);
     await tight.app.services.background.idle();
-    // The signup's own verification mail was the first of the two.
-    expect((await post(tight.endpoint, RESEND, {}, account.token)).data).toEqual({ resendVerificationEmail: true });
+    for (let i = 0; i < 2; i++)
+      expect((await post(tight.endpoint, RESEND, {}, account.token)).data).toEqual({ resendVerificationEmail: true });
     const sent = smtp.mails.filter((m) => m.to === account.email).length;
     const third = await post(tight.endpoint, RESEND, {}, account.token);
     expect(third.code).toBe('RATE_LIMITED');

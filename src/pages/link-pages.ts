@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
+import { ErrorCode } from '../errors.js';
 
 /**
  * GET /reset-password and GET /verify-email: the pages mailed links open when APP_URL does not
@@ -78,14 +79,14 @@ const SCRIPT = `
         // A refused link cannot succeed on a retry; a weak password can.
         if (ext.field === 'token') form.hidden = true;
         button.disabled = false;
-        if (ext.code === 'MFA_REQUIRED' && secondFactor) {
+        if (ext.code === ${JSON.stringify(ErrorCode.MFA_REQUIRED)} && secondFactor) {
           // The link alone is not enough for this account: ask for the code and send again.
           secondFactor.hidden = false;
           codeInput.focus();
           say('This account has two-step sign-in: enter the code from your authenticator app, or one of your recovery codes, then press the button again.', false);
           return;
         }
-        if (ext.code === 'UNAUTHENTICATED' && secondFactor && !secondFactor.hidden) {
+        if (ext.code === ${JSON.stringify(ErrorCode.UNAUTHENTICATED)} && secondFactor && !secondFactor.hidden) {
           // A wrong code leaves the link usable: clear the field for the next try.
           codeInput.value = '';
           codeInput.focus();

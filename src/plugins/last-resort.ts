@@ -1,12 +1,11 @@
 import type { Plugin } from 'graphql-yoga';
+import { MASKED_ERROR } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 type Handler = (request: Request, context: unknown) => Response | Promise<Response>;
 
 /** What a client gets for a failure nothing else answered: the masked error's shape and code. */
-const BODY = JSON.stringify({
-  errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
-});
+const BODY = JSON.stringify({ errors: [MASKED_ERROR] });
 
 /**
  * The answer when handling a request throws outside execution (a hook failing in parsing or in

@@ -92,10 +92,9 @@ export async function signup(
   // A cheap pre-check spares an argon2 hash for an address that is plainly taken;
   // the unique index still decides races between simultaneous signups.
   if (await services.users.findByEmail(email)) throw emailTaken('input.email');
-  // The verification mail counts like every mail a client makes the server send, and is counted
-  // here, before anything is made: past the limit the signup is refused whole (RATE_LIMITED), not
-  // half done as an account whose owner never got its link. Nothing is mailed when mail is off.
-  if (services.mailer.transport !== 'disabled') await services.mailThrottle.consume('verify', email, address);
+  // Its verification mail is bounded by the signup limit above, one mail per new account, and
+  // not by MAIL_MAX_PER_ADDRESS: a signup refused for mail sent on other requests (resets) would
+  // be refused for something its user never did.
   const passwordHash = await services.passwords.hash(input.password);
   try {
     const user = await services.users.create({ name, email, passwordHash });

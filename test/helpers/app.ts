@@ -66,10 +66,9 @@ export async function createTestApp(
       DATA_DIR: dir,
       DATABASE_URL: db.url,
       // In-process requests have no socket, so every request of a test app comes from one client
-      // address ('unknown'): the per-address limits of signups and mail would stop test files that
-      // make many accounts. Tests of those limits set them (test/signup-throttle.test.ts).
+      // address ('unknown'): the per-address signup limit would stop test files that make many
+      // accounts. Tests of that limit set it (test/signup-throttle.test.ts).
       SIGNUP_MAX_PER_ADDRESS: '1000000',
-      MAIL_MAX_PER_ADDRESS: '1000000',
       ...env,
     });
     dataSource = await openDatabase(config.database, { migrate: opts.migrate ?? true });

@@ -66,16 +66,16 @@ describe('a failure outside execution (useLastResortErrors)', () => {
 
   it('without it, the failure escapes as itself (over HTTP, whatwg-node answers with its stack)', async () => {
     const yoga = createYoga({ schema, plugins: [failing], logging: false });
-    const outcome = await yoga
-      .fetch('http://localhost/graphql', {
+    const outcome = await Promise.resolve(
+      yoga.fetch('http://localhost/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{"query":"{ ok }"}',
-      })
-      .then(
-        async (res) => `${res.status} ${await res.text()}`,
-        (e: unknown) => String(e),
-      );
+      }),
+    ).then(
+      async (res: Response) => `${res.status} ${await res.text()}`,
+      (e: unknown) => String(e),
+    );
     expect(outcome).toMatch(/RangeError/);
   });
 
