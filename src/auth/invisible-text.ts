@@ -12,10 +12,24 @@ export const INVISIBLE =
 /**
  * Unicode tag characters (U+E0000-E007F) spell ASCII that nothing displays: "Ada" followed by tags
  * reads as "Ada" to a person and as "Ada" plus a hidden message to a program or a language model
- * that is shown the name (ASCII smuggling). Their one use in text, the flags of England, Scotland
- * and Wales (a black flag followed by tags), is refused with them: names do without it.
+ * that is shown the name (ASCII smuggling).
  */
 export const TAG_CHARACTER = /[\u{e0000}-\u{e007f}]/u;
+
+/**
+ * Their one use in text people write: the flags of England, Scotland and Wales, a black flag
+ * followed by the tags of a subdivision code (gbeng, gbsct, gbwls) and a cancel tag. These three
+ * are the only tag sequences Unicode recommends for general interchange (RGI), and their content
+ * is fixed, so they carry no hidden message. Any other tag sequence, or a tag outside one, is not
+ * one of them.
+ */
+const SUBDIVISION_FLAG =
+  /\u{1f3f4}(?:\u{e0067}\u{e0062}(?:\u{e0065}\u{e006e}\u{e0067}|\u{e0073}\u{e0063}\u{e0074}|\u{e0077}\u{e006c}\u{e0073}))\u{e007f}/gu;
+
+/** True when `text` has a tag character that is not part of one of the three flags. */
+export function hasHiddenTags(text: string): boolean {
+  return TAG_CHARACTER.test(text) && TAG_CHARACTER.test(text.replace(SUBDIVISION_FLAG, ''));
+}
 
 /** True when `text` has no character that shows (empty text included). */
 export function isInvisible(text: string): boolean {

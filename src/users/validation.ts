@@ -1,4 +1,4 @@
-import { isInvisible, TAG_CHARACTER } from '../auth/invisible-text.js';
+import { hasHiddenTags, isInvisible } from '../auth/invisible-text.js';
 import { badUserInput } from '../errors.js';
 
 /** RFC 5321's limit on a whole address. */
@@ -39,7 +39,7 @@ export function validName(raw: string, field = 'name'): string {
     throw badUserInput(`Name must be at most ${NAME_MAX_LENGTH} characters`, field);
   if (CONTROL.test(name)) throw badUserInput('Name must not contain control characters', field);
   if (BIDI_CONTROL.test(name)) throw badUserInput('Name must not contain bidirectional control characters', field);
-  if (TAG_CHARACTER.test(name)) throw badUserInput('Name must not contain invisible tag characters', field);
+  if (hasHiddenTags(name)) throw badUserInput('Name must not contain invisible tag characters', field);
   // What shows nothing (src/auth/invisible-text.ts): a name of it would display as an empty one.
   if (isInvisible(name)) throw badUserInput('Name must contain a visible character', field);
   return name;

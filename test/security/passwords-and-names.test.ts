@@ -233,6 +233,14 @@ describe('names', () => {
     ['a cancel tag', 'Ada\u{e007f}', /tag characters/],
     ['the language tag', '\u{e0001}Bob', /tag characters/],
     ['only tag characters', '\u{e0041}\u{e0042}', /tag characters/],
+    // A black flag with tags that are not one of the three flags: a hidden message in flag's clothing.
+    ['a made-up subdivision flag', 'Ada \u{1f3f4}\u{e0068}\u{e0069}\u{e0064}\u{e0065}\u{e007f}', /tag characters/],
+    [
+      'a real flag with tags after it',
+      'Ada \u{1f3f4}\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f}\u{e0061}',
+      /tag characters/,
+    ],
+    ['a flag without its cancel tag', 'Ada \u{1f3f4}\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}', /tag characters/],
   ])('refuses a name with %s', async (_label, name, message) => {
     const res = await refusedName(name);
     expect(res.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.name' } });
@@ -255,7 +263,17 @@ describe('names', () => {
     expect(blank.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.name' });
   });
 
-  it.each(['Zoë', 'محمد', '李小龍', 'Ada 👩\u200d💻', 'O’Brien-Smith'])('accepts the real name %s', async (name) => {
+  it.each([
+    'Zoë',
+    'محمد',
+    '李小龍',
+    'Ada 👩\u200d💻',
+    'O’Brien-Smith',
+    // The flags of England, Scotland and Wales: tag sequences, and the only ones names may hold.
+    'Harry Kane \u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}',
+    'Isla \u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}',
+    'Rhys \u{1f3f4}\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f}\u{1f3f4}\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f}',
+  ])('accepts the real name %s', async (name) => {
     const res = await refusedName(name);
     expect(res.body.data.signup.user.name).toBe(name);
   });
