@@ -553,6 +553,36 @@ describe('managing passkeys', () => {
     ).toBeNull();
   });
 
+  it('holds passkey names to the display-name rules: nothing that breaks a line, reorders or hides text', async () => {
+    const user = await app.signup();
+    const key = await registerPasskey(app, user.token, authenticatorFor(app), 'Laptop');
+    const RENAME = 'mutation($id: ID!, $name: String) { renamePasskey(id: $id, name: $name) { id name } }';
+    for (const [name, message] of [
+      // A line of its own in the owner's "a passkey was added" mail, saying all is well.
+      ['Laptop\n\nThis was you: no action is needed.', /control characters/],
+      ['Phone\u202Eenohp', /bidirectional/],
+      ['Key\u{e0069}\u{e0067}\u{e006e}', /tag characters/],
+      ['Key\ud800', /valid Unicode/],
+      ['\u200b\u2800', /visible character/],
+    ] as const) {
+      const res = await app.gql(RENAME, { id: key.id, name }, { token: user.token });
+      expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'name' } });
+      expect(res.body.errors[0].message).toMatch(message);
+    }
+    const options = (await app.gql(START_REGISTRATION, {}, { token: user.token })).body.data.startPasskeyRegistration;
+    const response = authenticatorFor(app).create(options);
+    const res = await app.gql(FINISH_REGISTRATION, { response, name: 'Work\r\nBcc: x' }, { token: user.token });
+    expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'name' } });
+    // The name is checked before the ceremony is used up: the same response goes through with a good one.
+    const again = await app.gql(FINISH_REGISTRATION, { response, name: 'Work' }, { token: user.token });
+    expect(again.body.errors).toBeUndefined();
+    // Still its old name; and a real one (with the flag of Wales) is taken as given.
+    const wales = 'Rhys \u{1f3f4}\u{e0067}\u{e0062}\u{e0077}\u{e006c}\u{e0073}\u{e007f} phone';
+    expect(
+      (await app.gql(RENAME, { id: key.id, name: wales }, { token: user.token })).body.data.renamePasskey.name,
+    ).toBe(wales);
+  });
+
   it('mails the owner a notice when a passkey is added and when one is removed (real SMTP)', async () => {
     const smtp = await startSmtp();
     const mailing = await createTestApp({

@@ -107,7 +107,9 @@ export type Mutation = {
    * PASSKEY_ADDED and mails the owner. A response that is not WebAuthn JSON: BAD_USER_INPUT (field
    * `response`); one that does not verify: UNAUTHENTICATED (`reason: PASSKEY_REJECTED`, the caller's
    * token is still good); a credential registered already: BAD_USER_INPUT
-   * (`reason: PASSKEY_ALREADY_REGISTERED`). `name`: at most 100 characters.
+   * (`reason: PASSKEY_ALREADY_REGISTERED`). `name`: at most 100 characters, under the rules of a
+   * display name (no control, bidirectional or tag characters: BAD_USER_INPUT, field `name`, checked
+   * before the challenge is used up).
    */
   finishPasskeyRegistration: Passkey;
   /**
@@ -144,7 +146,7 @@ export type Mutation = {
   removePasskey: Scalars['Boolean']['output'];
   /** Deletes another account. Administrators only. */
   removeUser: User;
-  /** Renames one of the caller's passkeys (`name`: at most 100 characters; null or blank clears it). NOT_FOUND for anyone else's. */
+  /** Renames one of the caller's passkeys (`name`: as at registration; null or blank clears it). NOT_FOUND for anyone else's. */
   renamePasskey: Passkey;
   /**
    * Starts an e-mail change: mails a confirmation link to `newEmail` and a notice to the current

@@ -14,7 +14,7 @@ import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.j
 import type { RequestOrigin } from '../security/security-log.js';
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
-import { normalizeEmail } from './validation.js';
+import { normalizeEmail, validDisplayText } from './validation.js';
 
 /**
  * The account flows around passkeys (src/passkeys/relying-party.ts does the WebAuthn checks):
@@ -37,11 +37,13 @@ function malformed(e: MalformedResponseError): GraphQLError {
   return badUserInput(`Not a WebAuthn response: ${e.message}`, 'response');
 }
 
+/**
+ * A passkey's name is shown in the passkey list, the security log and the mail that tells the
+ * owner a passkey was added: the rules of a display name (no control characters, so no line of
+ * its own in that mail; no bidirectional overrides or hidden tags). Blank clears it.
+ */
 function validPasskeyName(name: string | null | undefined): string | null {
-  const trimmed = name?.trim() ?? '';
-  if (trimmed === '') return null;
-  if ([...trimmed].length > NAME_MAX) throw badUserInput(`A passkey name is at most ${NAME_MAX} characters`, 'name');
-  return trimmed;
+  return validDisplayText(name ?? '', 'name', 'A passkey name', NAME_MAX) || null;
 }
 
 export function listPasskeys(services: Services, userId: string): Promise<PasskeyEntity[]> {

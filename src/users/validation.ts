@@ -30,17 +30,28 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-export function validName(raw: string, field = 'name'): string {
+/**
+ * Text shown to people (a display name, a passkey's name): valid Unicode, NFC, trimmed, at most
+ * `max` characters, with nothing that hides or reorders text or breaks a log line or a mail's
+ * lines. `what` starts each message ("Name", "A passkey name"). Returns '' for empty input; the
+ * caller decides whether that is allowed.
+ */
+export function validDisplayText(raw: string, field: string, what: string, max: number): string {
   // A lone surrogate is half a character: not text, and stored it breaks UTF-8 consumers.
-  if (LONE_SURROGATE.test(raw)) throw badUserInput('Name must be valid Unicode text', field);
-  const name = raw.normalize('NFC').trim();
+  if (LONE_SURROGATE.test(raw)) throw badUserInput(`${what} must be valid Unicode text`, field);
+  const text = raw.normalize('NFC').trim();
+  if (text.length === 0) return text;
+  if ([...text].length > max) throw badUserInput(`${what} must be at most ${max} characters`, field);
+  if (CONTROL.test(text)) throw badUserInput(`${what} must not contain control characters`, field);
+  if (BIDI_CONTROL.test(text)) throw badUserInput(`${what} must not contain bidirectional control characters`, field);
+  if (hasHiddenTags(text)) throw badUserInput(`${what} must not contain invisible tag characters`, field);
+  // What shows nothing (src/auth/invisible-text.ts): text of it would display as empty.
+  if (isInvisible(text)) throw badUserInput(`${what} must contain a visible character`, field);
+  return text;
+}
+
+export function validName(raw: string, field = 'name'): string {
+  const name = validDisplayText(raw, field, 'Name', NAME_MAX_LENGTH);
   if (name.length === 0) throw badUserInput('Name is required', field);
-  if ([...name].length > NAME_MAX_LENGTH)
-    throw badUserInput(`Name must be at most ${NAME_MAX_LENGTH} characters`, field);
-  if (CONTROL.test(name)) throw badUserInput('Name must not contain control characters', field);
-  if (BIDI_CONTROL.test(name)) throw badUserInput('Name must not contain bidirectional control characters', field);
-  if (hasHiddenTags(name)) throw badUserInput('Name must not contain invisible tag characters', field);
-  // What shows nothing (src/auth/invisible-text.ts): a name of it would display as an empty one.
-  if (isInvisible(name)) throw badUserInput('Name must contain a visible character', field);
   return name;
 }
