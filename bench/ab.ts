@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, gql, load, median, startNodeFlags, startServer, type Child } from './lib.js';
+import { freePort, gql, load, median, runThenCleanUp, startNodeFlags, startServer, type Child } from './lib.js';
 
 /** Production refuses to start without MFA_ENCRYPTION_KEY; the bench's servers get a fresh one. */
 const MFA_ENCRYPTION_KEY = randomBytes(32).toString('base64');
@@ -149,12 +149,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await Promise.all(children.map((c) => c.stop()));
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+runThenCleanUp(main, children, tmp);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, gql, load, median, startNodeFlags, startServer, type Child } from './lib.js';
+import { freePort, gql, load, median, runThenCleanUp, startNodeFlags, startServer, type Child } from './lib.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 3);
@@ -136,12 +136,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await Promise.all(children.map((c) => c.stop()));
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+runThenCleanUp(main, children, tmp);

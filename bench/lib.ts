@@ -301,3 +301,16 @@ export function algorithmEnv(alg: 'HS256' | 'EdDSA' | 'ES256' | 'RS256'): Record
         : generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey;
   return { JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: key.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
+
+/** Runs a bench script's `main`, then stops its servers and removes its temp folder, however it ended. */
+export function runThenCleanUp(main: () => Promise<void>, children: Child[], tmp: string): void {
+  main()
+    .catch((e) => {
+      console.error(e);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      await Promise.all(children.map((c) => c.stop()));
+      fs.rmSync(tmp, { recursive: true, force: true });
+    });
+}
