@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeCBOR } from '@levischuck/tiny-cbor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
-import { startSmtp } from './helpers/smtp.js';
+import { startSmtp, tokenIn } from './helpers/smtp.js';
 import { enrolTotp } from './helpers/totp.js';
 import {
   authenticatorFor,
@@ -599,6 +599,50 @@ describe('managing passkeys', () => {
       await mailing.gql(REMOVE_PASSKEY, { id: passkey.id }, { token: user.token });
       const removed = await smtp.waitFor((m) => m.to.includes(user.email) && /passkey was removed/.test(m.subject));
       expect(removed.text).toContain('can no longer sign in');
+    } finally {
+      await mailing.close();
+      await smtp.close();
+    }
+  });
+
+  it("removes, at the first proof of the address (a reset), the passkeys added before it: a pre-hijacker's key does not outlive the owner's reset", async () => {
+    const smtp = await startSmtp();
+    const mailing = await createTestApp({ SMTP_URL: smtp.url, MAIL_FROM: 'Acme <no-reply@acme.test>' });
+    const RESET_OP = /* GraphQL */ `
+      mutation($token: String!, $pw: String!) { resetPassword(token: $token, newPassword: $pw) { token } }
+    `;
+    const resetBy = async (email: string) => {
+      const before = smtp.mails.length;
+      await mailing.gql('mutation($e: String!) { requestPasswordReset(email: $e) }', { e: email });
+      await mailing.services.background.idle();
+      const mail = await smtp.waitFor(
+        (m) => smtp.mails.indexOf(m) >= before && m.to.includes(email) && m.subject.includes('Reset'),
+      );
+      const res = await mailing.gql(RESET_OP, { token: tokenIn(mail, '/reset-password'), pw: 'the owner now 42!' });
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data.resetPassword.token as string;
+    };
+    try {
+      // Someone signs up first with an address that is not theirs, and adds their own passkey.
+      const squatter = await mailing.signup();
+      const theirs = authenticatorFor(mailing);
+      await registerPasskey(mailing, squatter.token, theirs, 'not the owner');
+      // The address's owner cannot sign up ("already exists"), so they reset the password.
+      const owner = await resetBy(squatter.email);
+      expect((await mailing.gql(PASSKEYS, {}, { token: owner })).body.data.passkeys).toEqual([]);
+      const events = await mailing.gql('{ securityEvents { nodes { type } } }', {}, { token: owner });
+      expect(events.body.data.securityEvents.nodes.map((e: { type: string }) => e.type)).toContain('PASSKEY_REMOVED');
+      await smtp.waitFor((m) => m.to.includes(squatter.email) && /passkey was removed/.test(m.subject));
+      // The squatter's key signs nobody in any more.
+      const res = await mailing.gql(FINISH_LOGIN, { response: theirs.get(await loginOptions(mailing)) });
+      expect(res.code).toBe('UNAUTHENTICATED');
+
+      // An address proven already (here by that reset) keeps its passkeys through the next one.
+      const kept = await registerPasskey(mailing, owner, authenticatorFor(mailing), 'mine');
+      const again = await resetBy(squatter.email);
+      expect((await mailing.gql(PASSKEYS, {}, { token: again })).body.data.passkeys).toEqual([
+        expect.objectContaining({ id: kept.id, name: 'mine' }),
+      ]);
     } finally {
       await mailing.close();
       await smtp.close();

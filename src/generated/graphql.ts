@@ -175,7 +175,9 @@ export type Mutation = {
    * `extensions.reason` (`TOKEN_INVALID`, `TOKEN_USED`, `TOKEN_REPLACED`, `TOKEN_EXPIRED`); a weak
    * password: `BAD_USER_INPUT` on `newPassword`, and the token stays usable. On success the address
    * counts as verified, every earlier access and refresh token of the account is refused, a notice is
-   * mailed, and the answer signs the account in afresh.
+   * mailed, and the answer signs the account in afresh. If the address had never been proven before,
+   * the passkeys added until then are removed too (`PASSKEY_REMOVED`): whoever added them had only
+   * claimed the address.
    */
   resetPassword: AuthPayload;
   /**

@@ -4,6 +4,7 @@ import { AccountTokenError } from '../auth/account-tokens.js';
 import { assertNewPassword } from '../auth/new-password.js';
 import type { Services } from '../services.js';
 import type { AccountTokenEntity } from '../db/entities/account-token.js';
+import { type PasskeyEntity, PasskeySchema } from '../db/entities/passkey.js';
 import { RefreshTokenSchema } from '../db/entities/refresh-token.js';
 import { SessionSchema } from '../db/entities/session.js';
 import { UserSchema } from '../db/entities/user.js';
@@ -95,6 +96,7 @@ export async function resetPassword(
   if (!owner) throw badToken('TOKEN_INVALID');
   const amr = await requireSecondFactor(services, owner, code, origin);
   const passwordHash = await services.passwords.hash(newPassword);
+  let unprovenPasskeys: PasskeyEntity[] = [];
   // A refusal is thrown inside the transaction, so it rolls back: the token is not spent.
   await accountTokens.store.transaction(async (m) => {
     if (!(await accountTokens.store.consume(m, row.id))) throw await tokenRefusal(services, token);
@@ -115,6 +117,15 @@ export async function resetPassword(
     // Every session ends with them (the session list, and each session's access tokens).
     await m.getRepository(SessionSchema).update({ userId: row.userId, revokedAt: IsNull() }, { revokedAt: now });
     await accountTokens.store.revokeOthers(row.userId, ['PASSWORD_RESET'], null, m);
+    // The first proof of this mailbox: until now nothing showed that whoever signed up with the
+    // address owns it. A passkey added before was added by them, who may be an attacker who
+    // signed up first with someone else's address and waits for its owner to reset the password
+    // (account pre-hijacking); the passkey would outlive the reset. It goes with the old password.
+    if (!owner.emailVerifiedAt) {
+      const passkeys = m.getRepository(PasskeySchema);
+      unprovenPasskeys = await passkeys.find({ where: { userId: row.userId } });
+      if (unprovenPasskeys.length > 0) await passkeys.delete({ userId: row.userId });
+    }
   });
   const user = await users.findById(row.userId);
   if (!user) throw badToken('TOKEN_INVALID');
@@ -127,6 +138,18 @@ export async function resetPassword(
     userId: user.id,
     template: { kind: 'PASSWORD_CHANGED', name: user.name },
   });
+  for (const passkey of unprovenPasskeys) {
+    await services.securityLog.record('PASSKEY_REMOVED', {
+      userId: user.id,
+      origin,
+      details: { passkeyId: passkey.id, name: passkey.name, reason: 'ADDED_BEFORE_ADDRESS_PROVEN' },
+    });
+    services.mailer.sendLater({
+      to: user.email,
+      userId: user.id,
+      template: { kind: 'PASSKEY_REMOVED', name: user.name, passkeyName: passkey.name },
+    });
+  }
   // The session the reset starts is listed like any sign-in's, with this browser's user agent.
   const session = await issue(services, user, { origin, proof: provenNow(amr) });
   await services.securityLog.record('PASSWORD_RESET', {
