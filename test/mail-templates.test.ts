@@ -17,8 +17,8 @@ describe('mail templates, given a name stored before the display-name rules', ()
   });
 
   it('do the same for the account name in the greeting of every mail', () => {
-    const mail = renderMail('Acme', { kind: 'PASSWORD_CHANGED', name: 'Eve\nSupport team' });
-    expect(mail.text.split('\n')[0]).toBe('Hello Eve\ufffdSupport team,');
+    const mail = renderMail('Acme', { kind: 'PASSWORD_CHANGED', name: 'Eve\nSupport\u2028team' });
+    expect(mail.text.split('\n')[0]).toBe('Hello Eve\ufffdSupport\ufffdteam,');
   });
 
   it('leave text that follows the rules as it is', () => {

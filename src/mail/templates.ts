@@ -73,10 +73,11 @@ ${
 /**
  * What people named (an account, a passkey) is checked when written (src/users/validation.ts),
  * but a row from before a rule existed must still not start a line of its own in a mail, or
- * reorder the text around it: control and bidirectional characters show as U+FFFD.
+ * reorder the text around it: control characters, line separators and bidirectional controls
+ * show as U+FFFD.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE_IN_MAIL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_MAIL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function shown(text: string): string {
   return text.replace(UNSAFE_IN_MAIL, '\ufffd');

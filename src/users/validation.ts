@@ -28,6 +28,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069) reorder the text
 // around them: "Ada\u202Enimda" shows as "Adaadmin" (Trojan Source, CVE-2021-42574).
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+// Line and paragraph separators (U+2028, U+2029) start a new line wherever the text is shown.
+const LINE_SEPARATOR = /[\u2028\u2029]/;
+// Noncharacters are not text, and the interlinear annotation marks (U+FFF9-FFFB) hide the text
+// between them in some renderers.
+const NOT_TEXT = /[\p{Noncharacter_Code_Point}\ufff9-\ufffb]/u;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
@@ -43,6 +48,8 @@ export function validDisplayText(raw: string, field: string, what: string, max: 
   if (text.length === 0) return text;
   if ([...text].length > max) throw badUserInput(`${what} must be at most ${max} characters`, field);
   if (CONTROL.test(text)) throw badUserInput(`${what} must not contain control characters`, field);
+  if (LINE_SEPARATOR.test(text)) throw badUserInput(`${what} must not contain line or paragraph separators`, field);
+  if (NOT_TEXT.test(text)) throw badUserInput(`${what} must not contain noncharacters or annotation marks`, field);
   if (BIDI_CONTROL.test(text)) throw badUserInput(`${what} must not contain bidirectional control characters`, field);
   if (hasHiddenTags(text)) throw badUserInput(`${what} must not contain invisible tag characters`, field);
   // What shows nothing (src/auth/invisible-text.ts): text of it would display as empty.

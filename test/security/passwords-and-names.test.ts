@@ -233,6 +233,11 @@ describe('names', () => {
     ['a cancel tag', 'Ada\u{e007f}', /tag characters/],
     ['the language tag', '\u{e0001}Bob', /tag characters/],
     ['only tag characters', '\u{e0041}\u{e0042}', /tag characters/],
+    ['a line separator', 'Ada\u2028Admin', /line or paragraph separators/],
+    ['a paragraph separator', 'Ada\u2029Bob', /line or paragraph separators/],
+    ['a noncharacter', 'Ada\uffff', /noncharacters/],
+    ['a supplementary noncharacter', 'Ada\u{10fffe}', /noncharacters/],
+    ['interlinear annotation marks', 'Ada\ufff9hidden\ufffa\ufffb', /annotation marks/],
     // A black flag with tags that are not one of the three flags: a hidden message in flag's clothing.
     ['a made-up subdivision flag', 'Ada \u{1f3f4}\u{e0068}\u{e0069}\u{e0064}\u{e0065}\u{e007f}', /tag characters/],
     [
