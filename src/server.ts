@@ -96,7 +96,12 @@ export function createApp({ services, dataSource }: AppDeps) {
       ...(config.refresh.transport === 'cookie' ? [useCookies()] : []),
       useErrorCodes(),
       // The JWKS and discovery document, for services that verify our tokens (src/auth/keys.ts).
-      wellKnown({ jwks: services.tokens.jwks, issuer: config.jwt.issuer, maxAge: config.jwt.jwksMaxAge }),
+      wellKnown({
+        jwks: services.tokens.jwks,
+        issuer: config.jwt.issuer,
+        appUrl: config.mail.appUrl,
+        maxAge: config.jwt.jwksMaxAge,
+      }),
       // No schema hints where introspection is off, no submitted secret in any error, whatever phase.
       useErrorHygiene({ hideSuggestions: !config.introspection }),
       readinessCheck(async () => {

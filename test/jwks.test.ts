@@ -1,7 +1,9 @@
 import { createPublicKey } from 'node:crypto';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, ME, type TestApp } from './helpers/app.js';
+import { startHttpApp } from './helpers/http.js';
 import { ASYMMETRIC, keyEnv, newKeyPair, type PemPair } from './helpers/keys.js';
 
 // Each algorithm end to end on yoga.fetch: what it signs, that we verify it, what the JWKS says,
@@ -15,6 +17,24 @@ const PUBLIC_MEMBERS: Record<string, string[]> = {
 
 async function getJwks(app: TestApp, headers: Record<string, string> = {}) {
   return app.yoga.fetch('http://localhost/.well-known/jwks.json', { headers });
+}
+
+/** A GET over a real socket with headers fetch() will not forge (Host): as a client behind a proxy can. */
+function rawGet(
+  origin: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(`${origin}${path}`, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    }).on('error', reject);
+  });
 }
 
 describe.each(ASYMMETRIC)('%s', (alg) => {
@@ -111,8 +131,6 @@ describe('HS256 (the default)', () => {
     expect(JSON.parse(text)).toEqual({ keys: [] });
     expect(res.headers.get('cache-control')).toBe('public, max-age=60, stale-if-error=86400');
     const discoveryRes = await app.yoga.fetch('http://localhost/.well-known/openid-configuration');
-    // Built from the Host header, which the client chooses: never stored by a shared cache.
-    expect(discoveryRes.headers.get('cache-control')).toBe('no-cache');
     const discovery = await discoveryRes.text();
     // The default issuer is a name, not a URL: jwks_uri is the address the request came to.
     expect(JSON.parse(discovery)).toEqual({
@@ -126,6 +144,22 @@ describe('HS256 (the default)', () => {
     }
   });
 
+  it("discovery with no public URL configured: the request's host, which no cache may store or share", async () => {
+    // Neither an https JWT_ISSUER nor APP_URL: the Host header is all there is, and the client
+    // chooses it. no-cache would let a shared cache store the document (revalidating only).
+    const res = await app.yoga.fetch('http://evil.example/.well-known/openid-configuration');
+    expect(await res.json()).toEqual({
+      issuer: 'graphql-auth-api',
+      jwks_uri: 'http://evil.example/.well-known/jwks.json',
+    });
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(res.headers.get('vary')).toBe('Accept-Encoding, Host');
+    // The JWKS itself does not depend on the host: it stays publicly cacheable.
+    const keys = await app.yoga.fetch('http://evil.example/.well-known/jwks.json');
+    expect(keys.headers.get('cache-control')).toBe('public, max-age=60, stale-if-error=86400');
+    expect(keys.headers.get('vary')).toBe('Accept-Encoding');
+  });
+
   it('answers HEAD, and refuses other methods with 405 and Allow', async () => {
     const head = await app.yoga.fetch('http://localhost/.well-known/jwks.json', { method: 'HEAD' });
     expect(head.status).toBe(200);
@@ -133,5 +167,34 @@ describe('HS256 (the default)', () => {
     const post = await app.yoga.fetch('http://localhost/.well-known/jwks.json', { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('discovery with APP_URL set and a plain-name issuer', () => {
+  let server: Awaited<ReturnType<typeof startHttpApp>>;
+  beforeAll(async () => {
+    server = await startHttpApp({ env: { APP_URL: 'https://app.example.com/accounts/', JWKS_MAX_AGE: '120' } });
+  });
+  afterAll(() => server.close());
+
+  const PATH = '/.well-known/openid-configuration';
+  const EXPECTED = { issuer: 'graphql-auth-api', jwks_uri: 'https://app.example.com/accounts/.well-known/jwks.json' };
+
+  it('names the JWKS under APP_URL whatever Host (or X-Forwarded-Host) the request carries', async () => {
+    const honest = await rawGet(server.origin, PATH, {});
+    expect(honest.status).toBe(200);
+    expect(JSON.parse(honest.body)).toEqual(EXPECTED);
+    const forged = await rawGet(server.origin, PATH, { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
+    expect(forged.status).toBe(200);
+    expect(JSON.parse(forged.body)).toEqual(EXPECTED);
+    expect(forged.headers.etag).toBe(honest.headers.etag);
+  });
+
+  it('is cached like the JWKS: public max-age, one ETag, 304 on If-None-Match, no Vary on Host', async () => {
+    const res = await rawGet(server.origin, PATH, { host: 'other.example' });
+    expect(res.headers['cache-control']).toBe('public, max-age=120, stale-if-error=86400');
+    expect(res.headers.vary).toBe('Accept-Encoding');
+    const again = await rawGet(server.origin, PATH, { 'if-none-match': res.headers.etag! });
+    expect(again.status).toBe(304);
   });
 });

@@ -13,7 +13,7 @@ import type { JwtConfig } from '../config.js';
 import type { Role } from '../db/entities/user.js';
 import type { TokenProblem } from '../errors.js';
 import type { JwtAlgorithm } from '../settings/jwt-keys.js';
-import { isCanonicalCompactJws } from './compact-form.js';
+import { isCanonicalCompactJws, isLowSEs256, lowSEs256 } from './compact-form.js';
 import { loadKeySet } from './keys.js';
 
 /** Tokens larger than this are refused before any cryptography runs. */
@@ -126,6 +126,9 @@ export async function createTokenSigner(
 
   async function verifyWith(token: string): Promise<JWTPayload> {
     const { alg, keys: tryKeys } = candidates(token);
+    // ECDSA's second spelling (s -> n - s) verifies too; we sign only the low-S one (see sign).
+    // Here, on a cache miss only, like the spelling check in verify, and before any cryptography.
+    if (alg === 'ES256' && !isLowSEs256(token)) throw new TokenError('invalid', 'ES256 signature is not low-S');
     let lastError: unknown;
     for (const key of tryKeys) {
       try {
@@ -170,26 +173,26 @@ export async function createTokenSigner(
     jwks: keys.jwks,
     async sign(user, extra = {}) {
       const iat = Math.floor(Date.now() / 1000);
-      return (
-        new SignJWT({
-          ver: user.tokenVersion,
-          role: user.role,
-          ...(extra.sid !== undefined ? { sid: extra.sid } : {}),
-          ...(extra.authTime !== undefined ? { auth_time: extra.authTime } : {}),
-          ...(extra.amr !== undefined ? { amr: extra.amr } : {}),
-        })
-          // HS256 keeps the header the contract fixes ({"alg":"HS256","typ":"JWT"}); asymmetric tokens name their key.
-          .setProtectedHeader(
-            signing.kid ? { alg: signing.alg, typ: 'JWT', kid: signing.kid } : { alg: 'HS256', typ: 'JWT' },
-          )
-          .setSubject(String(user.id))
-          .setIssuer(config.issuer)
-          .setAudience(config.audience)
-          .setIssuedAt(iat)
-          .setExpirationTime(iat + config.expiresIn)
-          .setJti(randomUUID())
-          .sign(signing.key)
-      );
+      const token = await new SignJWT({
+        ver: user.tokenVersion,
+        role: user.role,
+        ...(extra.sid !== undefined ? { sid: extra.sid } : {}),
+        ...(extra.authTime !== undefined ? { auth_time: extra.authTime } : {}),
+        ...(extra.amr !== undefined ? { amr: extra.amr } : {}),
+      })
+        // HS256 keeps the header the contract fixes ({"alg":"HS256","typ":"JWT"}); asymmetric tokens name their key.
+        .setProtectedHeader(
+          signing.kid ? { alg: signing.alg, typ: 'JWT', kid: signing.kid } : { alg: 'HS256', typ: 'JWT' },
+        )
+        .setSubject(String(user.id))
+        .setIssuer(config.issuer)
+        .setAudience(config.audience)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + config.expiresIn)
+        .setJti(randomUUID())
+        .sign(signing.key);
+      // WebCrypto's ECDSA leaves s in either half; verify accepts only the low one (compact-form.ts).
+      return signing.alg === 'ES256' ? lowSEs256(token) : token;
     },
     verifyKnown,
     async verify(token) {

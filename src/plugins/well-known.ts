@@ -34,15 +34,23 @@ function matches(ifNoneMatch: string | null, etag: string): boolean {
  * key set is fixed for the process's life, so its body and ETag are computed once; every other
  * request pays one exact pathname comparison per path (see readiness.ts for why not URLPattern).
  */
-export function wellKnown(opts: { jwks: { keys: JWK[] }; issuer: string; maxAge: number }): Plugin {
+export function wellKnown(opts: {
+  jwks: { keys: JWK[] };
+  issuer: string;
+  /** APP_URL (trailing slash already dropped): this server's public URL when the issuer is a plain name. */
+  appUrl: string | undefined;
+  maxAge: number;
+}): Plugin {
   const jwks = document(opts.jwks);
   const cacheControl = `public, max-age=${opts.maxAge}, stale-if-error=${STALE_IF_ERROR}`;
-  // An issuer that is an http(s) URL is where this server is reached (behind whatever proxy), so
-  // jwks_uri hangs off it, as OpenID Connect Discovery 1.0 section 4 does; a plain name (the
-  // default) leaves only the address the request itself came to.
-  const issuerBase = /^https?:\/\//.test(opts.issuer) ? opts.issuer.replace(/\/+$/, '') : undefined;
-  const fixedDiscovery = issuerBase
-    ? document({ issuer: opts.issuer, jwks_uri: `${issuerBase}${JWKS_PATH}` })
+  // jwks_uri comes from configuration whenever there is any, never from the request: an issuer
+  // that is an http(s) URL is where this server is reached (behind whatever proxy), so jwks_uri
+  // hangs off it, as OpenID Connect Discovery 1.0 section 4 does; else APP_URL, the public URL
+  // mailed links already use (a path prefix kept, as links keep it). Either way the document is
+  // fixed, cached like the JWKS. Only with neither is the address the request came to all there is.
+  const configuredBase = /^https?:\/\//.test(opts.issuer) ? opts.issuer.replace(/\/+$/, '') : opts.appUrl;
+  const fixedDiscovery = configuredBase
+    ? document({ issuer: opts.issuer, jwks_uri: `${configuredBase}${JWKS_PATH}` })
     : undefined;
 
   return {
@@ -62,8 +70,13 @@ export function wellKnown(opts: { jwks: { keys: JWK[] }; issuer: string; maxAge:
       let doc = jwks;
       if (path === DISCOVERY_PATH) {
         doc = fixedDiscovery ?? document({ issuer: opts.issuer, jwks_uri: `${url.origin}${JWKS_PATH}` });
-        // Built from the request's Host, which the client chooses: no shared cache may keep it.
-        if (!fixedDiscovery) headers['cache-control'] = 'no-cache';
+        if (!fixedDiscovery) {
+          // Built from the request's Host (url.origin; no X-Forwarded-Host is read anywhere), which the
+          // client chooses: no shared cache may store it (no-cache would let one, revalidating), and
+          // a cache that leaves Host out of its key is told the answer depends on it.
+          headers['cache-control'] = 'private, no-store';
+          headers.vary = 'Accept-Encoding, Host';
+        }
       }
       headers.etag = doc.etag;
       if (matches(request.headers.get('if-none-match'), doc.etag)) {

@@ -1,9 +1,9 @@
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
-import { now, ourClaims, respellings } from '../helpers/jwt.js';
-import { ASYMMETRIC, keyEnv, newKeyPair, type PemPair, signRaw } from '../helpers/keys.js';
+import { now, ourClaims, respellings, tamperSignature } from '../helpers/jwt.js';
+import { ASYMMETRIC, ecdsaTwin, isHighS, keyEnv, newKeyPair, type PemPair, signRaw } from '../helpers/keys.js';
 
 // The attacks on a key set (RFC 8725 section 2, the OWASP JWT cheat sheet, CVE-2015-9235 and
 // CVE-2022-21449 style), for each asymmetric algorithm. Every refused token below is refused from
@@ -192,10 +192,56 @@ describe.each(ASYMMETRIC)('%s', (alg) => {
 
 describe('ES256 specifically', () => {
   let app: TestApp;
+  let pair: PemPair;
   beforeAll(async () => {
-    app = await createTestApp(keyEnv(newKeyPair('ES256')));
+    pair = newKeyPair('ES256');
+    app = await createTestApp(keyEnv(pair));
   });
   afterAll(() => app.close());
+
+  it('the high-S twin of a token we signed (s replaced by n - s) is refused like any forgery, without cryptography', async () => {
+    const { token, id } = await app.signup();
+    // ECDSA malleability: both spellings carry a valid signature. Whichever is high-S must fail.
+    const twin = ecdsaTwin(token);
+    const [low, high] = isHighS(token) ? [twin, token] : [token, twin];
+    const me = (t: string) => app.gql('{ me { id } }', undefined, { token: t });
+    const forgery = await me(tamperSignature(low));
+    expect(forgery.code).toBe('UNAUTHENTICATED');
+    const refused = async () => {
+      const before = verifyCalls;
+      const res = await me(high);
+      expect(res.body).toEqual(forgery.body);
+      expect(res.body).toMatchObject({ data: null, errors: [{ message: 'Invalid token' }] });
+      expect(verifyCalls - before).toBe(0);
+    };
+    await refused();
+    expect((await me(low)).body.data?.me.id).toBe(id);
+    // The low-S spelling is in the verified-token cache now; its twin still is not.
+    await refused();
+  });
+
+  it('every token it signs is low-S, and verifies with jose and with node:crypto', async () => {
+    const { id } = await app.signup();
+    const user = (await app.services.users.findById(id))!;
+    const jwks = createLocalJWKSet(await (await app.yoga.fetch('http://localhost/.well-known/jwks.json')).json());
+    const publicKey = createPublicKey(pair.publicKey);
+    // Unnormalised, half of all ECDSA signatures are high-S: 256 in a row low by chance is 2^-256.
+    for (let i = 0; i < 256; i++) {
+      const token = await app.services.tokens.sign(user);
+      expect(isHighS(token), token).toBe(false);
+      const { payload } = await jwtVerify(token, jwks, {
+        algorithms: ['ES256'],
+        issuer: 'graphql-auth-api',
+        audience: 'graphql-auth-api',
+      });
+      expect(payload.sub).toBe(id);
+      const [h, p, sig] = token.split('.');
+      const signature = Buffer.from(sig!, 'base64url');
+      expect(verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(
+        true,
+      );
+    }
+  });
 
   it('"psychic signatures" (CVE-2022-21449): r = s = 0 is refused', async () => {
     const { token, id } = await app.signup();
