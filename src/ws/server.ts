@@ -14,7 +14,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { isAuthenticationFailure } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import { onExpiry } from '../auth/expiry.js';
-import { badUserInput, ErrorCode } from '../errors.js';
+import { badUserInput, ErrorCode, MASKED_ERROR } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { isAllowedOrigin } from '../http/origins.js';
 import { withErrorCode } from '../plugins/error-codes.js';
@@ -173,6 +173,18 @@ export function attachWebSocket(
     });
   }
 
+  /**
+   * What parse or validate threw, as an error for the client. A GraphQLError as it is: GraphQL
+   * Armor's token limit throws one from parse, its alias and directive limits from validation.
+   * Anything else is a failure of ours, logged and masked as Yoga does over HTTP; left to
+   * graphql-ws, it would close the whole socket (4500) and print its stack to stderr.
+   */
+  function refusal(e: unknown): GraphQLError {
+    if (e instanceof GraphQLError) return e;
+    logger.error('unexpected error', { err: e });
+    return new GraphQLError(MASKED_ERROR.message, { extensions: { ...MASKED_ERROR.extensions } });
+  }
+
   const graphqlWs = useServer<Record<string, unknown> | undefined>(
     {
       isProd: config.env === 'production',
@@ -237,12 +249,13 @@ export function attachWebSocket(
         const request = new Request(`http://${req.headers.host ?? 'localhost'}${path}`, { method: 'POST', headers });
         const enveloped = app.getEnveloped({ request, req, socket, params: payload });
         let document: DocumentNode;
+        let errors: ReadonlyArray<GraphQLError>;
         try {
           document = enveloped.parse(payload.query);
+          errors = enveloped.validate(enveloped.schema, document);
         } catch (e) {
-          return [e instanceof GraphQLError ? e : new GraphQLError('Syntax error')];
+          return [refusal(e)];
         }
-        const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription')
