@@ -1,5 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getOperationAST } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSE_TOKEN_REFUSED } from '../src/ws/server.js';
+import { createLogger } from '../src/logger.js';
+import { attachWebSocket, CLOSE_TOKEN_REFUSED, type EnvelopedApp } from '../src/ws/server.js';
+import { createTestApp } from './helpers/app.js';
 import { type HttpTestApp, startHttpApp } from './helpers/http.js';
 import { respellings, tamperSignature } from './helpers/jwt.js';
 import { readScrape } from './helpers/prometheus.js';
@@ -88,6 +93,61 @@ describe('graphql-ws on /graphql', () => {
 
   it('answers 404 to an upgrade on any other path', async () => {
     expect(await rawUpgrade(server.wsEndpoint.replace('/graphql', '/other'))).toEqual({ status: 404 });
+  });
+});
+
+describe('a failure of ours while a subscription is parsed or validated', () => {
+  it('is logged as one line and answered as the masked error; the socket and its next subscription go on', async () => {
+    const lines: string[] = [];
+    const app = await createTestApp(
+      {},
+      { logger: createLogger({ level: 'error', json: true, write: (l) => lines.push(l) }) },
+    );
+    // The app's envelop, with a validation step that fails (a bug, not a refusal) for one operation.
+    const broken: EnvelopedApp = {
+      getEnveloped(initial) {
+        const enveloped = app.yoga.getEnveloped(initial);
+        return {
+          ...enveloped,
+          validate(schema, document) {
+            if (getOperationAST(document)?.name?.value === 'Broken') throw new TypeError('a validation rule broke');
+            return enveloped.validate(schema, document);
+          },
+        };
+      },
+    };
+    const server = createServer();
+    const websocket = attachWebSocket(server, broken, app.services);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+      const s = wsSubscribe(url, { query: 'subscription Broken { accountEvents { kind } }' });
+      let closed = false;
+      void s.closed.then(() => (closed = true));
+      expect(await s.done).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      const next = await new Promise((resolve) =>
+        s.client.subscribe(
+          { query: SUBSCRIBE },
+          { next: (r) => resolve(r.errors), error: resolve, complete: () => {} },
+        ),
+      );
+      expect(next).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }]);
+      // The same socket: graphql-ws closes it (4500) when onSubscribe throws.
+      expect(closed).toBe(false);
+      const logged = lines.map((l) => JSON.parse(l));
+      expect(logged).toEqual([
+        expect.objectContaining({
+          msg: 'unexpected error',
+          err: expect.objectContaining({ message: 'a validation rule broke' }),
+        }),
+      ]);
+      await s.dispose();
+    } finally {
+      await websocket.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    }
   });
 });
 

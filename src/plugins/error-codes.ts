@@ -14,7 +14,8 @@ function codeFor(error: GraphQLError): string {
   return ErrorCode.GRAPHQL_VALIDATION_FAILED;
 }
 
-function withCode(error: unknown): unknown {
+/** `error` with the code it lacks; anything else as it is. Also for graphql-ws (src/ws/server.ts). */
+export function withErrorCode(error: unknown): unknown {
   if (!(error instanceof GraphQLError) || error.extensions?.code || error.path) return error;
   return new GraphQLError(error.message, {
     nodes: error.nodes,
@@ -30,7 +31,7 @@ export function useErrorCodes(): Plugin {
     onResultProcess({ result, setResult }) {
       if (Symbol.asyncIterator in Object(result)) return;
       const fix = (r: { errors?: readonly unknown[] }) =>
-        r.errors?.some((e) => withCode(e) !== e) ? { ...r, errors: r.errors.map(withCode) } : r;
+        r.errors?.some((e) => withErrorCode(e) !== e) ? { ...r, errors: r.errors.map(withErrorCode) } : r;
       setResult((Array.isArray(result) ? result.map(fix) : fix(result as never)) as never);
     },
   };

@@ -54,29 +54,42 @@ function cleanError(error: unknown, clean: Clean): unknown {
   });
 }
 
+/** What one request sent: the texts its errors must not give back. */
+export interface Sent {
+  query: string | undefined;
+  variables: Record<string, unknown> | undefined;
+}
+
+/**
+ * The cleaning of one request's errors (every rule above), for the plugin below and for a transport
+ * that sends errors outside Yoga's result processing (graphql-ws, src/ws/server.ts). The secrets in
+ * the request are worked out on the first error that needs them: finding them parses and walks the
+ * document, which a request that succeeds (nearly all of them) would pay for nothing (issue 14's
+ * profile: about 5 % of a `me` request's CPU).
+ */
+export function errorCleaner(sent: Sent, opts: { hideSuggestions: boolean }): (error: unknown) => unknown {
+  let secrets: string[] | undefined;
+  const clean: Clean = (text) => {
+    let out = withoutEchoedVariable(text, sent.variables);
+    if (opts.hideSuggestions) out = out.replace(SUGGESTION, '').replace(ARMOR_HIDDEN, '');
+    secrets ??= secretValues(sent.query, sent.variables);
+    return secrets.length > 0 ? scrub(out, secrets) : out;
+  };
+  return (error) => cleanError(error, clean);
+}
+
 type Result = { errors?: readonly unknown[] };
 
 export function useErrorHygiene(opts: { hideSuggestions: boolean }): Plugin {
-  // What each request sent, kept until its result is processed. The secrets in it are worked out
-  // only when the result carries an error: finding them parses and walks the document, which a
-  // request that succeeds (nearly all of them) would pay for nothing (issue 14's profile: about 5 %
-  // of a `me` request's CPU).
-  const sent = new WeakMap<Request, { query: string | undefined; variables: Record<string, unknown> | undefined }>();
+  // What each request sent, kept until its result is processed.
+  const sent = new WeakMap<Request, Sent>();
   return {
     onParams({ request, params }) {
       sent.set(request, { query: params.query, variables: params.variables as Record<string, unknown> | undefined });
     },
     onResultProcess({ request, result, setResult }) {
-      const { query, variables } = sent.get(request) ?? { query: undefined, variables: undefined };
-      let secrets: string[] | undefined;
-      const clean: Clean = (text) => {
-        let out = withoutEchoedVariable(text, variables);
-        if (opts.hideSuggestions) out = out.replace(SUGGESTION, '').replace(ARMOR_HIDDEN, '');
-        secrets ??= secretValues(query, variables);
-        return secrets.length > 0 ? scrub(out, secrets) : out;
-      };
-      const fix = (r: Result): Result =>
-        r?.errors?.length ? { ...r, errors: r.errors.map((e) => cleanError(e, clean)) } : r;
+      const clean = errorCleaner(sent.get(request) ?? { query: undefined, variables: undefined }, opts);
+      const fix = (r: Result): Result => (r?.errors?.length ? { ...r, errors: r.errors.map(clean) } : r);
       if (isAsyncIterable(result)) setResult(mapAsyncIterator(result, (r) => fix(r as Result) as never) as never);
       else setResult((Array.isArray(result) ? result.map(fix) : fix(result as Result)) as never);
     },

@@ -1,15 +1,24 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
-import type { OperationResult } from 'graphql-ws';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  getOperationAST,
+} from 'graphql';
+import type { OperationResult, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { isAuthenticationFailure } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import { onExpiry } from '../auth/expiry.js';
-import { badUserInput, ErrorCode } from '../errors.js';
+import { badUserInput, ErrorCode, MASKED_ERROR } from '../errors.js';
 import { clientAddress } from '../http/client-address.js';
 import { isAllowedOrigin } from '../http/origins.js';
+import { withErrorCode } from '../plugins/error-codes.js';
+import { errorCleaner } from '../plugins/error-hygiene.js';
 import type { Services } from '../services.js';
 import { ConnectionCounts } from './connections.js';
 
@@ -144,6 +153,38 @@ export function attachWebSocket(
     };
   }
 
+  /**
+   * Every error graphql-ws sends, as HTTP would send it. The plugins that finish HTTP's errors run
+   * in Yoga's result processing, which graphql-ws never reaches (it sends parse, validation and
+   * variable errors itself, and each result of execute/subscribe): so the same functions run here.
+   * The code an error lacks (src/plugins/error-codes.ts); no "Did you mean" where introspection is
+   * off, no submitted secret, no originalError (src/plugins/error-hygiene.ts); and none of Yoga's
+   * internal extensions (`http`, `unexpected`), which its HTTP serializer drops.
+   */
+  function asOverHttp(errors: readonly GraphQLError[], payload: SubscribePayload): GraphQLFormattedError[] {
+    const clean = errorCleaner(
+      { query: payload.query, variables: payload.variables ?? undefined },
+      { hideSuggestions: !config.introspection },
+    );
+    return errors.map((error) => {
+      const { extensions, ...formatted } = (clean(withErrorCode(error)) as GraphQLError).toJSON();
+      const { http: _http, unexpected: _unexpected, ...kept } = extensions ?? {};
+      return Object.keys(kept).length > 0 ? { ...formatted, extensions: kept } : formatted;
+    });
+  }
+
+  /**
+   * What parse or validate threw, as an error for the client. A GraphQLError as it is: GraphQL
+   * Armor's token limit throws one from parse, its alias and directive limits from validation.
+   * Anything else is a failure of ours, logged and masked as Yoga does over HTTP; left to
+   * graphql-ws, it would close the whole socket (4500) and print its stack to stderr.
+   */
+  function refusal(e: unknown): GraphQLError {
+    if (e instanceof GraphQLError) return e;
+    logger.error('unexpected error', { err: e });
+    return new GraphQLError(MASKED_ERROR.message, { extensions: { ...MASKED_ERROR.extensions } });
+  }
+
   const graphqlWs = useServer<Record<string, unknown> | undefined>(
     {
       isProd: config.env === 'production',
@@ -188,11 +229,16 @@ export function attachWebSocket(
       // client as an error that completes it: the client reconnects with a fresh token and
       // graphql-ws resubscribes. The close comes first, so the error and its complete are not sent.
       // Both ways it can arrive: in a result (onNext), or thrown by the event stream (onError).
-      onNext(ctx, _id, _payload, _args, result) {
+      // Otherwise both send their errors as HTTP would (asOverHttp); onError also has those
+      // onSubscribe returns.
+      onNext(ctx, _id, payload, _args, result) {
         endIfRefused(ctx.extra.socket, result.errors);
+        if (!result.errors?.length) return;
+        return { ...result, errors: asOverHttp(result.errors, payload) };
       },
-      onError(ctx, _id, _payload, errors) {
+      onError(ctx, _id, payload, errors) {
         endIfRefused(ctx.extra.socket, errors);
+        return asOverHttp(errors, payload);
       },
 
       async onSubscribe(ctx, _id, payload) {
@@ -203,12 +249,13 @@ export function attachWebSocket(
         const request = new Request(`http://${req.headers.host ?? 'localhost'}${path}`, { method: 'POST', headers });
         const enveloped = app.getEnveloped({ request, req, socket, params: payload });
         let document: DocumentNode;
+        let errors: ReadonlyArray<GraphQLError>;
         try {
           document = enveloped.parse(payload.query);
+          errors = enveloped.validate(enveloped.schema, document);
         } catch (e) {
-          return [e instanceof GraphQLError ? e : new GraphQLError('Syntax error')];
+          return [refusal(e)];
         }
-        const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription')

@@ -20,7 +20,12 @@ export interface WsSession {
  */
 export function wsSubscribe(
   url: string,
-  opts: { connectionParams?: Record<string, unknown>; query: string; headers?: Record<string, string> },
+  opts: {
+    connectionParams?: Record<string, unknown>;
+    query: string;
+    variables?: Record<string, unknown>;
+    headers?: Record<string, string>;
+  },
 ): WsSession {
   const results: WsSession['results'] = [];
   let onClosed!: (e: { code: number; reason: string }) => void;
@@ -52,7 +57,7 @@ export function wsSubscribe(
   });
   const done = new Promise<unknown>((resolve) => {
     client.subscribe(
-      { query: opts.query },
+      { query: opts.query, variables: opts.variables },
       {
         next: (r) => results.push(r as never),
         error: (e) => resolve(e),

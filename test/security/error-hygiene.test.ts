@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
+import { readSse } from '../helpers/sse.js';
+import { wsSubscribe } from '../helpers/ws.js';
 
 // What error messages give away: schema hints in production, and the client's own secrets anywhere.
 let prod: SpawnedServer;
@@ -115,6 +117,82 @@ describe('a submitted secret never comes back', () => {
     expect(res.body.errors[0]).toMatchObject({
       message: 'Variable "$input" got invalid value; Field "x" is not defined by type "SignupInput".',
       extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+});
+
+/** A subscription's errors over WebSocket: in graphql-ws's `error` message, or in a `next` result. */
+async function overWebSocket(server: SpawnedServer, query: string, variables?: Record<string, unknown>) {
+  const s = wsSubscribe(`${server.url.replace('http', 'ws')}/graphql`, { query, variables });
+  const ended = await s.done;
+  await s.dispose();
+  // A close instead (graphql-ws's 4500 when onSubscribe throws) leaves no errors at all.
+  return Array.isArray(ended) ? ended : s.results.flatMap((r) => r.errors ?? []);
+}
+
+/** The same over server-sent events (POST with Accept: text/event-stream). */
+async function overSse(server: SpawnedServer, query: string, variables?: Record<string, unknown>) {
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const errors: unknown[] = [];
+  for await (const e of readSse(res)) if (e.event === 'next') errors.push(...(e.data?.errors ?? []));
+  return errors;
+}
+
+// Subscriptions that fail in validation or in variable coercion (before any token is looked at).
+// graphql-ws answers these itself, outside Yoga's result processing: the hygiene must reach them too.
+const SUBSCRIPTIONS: Array<[string, string, Record<string, unknown>?]> = [
+  ['unknown root field', 'subscription { accountEvent { kind } }'],
+  ['unknown field on the event', 'subscription { accountEvents { knd } }'],
+  ['unknown directive argument', 'subscription { accountEvents { kind @include(iff: true) } }'],
+  ['unknown variable type', 'subscription($k: AccountEventKnd) { accountEvents { kind @skip(if: $k) } }'],
+  ['unknown field in a query, before the subscriptions-only rule', '{ mee { id } }'],
+  [
+    'a secret under a secret name, of the wrong type',
+    'subscription($password: Boolean!) { accountEvents { kind @include(if: $password) } }',
+    { password: SECRET },
+  ],
+  [
+    'an object holding a secret, of the wrong type',
+    'subscription($b: Boolean!) { accountEvents { kind @include(if: $b) } }',
+    { b: { token: SECRET } },
+  ],
+  [
+    'a number under a secret name',
+    'subscription($code: Boolean!) { accountEvents { kind @include(if: $code) } }',
+    { code: NUMBER },
+  ],
+];
+
+describe('over WebSocket and server-sent events, the same errors as over HTTP', () => {
+  it.each(SUBSCRIPTIONS)('%s', async (_label, query, variables) => {
+    for (const server of [prod, dev]) {
+      const http = (await server.gql(query, variables)).body.errors;
+      expect(http?.length).toBeGreaterThan(0);
+      // The very errors HTTP answers: no "Did you mean" in production, no secret in any mode, the
+      // same code, and none of Yoga's internal extensions (`http`).
+      expect(await overWebSocket(server, query, variables)).toEqual(http);
+      expect(await overSse(server, query, variables)).toEqual(http);
+      if (server === prod) expect(JSON.stringify(http)).not.toMatch(/did you mean|suggestion/i);
+      expect(JSON.stringify(http)).not.toContain(SECRET);
+      expect(JSON.stringify(http)).not.toContain(String(NUMBER));
+    }
+  });
+
+  it('the message still says what is wrong', async () => {
+    const [error] = await overWebSocket(prod, SUBSCRIPTIONS[5]![1], { password: SECRET });
+    expect(error).toMatchObject({
+      message: 'Variable "$password" got invalid value; Boolean cannot represent a non boolean value: "[redacted]"',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const [typo] = await overWebSocket(prod, SUBSCRIPTIONS[0]![1]);
+    expect(typo).toEqual({
+      message: 'Cannot query field "accountEvent" on type "Subscription".',
+      locations: [{ line: 1, column: 16 }],
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
   });
 });

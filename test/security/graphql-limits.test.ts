@@ -1,8 +1,11 @@
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
+import { until, wsSubscribe } from '../helpers/ws.js';
 
-// GraphQL Armor's protections with their defaults, plus our own credential rule, over HTTP.
+// GraphQL Armor's protections with their defaults, plus our own credential rule, over HTTP (and
+// WebSocket, at the end).
 let dev: SpawnedServer;
 let prod: SpawnedServer;
 let D: ReturnType<typeof httpClient>;
@@ -128,5 +131,63 @@ describe('schema exposure', () => {
   it('in production, GraphiQL is not served', async () => {
     const res = await fetch(`${prod.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await res.text()).not.toContain('YogaGraphiQL');
+  });
+});
+
+/** What one more subscription on `client`'s socket ends with: its errors, or the close that ended it. */
+function outcome(client: Client, query: string): Promise<unknown> {
+  return new Promise((resolve) =>
+    client.subscribe(
+      { query },
+      {
+        next: (r) => resolve(r.errors),
+        error: (e) =>
+          resolve(Array.isArray(e) ? e : { closed: (e as CloseEvent).code, reason: (e as CloseEvent).reason }),
+        complete: () => resolve(undefined),
+      },
+    ),
+  );
+}
+
+describe('over WebSocket', () => {
+  // GraphQL Armor's alias and directive limits throw from validation, its token limit from parsing.
+  const LIMITED: Array<[string, string, unknown]> = [
+    [
+      'aliases',
+      `subscription { accountEvents { ${Array.from({ length: 16 }, (_, i) => `a${i}: kind`).join(' ')} } }`,
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    [
+      'directives',
+      `subscription { accountEvents { kind ${'@include(if: true) '.repeat(51)}} }`,
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    ['tokens', `subscription { accountEvents { ${'kind '.repeat(1000)}} }`, expect.any(String)],
+  ];
+
+  it('answers each limit as HTTP does, keeps the socket and its other subscriptions, and logs no stack', async () => {
+    const { token } = await P.signup();
+    const logged = prod.lines.length;
+    const s = wsSubscribe(`${prod.url.replace('http', 'ws')}/graphql`, {
+      query: 'subscription { accountEvents { kind } }',
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
+    await s.connected;
+    for (const [limit, query, code] of LIMITED) {
+      const http = await P.gql(query, undefined, { token });
+      expect(refused(http), limit).toMatchObject({ message: expect.stringMatching(/limit/i), extensions: { code } });
+      // The same errors, code and message, as over HTTP; not a close (4500) of the whole socket.
+      expect(await outcome(s.client, query), limit).toEqual(http.body.errors);
+    }
+    // The subscription opened before them still runs on the same socket.
+    await P.gql('mutation { updateMe(input: { name: "Still here" }) { id } }', undefined, { token });
+    await until(() => s.results.length >= 1);
+    expect(s.results).toEqual([{ data: { accountEvents: { kind: 'PROFILE_UPDATED' } } }]);
+    await s.dispose();
+    expect((await s.closed).code).toBe(1000);
+    // The production log stays JSON, one line per entry: no graphql-ws "Internal error" and stack.
+    const lines = prod.lines.slice(logged);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(lines.join('\n')).not.toContain('Internal error');
   });
 });
