@@ -123,12 +123,16 @@ export async function login(
     return session;
   } catch (e) {
     const code = e instanceof GraphQLError ? e.extensions.code : undefined;
+    // A right password on an account with TOTP on is neither a failure nor an error: the sign-in
+    // goes on at verifyLogin.
     const outcome =
       code === ErrorCode.UNAUTHENTICATED
         ? 'invalid_credentials'
         : code === ErrorCode.RATE_LIMITED
           ? 'rate_limited'
-          : 'error';
+          : code === ErrorCode.MFA_REQUIRED
+            ? 'mfa_required'
+            : 'error';
     services.metrics.logins.inc({ outcome });
     throw e;
   }
