@@ -153,7 +153,8 @@ export type Mutation = {
    * Starts an e-mail change: mails a confirmation link to `newEmail` and a notice to the current
    * address. The address changes only when `verifyEmail` gets that link's token. A wrong
    * `currentPassword` is `BAD_USER_INPUT` on `currentPassword` and counts toward login throttling.
-   * Throttled: `RATE_LIMITED`; mail failures: `MAIL_FAILED` (nothing is started).
+   * It checks a password, so a request may run it once (`@credential`). Throttled: `RATE_LIMITED`;
+   * mail failures: `MAIL_FAILED` (nothing is started).
    */
   requestEmailChange: Scalars['Boolean']['output'];
   /**
