@@ -4,6 +4,7 @@ import { bearerMatches } from '../src/metrics/endpoint.js';
 import { createTestApp, LOGIN, ME, type TestApp } from './helpers/app.js';
 import { readScrape, type Scrape } from './helpers/prometheus.js';
 import { startServer } from './helpers/server.js';
+import { enrolTotp } from './helpers/totp.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -105,6 +106,16 @@ describe('GET /metrics with METRICS_TOKEN', () => {
       ['active', 0],
       ['pending', 0],
     ]);
+  });
+
+  it('counts a right password that needs the second factor as mfa_required, not as an error', async () => {
+    const user = await enrolTotp(app);
+    const before = await scrape(app);
+    expect((await app.gql(LOGIN, { email: user.email, password: user.password })).code).toBe('MFA_REQUIRED');
+    const after = await scrape(app);
+    expect(delta(before, after, 'auth_logins_total', { outcome: 'mfa_required' })).toBe(1);
+    expect(delta(before, after, 'auth_logins_total', { outcome: 'error' })).toBe(0);
+    expect(delta(before, after, 'auth_logins_total', { outcome: 'invalid_credentials' })).toBe(0);
   });
 
   it('counts refresh-token reuse (the family revoked) and refreshes by outcome', async () => {

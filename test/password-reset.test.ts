@@ -185,6 +185,34 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
     expect((await post(server.endpoint, RESET, { token: second, pw: 'a brand new password' })).errors).toBeUndefined();
   });
 
+  it('a password change makes an outstanding reset link void', async () => {
+    const account = await signup();
+    const token = tokenIn(await resetMail(account.email), '/reset-password');
+    const changed = await post(
+      server.endpoint,
+      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }',
+      { c: PASSWORD, n: 'the password i chose' },
+      account.token,
+    );
+    expect(changed.errors).toBeUndefined();
+    // The link was asked for before the change: whoever holds it must not undo the change.
+    const old = await post(server.endpoint, RESET, { token, pw: 'a brand new password' });
+    expect(old.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'token', reason: 'TOKEN_REPLACED' });
+    expect(await passwordOf(account.email, 'the password i chose')).toBeNull();
+    expect(await passwordOf(account.email, 'a brand new password')).toBe('UNAUTHENTICATED');
+    // A link asked for after the change works.
+    const before = smtp.mails.length;
+    await post(server.endpoint, REQUEST_RESET, { email: account.email });
+    await server.app.services.background.idle();
+    const fresh = tokenIn(
+      await smtp.waitFor(
+        (m) => m.to === account.email && m.subject.includes('Reset') && smtp.mails.indexOf(m) >= before,
+      ),
+      '/reset-password',
+    );
+    expect((await post(server.endpoint, RESET, { token: fresh, pw: 'a brand new password' })).errors).toBeUndefined();
+  });
+
   it('refuses unknown, malformed and expired tokens with BAD_USER_INPUT on token, changing nothing', async () => {
     const account = await signup();
     const token = tokenIn(await resetMail(account.email), '/reset-password');

@@ -72,7 +72,8 @@ export type AuthPayload = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Changes the caller's password. Every token issued before stops working;
+   * Changes the caller's password. Every token issued before stops working, and so does every
+   * password-reset link not yet used (`resetPassword` answers it `TOKEN_REPLACED`);
    * the returned token is the one to use from now on.
    */
   changePassword: AuthPayload;
@@ -152,14 +153,15 @@ export type Mutation = {
    * Starts an e-mail change: mails a confirmation link to `newEmail` and a notice to the current
    * address. The address changes only when `verifyEmail` gets that link's token. A wrong
    * `currentPassword` is `BAD_USER_INPUT` on `currentPassword` and counts toward login throttling.
-   * Throttled: `RATE_LIMITED`; mail failures: `MAIL_FAILED` (nothing is started).
+   * It checks a password, so a request may run it once (`@credential`). Throttled: `RATE_LIMITED`;
+   * mail failures: `MAIL_FAILED` (nothing is started).
    */
   requestEmailChange: Scalars['Boolean']['output'];
   /**
    * Mails a password-reset link (`<APP_URL>/reset-password?token=...`, valid for `PASSWORD_RESET_TTL`
    * seconds) to the account with this address. Answers `true` whether or not such an account exists,
    * in about the same time, so it tells nobody which addresses have accounts. A newer link makes the
-   * older ones void. Throttled per address asked for and per client: `RATE_LIMITED` with
+   * older ones void, and so does a password change (`changePassword`). Throttled per address asked for and per client: `RATE_LIMITED` with
    * `extensions.retryAfter` (seconds). `MAIL_DISABLED` when the server has no mail configured.
    */
   requestPasswordReset: Scalars['Boolean']['output'];

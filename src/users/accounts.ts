@@ -123,12 +123,16 @@ export async function login(
     return session;
   } catch (e) {
     const code = e instanceof GraphQLError ? e.extensions.code : undefined;
+    // A right password on an account with TOTP on is neither a failure nor an error: the sign-in
+    // goes on at verifyLogin.
     const outcome =
       code === ErrorCode.UNAUTHENTICATED
         ? 'invalid_credentials'
         : code === ErrorCode.RATE_LIMITED
           ? 'rate_limited'
-          : 'error';
+          : code === ErrorCode.MFA_REQUIRED
+            ? 'mfa_required'
+            : 'error';
     services.metrics.logins.inc({ outcome });
     throw e;
   }
@@ -193,6 +197,9 @@ export async function changePassword(
   if (!user) throw unauthenticated('user_gone');
   await services.sessions.revokeAllBut(user.id, undefined);
   await services.refreshTokens.revokeAll(user.id);
+  // A reset link asked for before the change would undo it for the rest of its TTL: void, as a
+  // newer link makes it (recovery.ts), so it answers TOKEN_REPLACED.
+  await services.accountTokens.store.revokeOthers(user.id, ['PASSWORD_RESET'], null);
   services.logger.info('password changed', { userId: user.id });
   publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
   // A new session (every other one just ended), carrying the sign-in's auth_time and amr, not this

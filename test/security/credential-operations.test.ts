@@ -1,19 +1,23 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../helpers/app.js';
 import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
 
-// One credential operation (signup, login, changePassword, refresh: the @credential mutations)
-// per request, counted the way execution collects fields.
+// One credential operation (signup, login, changePassword, refresh, requestEmailChange...: the
+// @credential mutations) per request, counted the way execution collects fields.
 let server: SpawnedServer;
 let C: ReturnType<typeof httpClient>;
+// Development mode: mail is written to DATA_DIR/mail, so requestEmailChange gets as far as the password.
+let mailing: SpawnedServer;
 
 beforeAll(async () => {
-  server = await startServer();
+  [server, mailing] = await Promise.all([startServer(), startServer({ NODE_ENV: 'development' })]);
   C = httpClient(server.url);
 });
 afterAll(async () => {
-  await server?.stop();
+  await Promise.all([server?.stop(), mailing?.stop()]);
 });
 
 const REFUSAL = {
@@ -96,6 +100,39 @@ describe('one credential operation per request', () => {
     );
     expect(res.body.errors).toEqual([expect.objectContaining(REFUSAL)]);
     expect(await accountExists(u.email, u.password)).toBe(true);
+  });
+
+  it('fifteen aliased requestEmailChange are refused before any password is checked', async () => {
+    const M = httpClient(mailing.url);
+    const u = await M.signup();
+    const emails = Array.from({ length: 15 }, () => uniqueEmail('moved'));
+    const doc = `mutation($p: String!) { ${emails.map((e, i) => `c${i}: requestEmailChange(newEmail: "${e}", currentPassword: $p)`).join(' ')} }`;
+    // Wrong: fifteen guesses at the password would count past LOGIN_MAX_FAILS_PER_ACCOUNT_ADDRESS (10).
+    const guessed = await M.gql(doc, { p: 'not my password at all' }, { token: u.token });
+    expect(guessed.body.data ?? undefined).toBeUndefined();
+    expect(guessed.body.errors).toEqual([
+      expect.objectContaining({ ...REFUSAL, message: expect.stringContaining('requestEmailChange') }),
+    ]);
+    // Right: nothing is started, no link is mailed.
+    const right = await M.gql(doc, { p: u.password }, { token: u.token });
+    expect(right.body.errors).toEqual([expect.objectContaining(REFUSAL)]);
+    const mailDir = path.join(mailing.dataDir, 'mail');
+    const mails = fs.existsSync(mailDir)
+      ? fs.readdirSync(mailDir).map((f) => fs.readFileSync(path.join(mailDir, f), 'utf8'))
+      : [];
+    for (const e of emails)
+      expect(
+        mails.some((m) => m.includes(e)),
+        e,
+      ).toBe(false);
+    // No guess was counted: the password still works, once per request.
+    const once = await M.gql(
+      'mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, currentPassword: $p) }',
+      { e: emails[0], p: u.password },
+      { token: u.token },
+    );
+    expect(once.body.errors).toBeUndefined();
+    expect(once.body.data).toEqual({ requestEmailChange: true });
   });
 
   it('one field selected twice under the same alias runs once, and is allowed', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../helpers/app.js';
 import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
+import { readSse } from '../helpers/sse.js';
 
 // Token answers are not cacheable, API answers are not sniffed, pages are not framed, and a
 // refused request changes nothing, its response headers included.
@@ -53,6 +54,54 @@ describe('token answers are not cacheable', () => {
     const s = await httpClient(cookie.url).gql(SIGNUP, signupInput());
     expect(s.headers.get('set-cookie')).toMatch(/^refresh_token=/);
     expectNotStored(s.headers);
+  });
+});
+
+describe('answers over SSE (Accept: text/event-stream) are not cacheable either', () => {
+  const sse = (query: string, variables?: Record<string, unknown>, token?: string, signal?: AbortSignal) =>
+    fetch(`${body.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+      ...(signal ? { signal } : {}),
+    });
+
+  it('a token answer streamed as events: no-store, and it still arrives whole', async () => {
+    const res = await sse(SIGNUP, signupInput());
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expectNotStored(res.headers);
+    // What SSE needs stays: no proxy may hold the stream back to compress it.
+    expect(res.headers.get('content-encoding')).toBe('none');
+    const events = [];
+    for await (const e of readSse(res)) events.push(e);
+    expect(events.map((e) => e.event)).toEqual(['next', 'complete']);
+    expect(events[0]!.data.data.signup.token).toMatch(/^eyJ/);
+  });
+
+  it('a subscription: no-store, and its events still stream as they happen', async () => {
+    const C = httpClient(body.url);
+    const user = await C.signup();
+    const abort = new AbortController();
+    try {
+      const res = await sse('subscription { accountEvents { kind } }', undefined, user.token, abort.signal);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expectNotStored(res.headers);
+      const events = readSse(res);
+      const first = events.next();
+      await new Promise((r) => setTimeout(r, 200)); // let the subscription attach
+      await C.gql('mutation { updateMe(input: { name: "Streamed" }) { id } }', undefined, { token: user.token });
+      expect((await first).value).toEqual({
+        event: 'next',
+        data: { data: { accountEvents: { kind: 'PROFILE_UPDATED' } } },
+      });
+    } finally {
+      abort.abort();
+    }
   });
 });
 
