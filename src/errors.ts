@@ -150,7 +150,8 @@ export function badToken(reason: TokenRefusal): GraphQLError {
     TOKEN_INVALID: 'This link is not valid: check that it was copied whole, or ask for a new one',
     TOKEN_USED: 'This link was already used: ask for a new one if you still need it',
     TOKEN_EXPIRED: 'This link has expired: ask for a new one',
-    TOKEN_REPLACED: 'A newer link was sent since this one: use the latest mail',
+    // Also after a password change or an e-mail change, which void the links mailed before them.
+    TOKEN_REPLACED: 'This link was replaced: a newer one was sent, or the account changed since. Use the latest mail',
   } as const;
   return badUserInput(messages[reason], 'token', reason);
 }

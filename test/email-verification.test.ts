@@ -138,6 +138,31 @@ describe(`e-mail verification (${dbKind})`, () => {
 });
 
 describe(`e-mail change with proof (${dbKind})`, () => {
+  it('a password change voids an e-mail change asked for before it (whoever knew the old password)', async () => {
+    const account = await signup();
+    const theirs = uniqueEmail('taker');
+    const before = smtp.mails.length;
+    expect((await post(server.endpoint, CHANGE_EMAIL, { email: theirs, pw: PASSWORD }, account.token)).data).toEqual({
+      requestEmailChange: true,
+    });
+    const link = tokenIn(await verificationMail(theirs, before), '/verify-email');
+    const changed = await post(
+      server.endpoint,
+      'mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }',
+      { c: PASSWORD, n: 'the owner took it back' },
+      account.token,
+    );
+    expect(changed.errors).toBeUndefined();
+    const opened = await post(server.endpoint, VERIFY, { token: link });
+    expect(opened.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'token',
+      reason: 'TOKEN_REPLACED',
+    });
+    const me = await post(server.endpoint, ME_VERIFIED, {}, changed.data!.changePassword.token);
+    expect(me.data?.me.email).toBe(account.email);
+  });
+
   it('mails the new address a link and the old one a notice; changes only on verifyEmail', async () => {
     const account = await signup();
     const next = uniqueEmail('NEW').toUpperCase();

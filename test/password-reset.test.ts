@@ -185,6 +185,33 @@ describe(`password reset by mail, over HTTP (${dbKind})`, () => {
     expect((await post(server.endpoint, RESET, { token: second, pw: 'a brand new password' })).errors).toBeUndefined();
   });
 
+  it('a reset voids an e-mail change asked for before it', async () => {
+    const account = await signup();
+    const theirs = uniqueEmail('taker');
+    const before = smtp.mails.length;
+    const asked = await post(
+      server.endpoint,
+      'mutation($e: String!, $pw: String!) { requestEmailChange(newEmail: $e, currentPassword: $pw) }',
+      { e: theirs, pw: PASSWORD },
+      account.token,
+    );
+    expect(asked.errors).toBeUndefined();
+    const link = tokenIn(
+      await smtp.waitFor((m) => m.to === theirs && smtp.mails.indexOf(m) >= before),
+      '/verify-email',
+    );
+    const token = tokenIn(await resetMail(account.email), '/reset-password');
+    expect((await post(server.endpoint, RESET, { token, pw: 'the owner took it back' })).errors).toBeUndefined();
+    const opened = await post(server.endpoint, 'mutation($t: String!) { verifyEmail(token: $t) { email } }', {
+      t: link,
+    });
+    expect(opened.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'token',
+      reason: 'TOKEN_REPLACED',
+    });
+  });
+
   it('a password change makes an outstanding reset link void', async () => {
     const account = await signup();
     const token = tokenIn(await resetMail(account.email), '/reset-password');

@@ -73,7 +73,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Changes the caller's password. Every token issued before stops working, and so does every
-   * password-reset link not yet used (`resetPassword` answers it `TOKEN_REPLACED`);
+   * password-reset or e-mail-change link not yet used (they answer `TOKEN_REPLACED`);
    * the returned token is the one to use from now on.
    */
   changePassword: AuthPayload;
@@ -176,8 +176,8 @@ export type Mutation = {
    * an unknown, used, void or expired one: `BAD_USER_INPUT` with `extensions.field: "token"` and
    * `extensions.reason` (`TOKEN_INVALID`, `TOKEN_USED`, `TOKEN_REPLACED`, `TOKEN_EXPIRED`); a weak
    * password: `BAD_USER_INPUT` on `newPassword`, and the token stays usable. On success the address
-   * counts as verified, every earlier access and refresh token of the account is refused, a notice is
-   * mailed, and the answer signs the account in afresh. If the address had never been proven before,
+   * counts as verified, every earlier access and refresh token of the account is refused (and every
+   * other reset or e-mail-change link), a notice is mailed, and the answer signs the account in afresh. If the address had never been proven before,
    * the passkeys added until then are removed too (`PASSKEY_REMOVED`): whoever added them had only
    * claimed the address.
    */

@@ -197,9 +197,10 @@ export async function changePassword(
   if (!user) throw unauthenticated('user_gone');
   await services.sessions.revokeAllBut(user.id, undefined);
   await services.refreshTokens.revokeAll(user.id);
-  // A reset link asked for before the change would undo it for the rest of its TTL: void, as a
-  // newer link makes it (recovery.ts), so it answers TOKEN_REPLACED.
-  await services.accountTokens.store.revokeOthers(user.id, ['PASSWORD_RESET'], null);
+  // A reset link asked for before the change would undo it for the rest of its TTL, and an e-mail
+  // change started by whoever knew the old password would hand them the account once its link is
+  // opened: both void, as a newer link makes them (recovery.ts), so they answer TOKEN_REPLACED.
+  await services.accountTokens.store.revokeOthers(user.id, ['PASSWORD_RESET', 'EMAIL_CHANGE'], null);
   services.logger.info('password changed', { userId: user.id });
   publishAccountEvent(services.events, user.id, 'PASSWORD_CHANGED');
   // A new session (every other one just ended), carrying the sign-in's auth_time and amr, not this

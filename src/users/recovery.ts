@@ -116,7 +116,9 @@ export async function resetPassword(
     await m.getRepository(RefreshTokenSchema).update({ userId: row.userId, revokedAt: IsNull() }, { revokedAt: now });
     // Every session ends with them (the session list, and each session's access tokens).
     await m.getRepository(SessionSchema).update({ userId: row.userId, revokedAt: IsNull() }, { revokedAt: now });
-    await accountTokens.store.revokeOthers(row.userId, ['PASSWORD_RESET'], null, m);
+    // Other reset links, and e-mail changes started by whoever knew the old password (one opened
+    // later would move the account to their address).
+    await accountTokens.store.revokeOthers(row.userId, ['PASSWORD_RESET', 'EMAIL_CHANGE'], null, m);
     // The first proof of this mailbox: until now nothing showed that whoever signed up with the
     // address owns it. A passkey added before was added by them, who may be an attacker who
     // signed up first with someone else's address and waits for its owner to reset the password
