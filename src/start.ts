@@ -3,6 +3,7 @@ import { loadConfigOrExit } from './cli/run.js';
 import { headerReads } from './db/commit-watch.js';
 import { openDatabase } from './db/data-source.js';
 import { startHousekeeping } from './db/housekeeping.js';
+import { routeConsoleToLogger } from './console-to-log.js';
 import { createLogger } from './logger.js';
 import { listenMetrics } from './metrics/endpoint.js';
 import { createApp } from './server.js';
@@ -18,6 +19,7 @@ const DB_CLOSE_TIMEOUT_MS = 5000;
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, json: config.env === 'production' });
+  if (config.env === 'production') routeConsoleToLogger(logger);
 
   const dev = config.jwt.devSecret;
   if (dev) {

@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/client.js';
 import { startServer, type SpawnedServer } from '../helpers/server.js';
@@ -189,5 +190,30 @@ describe('over WebSocket', () => {
     const lines = prod.lines.slice(logged);
     for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     expect(lines.join('\n')).not.toContain('Internal error');
+  });
+
+  it('closes on a frame over MAX_BODY_BYTES (1009) and a broken frame (1002), and logs each as one JSON line', async () => {
+    const logged = prod.lines.length;
+    const closeOf = (send: (socket: WebSocket) => void) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${prod.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+        socket.once('open', () => send(socket));
+        socket.once('close', (code) => resolve(code));
+        socket.once('error', () => {});
+        setTimeout(() => reject(new Error('no close')), 5000).unref();
+      });
+    // No token, no connection_init: anyone can send these.
+    expect(await closeOf((socket) => socket.send('x'.repeat(101 * 1024)))).toBe(1009);
+    // A frame with a reserved bit set, written on the raw socket under the library.
+    expect(
+      await closeOf((socket) =>
+        (socket as unknown as { _socket: import('node:net').Socket })._socket.write(
+          Buffer.from([0xf1, 0x80, 0, 0, 0, 0]),
+        ),
+      ),
+    ).toBe(1002);
+    await until(() => prod.lines.length > logged);
+    const lines = prod.lines.slice(logged);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
   });
 });
