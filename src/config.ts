@@ -573,7 +573,7 @@ export const settings = {
     }),
     appUrl: setting<string | undefined>('APP_URL', {
       description:
-        "the base URL mailed links open (`<APP_URL>/reset-password?token=...`, `<APP_URL>/verify-email?token=...`): a frontend that handles both paths. Also the base of the discovery document's `jwks_uri` (`<APP_URL>/.well-known/jwks.json`) unless JWT_ISSUER is an http(s) URL. Never taken from a request's Host header",
+        "the base URL mailed links open (`<APP_URL>/reset-password?token=...`, `<APP_URL>/verify-email?token=...`): a frontend that handles both paths. Never taken from a request's Host header",
       allowed: 'absolute http(s) URL',
       schema: appUrl,
       default: () => undefined,

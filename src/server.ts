@@ -99,7 +99,6 @@ export function createApp({ services, dataSource }: AppDeps) {
       wellKnown({
         jwks: services.tokens.jwks,
         issuer: config.jwt.issuer,
-        appUrl: config.mail.appUrl,
         maxAge: config.jwt.jwksMaxAge,
       }),
       // No schema hints where introspection is off, no submitted secret in any error, whatever phase.

@@ -145,8 +145,8 @@ describe('HS256 (the default)', () => {
   });
 
   it("discovery with no public URL configured: the request's host, which no cache may store or share", async () => {
-    // Neither an https JWT_ISSUER nor APP_URL: the Host header is all there is, and the client
-    // chooses it. no-cache would let a shared cache store the document (revalidating only).
+    // No https JWT_ISSUER: the Host header is all there is, and the client chooses it. no-cache
+    // would let a shared cache store the document (revalidating only). no-cache would let a shared cache store the document (revalidating only).
     const res = await app.yoga.fetch('http://evil.example/.well-known/openid-configuration');
     expect(await res.json()).toEqual({
       issuer: 'graphql-auth-api',
@@ -170,17 +170,20 @@ describe('HS256 (the default)', () => {
   });
 });
 
-describe('discovery with APP_URL set and a plain-name issuer', () => {
+describe('discovery with an https JWT_ISSUER', () => {
   let server: Awaited<ReturnType<typeof startHttpApp>>;
   beforeAll(async () => {
-    server = await startHttpApp({ env: { APP_URL: 'https://app.example.com/accounts/', JWKS_MAX_AGE: '120' } });
+    // APP_URL, a frontend elsewhere, plays no part: a validator would find a page there, not keys.
+    server = await startHttpApp({
+      env: { JWT_ISSUER: 'https://auth.example.com/', APP_URL: 'https://app.example.com', JWKS_MAX_AGE: '120' },
+    });
   });
   afterAll(() => server.close());
 
   const PATH = '/.well-known/openid-configuration';
-  const EXPECTED = { issuer: 'graphql-auth-api', jwks_uri: 'https://app.example.com/accounts/.well-known/jwks.json' };
+  const EXPECTED = { issuer: 'https://auth.example.com/', jwks_uri: 'https://auth.example.com/.well-known/jwks.json' };
 
-  it('names the JWKS under APP_URL whatever Host (or X-Forwarded-Host) the request carries', async () => {
+  it('names the JWKS under the issuer whatever Host (or X-Forwarded-Host) the request carries', async () => {
     const honest = await rawGet(server.origin, PATH, {});
     expect(honest.status).toBe(200);
     expect(JSON.parse(honest.body)).toEqual(EXPECTED);

@@ -34,21 +34,14 @@ function matches(ifNoneMatch: string | null, etag: string): boolean {
  * key set is fixed for the process's life, so its body and ETag are computed once; every other
  * request pays one exact pathname comparison per path (see readiness.ts for why not URLPattern).
  */
-export function wellKnown(opts: {
-  jwks: { keys: JWK[] };
-  issuer: string;
-  /** APP_URL (trailing slash already dropped): this server's public URL when the issuer is a plain name. */
-  appUrl: string | undefined;
-  maxAge: number;
-}): Plugin {
+export function wellKnown(opts: { jwks: { keys: JWK[] }; issuer: string; maxAge: number }): Plugin {
   const jwks = document(opts.jwks);
   const cacheControl = `public, max-age=${opts.maxAge}, stale-if-error=${STALE_IF_ERROR}`;
-  // jwks_uri comes from configuration whenever there is any, never from the request: an issuer
-  // that is an http(s) URL is where this server is reached (behind whatever proxy), so jwks_uri
-  // hangs off it, as OpenID Connect Discovery 1.0 section 4 does; else APP_URL, the public URL
-  // mailed links already use (a path prefix kept, as links keep it). Either way the document is
-  // fixed, cached like the JWKS. Only with neither is the address the request came to all there is.
-  const configuredBase = /^https?:\/\//.test(opts.issuer) ? opts.issuer.replace(/\/+$/, '') : opts.appUrl;
+  // An issuer that is an http(s) URL is where this server is reached (behind whatever proxy), so
+  // jwks_uri hangs off it, as OpenID Connect Discovery 1.0 section 4 does, and the document is fixed,
+  // cached like the JWKS. APP_URL is not used: it is often a frontend on another origin (it only
+  // has to serve the two mailed-link paths), where a validator would find a page, not keys.
+  const configuredBase = /^https?:\/\//.test(opts.issuer) ? opts.issuer.replace(/\/+$/, '') : undefined;
   const fixedDiscovery = configuredBase
     ? document({ issuer: opts.issuer, jwks_uri: `${configuredBase}${JWKS_PATH}` })
     : undefined;
