@@ -104,6 +104,7 @@ const REQUEST_ERRORS = {
   PAYLOAD_TOO_LARGE: 413,
   LENGTH_REQUIRED: 411,
   AMBIGUOUS_CREDENTIALS: 400,
+  NOT_FOUND: 404,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 
 /**

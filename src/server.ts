@@ -15,6 +15,7 @@ import { useErrorHygiene } from './plugins/error-hygiene.js';
 import { useLinkPages } from './pages/link-pages.js';
 import { useGraphQLLimits } from './plugins/graphql-limits.js';
 import { useLastResortErrors } from './plugins/last-resort.js';
+import { useCanonicalEndpoint } from './plugins/canonical-endpoint.js';
 import { useMediaTypeErrors } from './plugins/media-type.js';
 import { useOneAuthorization } from './plugins/one-authorization.js';
 import { readinessCheck } from './plugins/readiness.js';
@@ -82,6 +83,7 @@ export function createApp({ services, dataSource }: AppDeps) {
       // Nothing at all when metrics are off: the plugin hooks every request and every phase.
       ...(services.metrics.yogaPlugin ? [services.metrics.yogaPlugin] : []),
       ...(config.metrics.token ? [useMetricsEndpoint(services.metrics, config.metrics.token)] : []),
+      useCanonicalEndpoint('/graphql'),
       useBodyLimit(config.limits.maxBodyBytes),
       useOneAuthorization(),
       useMediaTypeErrors('/graphql'),

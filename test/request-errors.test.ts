@@ -19,6 +19,49 @@ function post(body: string, headers: Record<string, string>) {
 }
 
 describe('request errors', () => {
+  it('serves GraphQL at /graphql only: the other URLs Yoga would take (a slash, a prefix, a query) are 404 NOT_FOUND', async () => {
+    for (const url of [
+      'http://localhost/graphql/',
+      'http://localhost//graphql',
+      'http://localhost/api/graphql',
+      'http://localhost/?next=/graphql',
+    ]) {
+      // text/plain: at /graphql the media-type rule refuses it; it must not run anywhere else either.
+      for (const headers of [{ 'content-type': 'application/json' }, { 'content-type': 'text/plain' }]) {
+        const res = await app.yoga.fetch(url, { method: 'POST', headers, body: '{"query":"{ __typename }"}' });
+        expect(res.status, url).toBe(404);
+        expect(await res.json(), url).toEqual({
+          errors: [{ message: 'Not found: the GraphQL endpoint is /graphql', extensions: { code: 'NOT_FOUND' } }],
+        });
+      }
+    }
+    const ok = await post('{"query":"{ __typename }"}', { 'content-type': 'application/json' });
+    expect(await ok.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses a compressed (or compression-labelled) body with 415: nothing here decompresses', async () => {
+    for (const encoding of ['gzip', 'br', 'deflate, gzip']) {
+      const res = await post('{"query":"{ __typename }"}', {
+        'content-type': 'application/json',
+        'content-encoding': encoding,
+      });
+      expect(res.status, encoding).toBe(415);
+      expect(await res.json()).toEqual({
+        errors: [
+          {
+            message: `Unsupported Content-Encoding "${encoding}": send the body uncompressed`,
+            extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+          },
+        ],
+      });
+    }
+    const identity = await post('{"query":"{ __typename }"}', {
+      'content-type': 'application/json',
+      'content-encoding': 'identity',
+    });
+    expect(await identity.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('a GET without a preflight-forcing header gets CSRF_HEADER_REQUIRED (403) with a message that says what to send', async () => {
     const res = await app.yoga.fetch(`http://localhost/graphql?query=${encodeURIComponent('{ __typename }')}`, {
       headers: { accept: 'application/json' },

@@ -10,7 +10,21 @@ import { isJsonRequest, mediaTypeOf } from '../http/media-types.js';
 export function useMediaTypeErrors(endpoint: string): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (request.method !== 'POST' || url.pathname !== endpoint || isJsonRequest(request)) return;
+      if (request.method !== 'POST' || url.pathname !== endpoint) return;
+      // Nothing here decompresses (no zip bombs): a compressed body would be read as raw bytes,
+      // and a plain one labelled gzip run as if the label were true. RFC 9110 15.5.16: 415.
+      const encoding = request.headers.get('content-encoding');
+      if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
+        endResponse(
+          requestErrorResponse(
+            fetchAPI,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            `Unsupported Content-Encoding "${encoding.slice(0, 40)}": send the body uncompressed`,
+          ),
+        );
+        return;
+      }
+      if (isJsonRequest(request)) return;
       endResponse(
         requestErrorResponse(
           fetchAPI,
