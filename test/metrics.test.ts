@@ -4,7 +4,7 @@ import { bearerMatches } from '../src/metrics/endpoint.js';
 import { createTestApp, LOGIN, ME, type TestApp } from './helpers/app.js';
 import { readScrape, type Scrape } from './helpers/prometheus.js';
 import { startServer } from './helpers/server.js';
-import { enrolTotp } from './helpers/totp.js';
+import { codeNow, enrolTotp, loginChallenge, nextCode, VERIFY_LOGIN } from './helpers/totp.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -116,6 +116,23 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(delta(before, after, 'auth_logins_total', { outcome: 'mfa_required' })).toBe(1);
     expect(delta(before, after, 'auth_logins_total', { outcome: 'error' })).toBe(0);
     expect(delta(before, after, 'auth_logins_total', { outcome: 'invalid_credentials' })).toBe(0);
+  });
+
+  it('counts the verifyLogin that follows: a wrong code as invalid_credentials, the right one as success', async () => {
+    const user = await enrolTotp(app);
+    const challenge = await loginChallenge(app, user.email, user.password);
+    const before = await scrape(app);
+    const wrong = await app.gql(VERIFY_LOGIN, {
+      challenge,
+      code: '000000' === codeNow(user.secret) ? '111111' : '000000',
+    });
+    expect(wrong.code).toBe('UNAUTHENTICATED');
+    const right = await app.gql(VERIFY_LOGIN, { challenge, code: nextCode(user.secret) });
+    expect(right.body.errors).toBeUndefined();
+    const after = await scrape(app);
+    expect(delta(before, after, 'auth_logins_total', { outcome: 'invalid_credentials' })).toBe(1);
+    expect(delta(before, after, 'auth_logins_total', { outcome: 'success' })).toBe(1);
+    expect(delta(before, after, 'auth_logins_total', { outcome: 'error' })).toBe(0);
   });
 
   it('counts refresh-token reuse (the family revoked) and refreshes by outcome', async () => {

@@ -14,7 +14,7 @@ import type { Gauge } from 'prom-client';
 const COUNTERS = {
   logins: {
     name: 'auth_logins_total',
-    help: 'Password sign-ins by outcome: success, invalid_credentials, rate_limited (throttle or hashing queue), mfa_required (right password, second factor next), error',
+    help: 'Sign-in steps (login, verifyLogin, finishPasskeyLogin) by outcome: success, invalid_credentials, rate_limited (throttle or hashing queue), mfa_required (right password, verifyLogin next), error',
     labelNames: ['outcome'],
   },
   throttled: {

@@ -1,15 +1,15 @@
-import { GraphQLError } from 'graphql';
 import { assertNewPassword } from '../auth/new-password.js';
 import { PASSWORD_MAX_LENGTH } from '../auth/password.js';
 import type { Services } from '../services.js';
 import type { UserEntity } from '../db/entities/user.js';
 import { EmailTakenError } from '../db/user-store.js';
 import { RefreshTokenError } from '../auth/refresh-tokens.js';
-import { ErrorCode, badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
+import { badUserInput, mfaRequired, notFound, unauthenticated } from '../errors.js';
 import { publishAccountEvent } from '../events.js';
 import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.js';
 import type { RequestOrigin } from '../security/security-log.js';
 import { assertCurrentPassword, emailTaken } from './credentials.js';
+import { countedSignIn } from './sign-in-outcome.js';
 import { normalizeEmail, validEmail, validName } from './validation.js';
 import { mailVerificationLater } from './verification.js';
 
@@ -111,31 +111,8 @@ export async function signup(
 }
 
 /** A sign-in, counted by outcome (auth_logins_total). */
-export async function login(
-  services: Services,
-  rawEmail: string,
-  password: string,
-  origin: RequestOrigin,
-): Promise<Session> {
-  try {
-    const session = await passwordLogin(services, rawEmail, password, origin);
-    services.metrics.logins.inc({ outcome: 'success' });
-    return session;
-  } catch (e) {
-    const code = e instanceof GraphQLError ? e.extensions.code : undefined;
-    // A right password on an account with TOTP on is neither a failure nor an error: the sign-in
-    // goes on at verifyLogin.
-    const outcome =
-      code === ErrorCode.UNAUTHENTICATED
-        ? 'invalid_credentials'
-        : code === ErrorCode.RATE_LIMITED
-          ? 'rate_limited'
-          : code === ErrorCode.MFA_REQUIRED
-            ? 'mfa_required'
-            : 'error';
-    services.metrics.logins.inc({ outcome });
-    throw e;
-  }
+export function login(services: Services, rawEmail: string, password: string, origin: RequestOrigin): Promise<Session> {
+  return countedSignIn(services, () => passwordLogin(services, rawEmail, password, origin));
 }
 
 async function passwordLogin(services: Services, rawEmail: string, password: string, origin: RequestOrigin) {

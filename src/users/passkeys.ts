@@ -14,6 +14,7 @@ import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.j
 import type { RequestOrigin } from '../security/security-log.js';
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
+import { countedSignIn } from './sign-in-outcome.js';
 import { normalizeEmail, validDisplayText } from './validation.js';
 
 /**
@@ -133,23 +134,8 @@ export async function startPasskeyLogin(services: Services, rawEmail: string | n
 }
 
 /** A sign-in with a passkey: counted by outcome (auth_logins_total) like a password login. */
-export async function finishPasskeyLogin(services: Services, raw: unknown, origin: RequestOrigin): Promise<Session> {
-  try {
-    const session = await passkeyLogin(services, raw, origin);
-    services.metrics.logins.inc({ outcome: 'success' });
-    return session;
-  } catch (e) {
-    const code = e instanceof GraphQLError ? e.extensions.code : undefined;
-    services.metrics.logins.inc({
-      outcome:
-        code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.BAD_USER_INPUT
-          ? 'invalid_credentials'
-          : code === ErrorCode.RATE_LIMITED
-            ? 'rate_limited'
-            : 'error',
-    });
-    throw e;
-  }
+export function finishPasskeyLogin(services: Services, raw: unknown, origin: RequestOrigin): Promise<Session> {
+  return countedSignIn(services, () => passkeyLogin(services, raw, origin));
 }
 
 /**

@@ -6,6 +6,7 @@ import { assertSignInAllowed, noteFailedLogin } from '../security/login-events.j
 import type { Services } from '../services.js';
 import { issue, provenNow, type Session } from './accounts.js';
 import { assertCurrentPassword } from './credentials.js';
+import { countedSignIn } from './sign-in-outcome.js';
 
 /**
  * The account flows around the second factor (src/mfa/second-factor.ts): they add the password,
@@ -54,8 +55,17 @@ export async function disableTotp(services: Services, user: UserEntity, code: st
   return true;
 }
 
-/** The second half of a login that answered MFA_REQUIRED. */
-export async function verifyLogin(
+/** The second half of a login that answered MFA_REQUIRED, counted by outcome (auth_logins_total). */
+export function verifyLogin(
+  services: Services,
+  challenge: string,
+  code: string,
+  origin: RequestOrigin,
+): Promise<Session> {
+  return countedSignIn(services, () => secondFactorLogin(services, challenge, code, origin));
+}
+
+async function secondFactorLogin(
   services: Services,
   challenge: string,
   code: string,
