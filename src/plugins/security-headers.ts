@@ -17,11 +17,13 @@ export function useSecurityHeaders(graphqlEndpoint: string): Plugin {
   return {
     onResponse({ request, response }) {
       const h = response.headers;
-      if (!h.has('cache-control') || h.get('content-type')?.startsWith('text/event-stream')) {
+      const own = h.has('cache-control');
+      if (!own || h.get('content-type')?.startsWith('text/event-stream')) {
         // delete first: on headers built from a plain object (as Yoga's SSE answer's are),
         // @whatwg-node/node-fetch's set() adds `cache-control` beside `Cache-Control` and both
-        // go out ("no-cache, no-store"); delete() normalises the names first.
-        h.delete('cache-control');
+        // go out ("no-cache, no-store"); delete() normalises the names first. Only when there is
+        // one: every other answer has none, and pays nothing more.
+        if (own) h.delete('cache-control');
         h.set('cache-control', 'no-store');
         h.set('pragma', 'no-cache');
       }
